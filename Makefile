@@ -1,0 +1,151 @@
+# Pagoda - an i386 kernel whose memory manager runs on the real x86 MMU.
+#
+#   make          build/kernel.elf (+ kernel.sym, kernel.asm)
+#   make run      boot in QEMU, serial console on this terminal (Ctrl-A X quits)
+#   make test     every configuration of the test matrix; ends with "N passed, N failed"
+#   make iso      build/pagoda.iso (GRUB, BIOS; CD or USB stick)
+#   make CC=clang builds with clang --target=i686-elf and ld.lld
+#
+# Tools are checked (and installed with apt as root) by tools/deps.sh.
+
+BUILD    := build
+VERSION  := 0.1
+COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+ifneq ($(shell command -v i686-elf-gcc 2>/dev/null),)
+CROSS ?= i686-elf-
+else
+CROSS ?= i686-linux-gnu-
+endif
+
+ifeq ($(origin CC),default)
+CC := $(CROSS)gcc
+endif
+ifneq ($(findstring clang,$(CC)),)
+TOOLCHAIN := clang
+LD       := ld.lld
+NM       := llvm-nm
+OBJDUMP  := llvm-objdump
+ifeq ($(shell command -v $(NM) 2>/dev/null),)
+NM := $(CROSS)nm
+OBJDUMP := $(CROSS)objdump
+endif
+ARCHFLAGS := --target=i686-elf -march=i386
+LDFLAGS_EXTRA :=
+else
+TOOLCHAIN := gcc
+LD       := $(CROSS)ld
+NM       := $(CROSS)nm
+OBJDUMP  := $(CROSS)objdump
+ARCHFLAGS := -m32 -march=i386 -fno-toplevel-reorder
+LDFLAGS_EXTRA := --no-warn-rwx-segments
+endif
+NASM     := nasm
+QEMU     ?= qemu-system-i386
+
+CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
+          -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+          -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
+          -Wall -Wextra -Werror -I. \
+          -DPAGODA_VERSION='"$(VERSION)"' -DPAGODA_COMMIT='"$(COMMIT)"'
+NASMFLAGS := -f elf32 -g -F dwarf
+LDFLAGS := -m elf_i386 -nostdlib -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
+
+C_SRCS   := $(sort $(wildcard boot/*.c kernel/*.c drivers/*.c mm/*.c tests/*.c))
+ASM_SRCS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm tests/*.asm))
+OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
+DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
+
+QEMU_BASE := -display none -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMUFLAGS ?= -m 128M
+RUN_ARGS  ?=
+
+.PHONY: all run test iso clean deps bench debug gdb check-clang
+all: $(BUILD)/kernel.elf
+
+deps:
+	@tools/deps.sh build
+
+$(BUILD)/.deps-build:
+	@tools/deps.sh build
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/%.o: %.c | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.asm.o: %.asm | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(NASM) $(NASMFLAGS) $< -o $@
+
+# Two-pass link: the first image gives the .text symbol addresses, which become a table in
+# .rodata (panic backtraces print names).  .text comes first in the image, so the table
+# cannot move any function; the second link is checked to agree.
+$(BUILD)/ksyms0.c: | $(BUILD)/.deps-build
+	@printf '#include <stdint.h>\nstruct ksym { uint32_t addr; const char *name; };\nconst struct ksym ksyms[1];\nconst uint32_t ksyms_count = 0;\n' > $@
+
+$(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
+
+$(BUILD)/ksyms.c: $(BUILD)/kernel0.elf tools/mksyms.sh
+	tools/mksyms.sh $(NM) $< > $@
+
+$(BUILD)/ksyms.o: $(BUILD)/ksyms.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld
+	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
+	@$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 < te)' > $(BUILD)/text0.sym
+	@$(NM) -n $@ | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 < te)' > $(BUILD)/text1.sym
+	@cmp -s $(BUILD)/text0.sym $(BUILD)/text1.sym || { echo "symbol table moved .text; relink"; exit 1; }
+	$(NM) -n $@ > $(BUILD)/kernel.sym
+	$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
+
+-include $(DEPS)
+
+# ---- ISO --------------------------------------------------------------------------------------
+GRUB_MODULES := multiboot normal serial terminal iso9660 biosdisk configfile echo boot part_msdos
+$(BUILD)/pagoda.iso: $(BUILD)/kernel.elf iso/grub.cfg
+	@tools/deps.sh iso
+	rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/isodir/boot/kernel.elf
+	cp iso/grub.cfg $(BUILD)/isodir/boot/grub/grub.cfg
+	grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	    $(BUILD)/isodir 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+# The test ISO boots the self-test entry at once (same kernel, same grub.cfg otherwise).
+$(BUILD)/pagoda-test.iso: $(BUILD)/kernel.elf iso/grub.cfg
+	@tools/deps.sh iso
+	rm -rf $(BUILD)/isodir-test && mkdir -p $(BUILD)/isodir-test/boot/grub
+	cp $(BUILD)/kernel.elf $(BUILD)/isodir-test/boot/kernel.elf
+	sed -e 's/^set default=.*/set default=1/' -e 's/^set timeout=.*/set timeout=0/' iso/grub.cfg \
+	    > $(BUILD)/isodir-test/boot/grub/grub.cfg
+	grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	    $(BUILD)/isodir-test 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+iso: $(BUILD)/pagoda.iso
+
+# ---- running ------------------------------------------------------------------------------------
+run: $(BUILD)/kernel.elf
+	@tools/deps.sh run
+	$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
+	    -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
+	@tools/deps.sh run test
+	@python3 tools/runtests.py --matrix tests/matrix.conf
+
+bench: $(BUILD)/kernel.elf
+	@tools/deps.sh run
+	$(QEMU) -kernel $(BUILD)/kernel.elf -append "bench=all" $(QEMU_BASE) -m 128M -serial stdio \
+	    -icount shift=0,align=off,sleep=off
+
+check-clang:
+	@tools/deps.sh clang
+	$(MAKE) BUILD=build-clang CC=clang build-clang/kernel.elf
+
+clean:
+	rm -rf $(BUILD) build-clang

@@ -1,0 +1,38 @@
+/*
+ * console.h - the kernel's output: COM1 (primary), the VGA text screen (mirror) and, when the
+ * command line says "e9", the Bochs/QEMU debug port 0xE9.
+ */
+#ifndef DRIVERS_CONSOLE_H
+#define DRIVERS_CONSOLE_H
+#include "kernel/kernel.h"
+
+void console_init(void);
+void console_putc(char c);
+
+bool serial_init(void);          /* false when no UART answers (a PC without COM1) */
+bool serial_present(void);
+void serial_putc(char c);
+int serial_getc_nowait(void);    /* -1 when nothing has arrived */
+
+void vga_init(void);
+void vga_putc(char c);
+void vga_set_base(volatile uint16_t *base);   /* mm_init moves the text buffer's mapping */
+volatile uint16_t *vga_base(void);
+
+extern bool console_e9;
+
+/* QEMU isa-debug-exit at port 0xF4: writes v, QEMU exits with (v << 1) | 1. */
+#define QEMU_EXIT_PASS 0x10     /* exit status 33 */
+#define QEMU_EXIT_FAIL 0x11     /* exit status 35 */
+NORETURN void qemu_exit(uint32_t code);
+/* Bochs: result printed, then "xchg bx,bx" (magic breakpoint) ends a run whose rc file says quit. */
+void bochs_magic_break(void);
+
+/* pic.c / pit.c */
+void pic_init(void);
+void pic_unmask(int irq);
+void pic_mask(int irq);
+void pic_eoi(int irq);
+void pit_init(uint32_t hz);
+extern volatile uint32_t pit_ticks;
+#endif

@@ -1,0 +1,38 @@
+/*
+ * vga.c - 80x25 colour text console at physical 0xB8000, mirroring the serial log so a real PC
+ * without a serial port still shows what happened.  Until mm_init the buffer is reached through
+ * the boot window (KERNEL_VBASE + 0xB8000); mm_init then gives it its own uncached mapping.
+ */
+#include "drivers/console.h"
+
+#define COLS 80
+#define ROWS 25
+#define ATTR 0x0700
+
+static volatile uint16_t *buf = (volatile uint16_t *)(0x80000000u + 0xB8000u);
+static int row, col;
+
+void vga_set_base(volatile uint16_t *base) { buf = base; }
+volatile uint16_t *vga_base(void) { return buf; }
+
+void vga_init(void)
+{
+    for (int i = 0; i < COLS * ROWS; i++) buf[i] = ATTR | ' ';
+    row = col = 0;
+}
+
+static void scroll(void)
+{
+    for (int i = 0; i < COLS * (ROWS - 1); i++) buf[i] = buf[i + COLS];
+    for (int i = COLS * (ROWS - 1); i < COLS * ROWS; i++) buf[i] = ATTR | ' ';
+    row = ROWS - 1;
+}
+
+void vga_putc(char c)
+{
+    if (!buf) return;
+    if (c == '\n') { col = 0; if (++row == ROWS) scroll(); return; }
+    if (c == '\r') { col = 0; return; }
+    buf[row * COLS + col] = ATTR | (uint8_t)c;
+    if (++col == COLS) { col = 0; if (++row == ROWS) scroll(); }
+}

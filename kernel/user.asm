@@ -1,0 +1,57 @@
+; user.asm - code that runs in ring 3 (section .utext, linked at USER_TEXT_BASE) and the
+; kernel's ring-0 -> ring-3 transfer.
+bits 32
+SYS_EXIT equ 1
+
+section .utext progbits alloc exec nowrite align=16
+; The kernel irets here with the stack holding [fn, a1, a2].
+global user_trampoline
+user_trampoline:
+    pop eax
+    call eax                    ; fn(a1, a2), cdecl
+    mov ebx, eax
+    mov eax, SYS_EXIT
+    int 0x80
+.spin: jmp .spin
+
+global u_ret, u_read, u_write, u_exec, u_cli
+u_ret:
+    mov eax, [esp+4]
+    add eax, [esp+8]
+    ret
+u_read:
+    mov edx, [esp+4]
+    mov eax, [edx]
+    ret
+u_write:
+    mov edx, [esp+4]
+    mov eax, [esp+8]
+    mov [edx], eax
+    xor eax, eax
+    ret
+u_exec:
+    mov eax, [esp+4]
+    call eax
+    ret
+u_cli:
+    cli
+    ret
+
+section .text
+; void user_enter(uint32_t eip, uint32_t esp): iret to ring 3.  Never returns here; the run
+; ends through the exit system call or a fault (kernel/user.c longjmps back).
+global user_enter
+user_enter:
+    mov ecx, [esp+4]
+    mov edx, [esp+8]
+    mov ax, 0x23
+    mov ds, ax
+    mov es, ax
+    mov fs, ax
+    mov gs, ax
+    push dword 0x23             ; ss
+    push edx                    ; esp
+    push dword 0x002            ; eflags: interrupts stay off
+    push dword 0x1B             ; cs
+    push ecx                    ; eip
+    iret

@@ -1,0 +1,107 @@
+/*
+ * user.c - ring-3 runs.  user_call() prepares the current address space (the .utext image
+ * mapped read-only+user at USER_TEXT_BASE, a 16 KiB user stack under USER_STACK_TOP), saves
+ * the kernel context with ktry_setjmp and irets to the trampoline.  The run ends with the exit
+ * system call (int 0x80, EAX = 1, EBX = value) or with a fault, which trap.c hands to
+ * user_fault(): either way we longjmp back into user_call with the result.
+ */
+#include "kernel/user.h"
+#include "kernel/trap.h"
+#include "mm/mm.h"
+
+#define USTACK_PAGES 4
+#define SYS_EXIT 1
+
+extern char _utext_start[], _utext_end[], _utext_load[];
+extern void user_trampoline(void);
+void user_enter(uint32_t eip, uint32_t esp);
+
+static struct ktry user_ctx;
+static struct user_result *user_res;
+static bool in_user;
+static uint32_t faults_survived;
+
+uint32_t user_faults_survived(void) { return faults_survived; }
+
+static void user_exit_syscall(struct trapframe *tf)
+{
+    if (!in_user || !tf_from_user(tf)) return;
+    if (tf->eax == SYS_EXIT) {
+        user_res->value = tf->ebx;
+        in_user = false;
+        ktry_longjmp(&user_ctx, 1);
+    }
+    tf->eax = (uint32_t)-1;                    /* unknown system call */
+}
+
+static void user_fault(struct trapframe *tf)
+{
+    if (!in_user) return;
+    user_res->faulted = true;
+    user_res->vector = tf->vector;
+    user_res->err = tf->err;
+    user_res->cr2 = tf->vector == T_PF ? read_cr2() : 0;
+    user_res->eip = tf->eip;
+    in_user = false;
+    faults_survived++;
+    kprintf("user: ring-3 run terminated: vector %u error %x eip %08x cr2 %08x\n",
+            tf->vector, tf->err, tf->eip, user_res->cr2);
+    ktry_longjmp(&user_ctx, 2);
+}
+
+static int prepare(struct as *as);
+
+/* The kernel's own address space gets its ring-3 image and stack at boot, so a test that
+ * runs ring-3 code there does not change the free-frame count it is measured by. */
+void user_init(void)
+{
+    trap_register(VEC_SYSCALL, user_exit_syscall);
+    trap_user_fault_hook = user_fault;
+    if (prepare(as_kernel()) != 0) panic("user: cannot map the ring-3 image");
+}
+
+/* Maps the ring-3 image and a stack into the current address space, once. */
+static int prepare(struct as *as)
+{
+    mm_status st;
+    uint32_t tpages = (PAGE_ALIGN_UP((uint32_t)_utext_end) - (uint32_t)_utext_start) / PAGE_SIZE;
+    if (!as->utext) {
+        struct region *r = mm_reserve(ARENA_PRIVATE, USER_TEXT_BASE, tpages, 1, OWNER_CORE, &st);
+        if (!r) return -1;
+        pfn_t first = ((uint32_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT;
+        if (mm_map_physical(USER_TEXT_BASE, tpages, first, 1, MM_PROT_USER) != MM_OK) { mm_release(r); return -1; }
+        as->utext = r;
+    }
+    if (!as->ustack) {
+        vaddr_t base = USER_STACK_TOP - USTACK_PAGES * PAGE_SIZE;
+        struct region *r = mm_reserve(ARENA_PRIVATE, base, USTACK_PAGES, 1, OWNER_CORE, &st);
+        if (!r) return -1;
+        if (mm_commit(base, USTACK_PAGES, MM_PROT_USER | MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
+            mm_release(r);
+            return -1;
+        }
+        as->ustack = r;
+    }
+    return 0;
+}
+
+int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, struct user_result *res)
+{
+    struct as *as = as_current();
+    if (prepare(as) != 0) return -1;
+    memset(res, 0, sizeof *res);
+    uint32_t *sp = (uint32_t *)USER_STACK_TOP;
+    *--sp = a2;
+    *--sp = a1;
+    *--sp = (uint32_t)fn;
+    uint32_t kesp;
+    __asm__ volatile("mov %%esp, %0" : "=r"(kesp));
+    tss_set_kernel_stack((kesp - 256) & ~15u);      /* below every live frame of ours */
+    user_res = res;
+    user_ctx.prev = NULL;
+    if (ktry_setjmp(&user_ctx) == 0) {
+        in_user = true;
+        user_enter((uint32_t)user_trampoline, (uint32_t)sp);
+    }
+    return 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * user.h - running small functions in ring 3, to prove U/S bits and protections from the
+ * side of an application, and for NT UserMode probes.
+ *
+ * The ring-3 code lives in the kernel image's .utext section, linked at USER_TEXT_BASE and
+ * mapped read-only + user into an address space on first use.  A fault in ring 3 terminates
+ * that run - reported in the result - and the kernel carries on.
+ */
+#ifndef KERNEL_USER_H
+#define KERNEL_USER_H
+#include "kernel/kernel.h"
+
+struct user_result {
+    bool faulted;
+    uint32_t value;                 /* the function's return value */
+    uint32_t vector, err, cr2, eip; /* when faulted */
+};
+
+/* Runs fn(a1, a2) in ring 3 in the current address space.  Returns 0, or -1 when the
+ * address space cannot be prepared (no memory for the stack). */
+int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, struct user_result *res);
+
+/* Ring-3 functions (kernel/user.asm, section .utext). */
+uint32_t u_ret(uint32_t a, uint32_t b);          /* returns a + b */
+uint32_t u_read(uint32_t va, uint32_t unused);   /* returns *(uint32_t *)va */
+uint32_t u_write(uint32_t va, uint32_t value);   /* *(uint32_t *)va = value; returns 0 */
+uint32_t u_exec(uint32_t va, uint32_t unused);   /* calls va */
+uint32_t u_cli(uint32_t a, uint32_t b);          /* a privileged instruction: #GP */
+void user_init(void);
+uint32_t user_faults_survived(void);
+#endif

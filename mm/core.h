@@ -1,0 +1,25 @@
+/*
+ * core.h - declarations shared by the core's own files (not for the personalities).
+ */
+#ifndef MM_CORE_H
+#define MM_CORE_H
+#include "mm/mm.h"
+#include "mm/pte.h"
+
+void as_init(void);
+struct as *as_first(void);                 /* the kernel address space; ->next for the rest */
+void kpool_init(void);
+void syspte_init(void);
+bool syspte_is_guard(vaddr_t va);
+bool syspte_range_allocated(vaddr_t va, uint32_t npages);
+void fault_init(void);
+struct region **region_list_for(enum mm_arena a);
+/* Is [va, va+n pages) a range core operations may touch: inside one region, or inside one
+ * system-PTE allocation? */
+bool core_range_mappable(vaddr_t va, uint32_t npages);
+bool core_range_valid(vaddr_t va, uint32_t npages);      /* aligned, non-zero, no wrap */
+bool pte_is_committed(pte_t e);
+void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables left empty */
+mm_status core_decommit_check(vaddr_t va, uint32_t npages);
+void core_decommit(vaddr_t va, uint32_t npages);
+#endif

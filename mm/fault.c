@@ -1,0 +1,46 @@
+/*
+ * fault.c - the memory manager's part of page-fault handling.
+ *
+ * Resolved here: a not-present fault on a committed demand-zero page (PTE_NP_DEMAND), from
+ * ring 0 or from ring 3 if the page is user-accessible - a zeroed frame is installed and the
+ * instruction restarts.  Everything else goes back to trap.c (exception table, ktry, ring-3
+ * termination or panic), and trap_describe_hook explains the address for the panic message.
+ */
+#include "mm/core.h"
+#include "kernel/trap.h"
+
+static bool mm_page_fault(struct trapframe *tf, uint32_t cr2)
+{
+    if ((tf->err & 1) || cr2 >= INVALID_START || cr2 < NULL_PAGE_END) return false;
+    pte_t *p = pte_lookup(cr2, NULL);
+    if (!p || !(*p & PTE_NP_DEMAND) || (*p & PTE_P)) return false;
+    if (tf_from_user(tf) && !(*p & PTE_U)) return false;
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO);
+    if (f == PFN_NONE) return false;                  /* out of memory: the fault stands */
+    vaddr_t va = PAGE_ALIGN_DOWN(cr2);
+    pte_install(va, pte_make(va, f, *p & (MM_PROT_MASK | MM_CACHE_MASK)));
+    mm_demand_faults++;
+    return true;
+}
+
+static void mm_describe(uint32_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    const char *what =
+        va < NULL_PAGE_END ? "the null page (never mapped)" :
+        va >= INVALID_START ? "the permanently invalid region (never mapped)" :
+        syspte_is_guard(va) ? "a system-PTE guard page" :
+        pi.state == PAGE_COMMITTED ? (pi.present ? "a committed, present page" : "a committed demand-zero page") :
+        pi.state == PAGE_RESERVED ? "a reserved but uncommitted page" : "unreserved linear space";
+    kprintf("  %08x is %s", va, what);
+    if (pi.region) kprintf(" (region %08x, %u pages)", pi.region->base, pi.region->npages);
+    if (pi.present) kprintf(", frame %x, prot %x", pi.pfn, pi.prot);
+    kprintf("\n");
+}
+
+void fault_init(void)
+{
+    trap_pf_hook = mm_page_fault;
+    trap_describe_hook = mm_describe;
+}

@@ -1,0 +1,79 @@
+/*
+ * pfn.h - the PFN database and the frame allocator.
+ *
+ * One 16-byte record per physical frame from 0 up to the highest usable frame, mapped at
+ * PFNDB_BASE.  Frames above that have no record and are "not RAM" (I/O space) as far as
+ * anything here is concerned; so are holes and firmware ranges below it (PFN_NOTRAM).
+ *
+ * A RAM frame is in exactly one state:
+ *   FREE       on a free list (low: below 16 MiB, high: above), contents poisoned or zeroed
+ *   USED       owned: alive while map_count + hold_count + lock_count > 0
+ *   PAGETABLE  a page table; map_count = number of non-zero entries in it
+ *   PAGEDIR    a page directory
+ *   SYSTEM     kernel data (PFN database, kernel pool); never freed
+ *   RESERVED   first MiB, kernel image, boot data, Multiboot data and modules; never freed
+ * map_count counts present PTEs that reference the frame (not PTE_SW_RAW); lock_count counts
+ * locks from every API (a VMLock'ed page is locked for _LinPageLock and MDLs too); hold_count
+ * counts owners that are not mappings (PCCNOLIN pages).
+ */
+#ifndef MM_PFN_H
+#define MM_PFN_H
+#include "kernel/kernel.h"
+#include "kernel/bootinfo.h"
+
+enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN_SYSTEM, PFN_RESERVED };
+#define PFNF_ZEROED  0x01   /* free frame known to be all zero */
+#define PFNF_DIRTY   0x02   /* written by DMA or through an alias (PAGEMARKDIRTY, VMDHL_WRITE) */
+#define PFNF_CONTIG_START 0x04   /* first / last frame of an NT contiguous allocation */
+#define PFNF_CONTIG_END   0x08
+
+struct pfn {
+    uint8_t state, flags;
+    uint16_t lock_count;
+    uint16_t map_count;
+    uint16_t hold_count;
+    uint32_t next, prev;     /* free-list links; for other states `next` is scratch for mm_check */
+};
+_Static_assert(sizeof(struct pfn) == 16, "PFN record must stay 16 bytes: PFNDB_END assumes it");
+
+#define PFN_NONE 0xFFFFFFFFu
+#define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
+
+struct pfn_counters {
+    uint32_t total;      /* RAM frames with a record (usable RAM) */
+    uint32_t free, zeroed, locked, reserved, system, pagetables, used;
+};
+
+extern struct pfn *pfn_db;
+extern pfn_t pfn_max;                     /* one past the highest frame with a record */
+extern struct pfn_counters pfn_count;
+extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure both */
+#define PFN_POISON 0xDEADBEEFu
+
+void pfn_init(void);                      /* from bootinfo; maps the database */
+static inline struct pfn *pfn_get(pfn_t p) { return p < pfn_max ? &pfn_db[p] : NULL; }
+bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firmware range */
+
+/* Single frames, O(1).  PFN_ALLOC_LOW takes only below 16 MiB; otherwise high memory is used
+ * first so ISA-DMA-capable frames last (DESIGN: below-16-MiB preference rule). */
+#define PFN_ALLOC_ZERO 1u
+#define PFN_ALLOC_LOW  2u
+pfn_t pfn_alloc(uint32_t flags);          /* PFN_NONE when memory is exhausted */
+int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, still referenced) */
+
+/* Runs: n frames, first frame a multiple of `align` (power of two, in frames), all inside
+ * [min, max), not crossing a multiple of `boundary` frames (0 = no boundary rule). */
+pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags);
+
+/* Reference helpers used by the PTE transition code; a frame whose counts all reach zero
+ * goes back to the free list. */
+void pfn_ref(pfn_t p);
+void pfn_unref(pfn_t p);
+void pfn_lock(pfn_t p);
+void pfn_unlock(pfn_t p);
+void pfn_hold(pfn_t p);
+void pfn_release_if_unused(pfn_t p);
+void pfn_zero(pfn_t p);                   /* zero through hyperspace */
+void pfn_fill(pfn_t p, uint32_t pattern);
+const char *pfn_state_name(uint8_t s);
+#endif

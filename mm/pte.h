@@ -1,0 +1,70 @@
+/*
+ * pte.h - the one place that stores into page tables.
+ *
+ * Every PTE write states its transition, and the helper does the bookkeeping that goes with it,
+ * so no caller can forget a TLB flush or a reference count:
+ *   pte_install  not present -> present      (no flush needed: not-present entries are not cached)
+ *   pte_update   present -> present, same frame (flags change; flushed)
+ *   pte_remap    present -> present, another frame (flushed before the old frame is released)
+ *   pte_clear    anything -> not present (0 or a software value); returns the old entry; flushed
+ *   pte_set_np   not present -> not present (software states: demand-zero, guard, free-phys)
+ * A present entry without PTE_SW_RAW holds a reference on its frame (pfn map_count), one with
+ * PTE_SW_PIN also holds a lock; the helpers take the new references before dropping the old.
+ * A page table's own PFN record counts its non-zero entries; when that reaches zero the table
+ * is freed and its PDE cleared in every directory (kernel arenas) or in the current one.
+ *
+ * All addresses are in the *current* address space (the self-map); the shared and system
+ * arenas are the same in every address space.  To work on another process's private arena,
+ * switch to it (as_attach).
+ */
+#ifndef MM_PTE_H
+#define MM_PTE_H
+#include "mm/x86.h"
+#include "mm/pfn.h"
+
+extern bool hyper_ready;
+extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G */
+
+/* The walker: the PTE for va in the current address space, or NULL when its page table does
+ * not exist or the PDE maps a 4 MiB page (*large is then set, if given). */
+pte_t *pte_lookup(vaddr_t va, bool *large);
+/* Same, creating the page table when needed; NULL when no frame is left for it. */
+pte_t *pte_ensure(vaddr_t va);
+pte_t pte_read(vaddr_t va);       /* the entry, or 0 when there is no table */
+
+/* Page tables that must never be freed (windows of permanent mappings); kernel arenas. */
+bool pte_pin_table(vaddr_t va);
+/* Frees va's page table if it has no entries left (after a failed multi-table operation). */
+void pte_trim(vaddr_t va);
+
+/* Builds a present entry: frame | flags | P, plus G in the shared/system arenas. */
+pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags);
+
+void pte_install(vaddr_t va, pte_t e);
+void pte_update(vaddr_t va, pte_t e);
+void pte_remap(vaddr_t va, pte_t e);
+pte_t pte_clear(vaddr_t va, pte_t np);
+void pte_set_np(vaddr_t va, pte_t np);
+
+/* 4 MiB pages (needs CR4.PSE): install / remove a large PDE.  Kernel arenas only. */
+bool pde_map_large(vaddr_t va, pfn_t pfn, uint32_t flags);
+void pde_unmap_large(vaddr_t va);
+
+/* Page directories: every directory shares the PDEs of the shared and system arenas. */
+pfn_t pte_new_directory(void);                   /* PFN_NONE when out of memory */
+void pte_free_directory(pfn_t pd);               /* the private half must be empty */
+uint32_t pte_directory_count(void);
+pfn_t pte_directory(uint32_t i);
+pfn_t pte_kernel_directory(void);
+
+/* Hyperspace: short-lived mappings of any frame (zeroing, another directory's entries). */
+void *hyper_map(pfn_t pfn);
+void hyper_unmap(void *va);
+
+/* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Used
+ * for the PFN database before the allocator exists; pte_boot_account() then records those
+ * tables in the database. */
+void pte_boot_map(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
+void pte_boot_account(void);
+void pte_init(void);                             /* after pfn_init: hyperspace, kernel image */
+#endif

@@ -1,0 +1,402 @@
+/*
+ * vm.c - the core operations every personality uses: commit, map physical frames, alias,
+ * decommit, protect, lock/unlock, relocate to contiguous frames, and page queries.
+ *
+ * Every operation checks the whole range first and changes nothing unless it can finish:
+ * frames and page tables are obtained before the first PTE is written, and given back if
+ * any of them cannot be had.  Bad input therefore never costs a frame.
+ */
+#include "mm/core.h"
+
+uint32_t mm_demand_faults;
+
+bool pte_is_committed(pte_t e)
+{
+    return (e & PTE_P) || (e & PTE_NP_DEMAND);
+}
+
+static uint32_t pte_prot(pte_t e)
+{
+    return e & (MM_PROT_MASK | MM_CACHE_MASK);
+}
+
+/* Page tables for the whole range; on failure the ones just made are freed again. */
+static bool ensure_tables(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        if ((i == 0 || PTI(v) == 0) && !pte_ensure(v)) {
+            pt_trim(va, npages);
+            return false;
+        }
+    }
+    return true;
+}
+
+void pt_trim(vaddr_t va, uint32_t npages)
+{
+    vaddr_t end = va + (npages - 1) * PAGE_SIZE;
+    for (uint32_t pdi = PDI(va); pdi <= PDI(end); pdi++)
+        pte_trim(pdi << 22);
+}
+
+/* Frame class for mm_map_physical: 1 = counted reference, 0 = raw, -1 = refused. */
+static int frame_class(pfn_t f)
+{
+    struct pfn *r = pfn_get(f);
+    if (!r || r->state == PFN_NOTRAM) return 0;
+    switch (r->state) {
+    case PFN_USED: return 1;
+    case PFN_RESERVED: case PFN_SYSTEM: return 0;
+    default: return -1;                              /* free RAM, page tables, directories */
+    }
+}
+
+static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++)
+        if (pte_is_committed(pte_read(va + i * PAGE_SIZE))) return MM_EEXIST;
+    return MM_OK;
+}
+
+static mm_status check_committed(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        bool large;
+        pte_t *p = pte_lookup(va + i * PAGE_SIZE, &large);
+        if (!large && (!p || !pte_is_committed(*p))) return MM_ENOENT;
+    }
+    return MM_OK;
+}
+
+static bool frame_ok(pfn_t f, const struct mm_frame_req *q)
+{
+    return f >= q->min && f < q->max && !(f & (q->align - 1));
+}
+
+/* ---- commit --------------------------------------------------------------------------------- */
+
+static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
+{
+    uint32_t zf = (flags & MM_COMMIT_ZERO) ? PFN_ALLOC_ZERO : 0;
+    if (flags & MM_COMMIT_CONTIG) {
+        struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
+        const struct mm_frame_req *q = req ? req : &any;
+        pfn_t s = pfn_alloc_run(n, q->align ? q->align : 1, q->min, q->max, q->boundary, zf);
+        if (s == PFN_NONE) return MM_ENOMEM;
+        for (uint32_t i = 0; i < n; i++) frames[i] = s + i;
+        return MM_OK;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        frames[i] = req ? pfn_alloc_run(1, 1, req->min, req->max, 0, zf) : pfn_alloc(zf);
+        if (frames[i] == PFN_NONE) {
+            while (i--) pfn_free(frames[i]);
+            return MM_ENOMEM;
+        }
+    }
+    return MM_OK;
+}
+
+mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
+                    const struct mm_frame_req *req, pfn_t *first_pfn)
+{
+    if (!core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK))) return MM_EINVAL;
+    if (flags & (MM_COMMIT_PIN | MM_COMMIT_CONTIG)) flags |= MM_COMMIT_PRESENT;
+    if ((flags & MM_COMMIT_CONTIG) && (flags & MM_COMMIT_SKIP)) return MM_EINVAL;
+    if (prot & MM_PROT_USER) flags |= MM_COMMIT_ZERO;     /* never show ring 3 old contents */
+    uint32_t todo = 0;
+    for (uint32_t i = 0; i < npages; i++) {
+        if (!pte_is_committed(pte_read(va + i * PAGE_SIZE))) todo++;
+        else if (!(flags & MM_COMMIT_SKIP)) return MM_EEXIST;
+    }
+    if (!todo) return MM_OK;
+    pfn_t *frames = NULL;
+    if (flags & MM_COMMIT_PRESENT) {
+        frames = kmalloc(todo * sizeof(pfn_t));
+        if (!frames) return MM_ENOMEM;
+        mm_status st = alloc_frames(frames, todo, flags, req);
+        if (st != MM_OK) { kfree(frames); return st; }
+    }
+    if (!ensure_tables(va, npages)) {
+        for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
+        kfree(frames);
+        return MM_ENOMEM;
+    }
+    uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
+    for (uint32_t i = 0, k = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        if (pte_is_committed(pte_read(v))) continue;
+        if (frames) pte_install(v, pte_make(v, frames[k++], bits));
+        else pte_set_np(v, PTE_NP_DEMAND | prot);
+    }
+    if (first_pfn) *first_pfn = frames ? frames[0] : PFN_NONE;
+    kfree(frames);
+    return MM_OK;
+}
+
+mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot)
+{
+    if (!core_range_mappable(va, npages) || step > 1 || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)) ||
+        (step && first + (npages - 1) < first) || first + (npages - 1) * step > 0xFFFFFu)
+        return MM_EINVAL;
+    mm_status st = check_uncommitted(va, npages);
+    if (st != MM_OK) return st;
+    for (uint32_t i = 0; i < npages; i++)
+        if (frame_class(first + i * step) < 0) return MM_EACCES;
+    if (!ensure_tables(va, npages)) return MM_ENOMEM;
+    for (uint32_t i = 0; i < npages; i++) {
+        pfn_t f = first + i * step;
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_install(v, pte_make(v, f, prot | (frame_class(f) ? 0 : PTE_SW_RAW)));
+    }
+    return MM_OK;
+}
+
+/* A committed page's frame, faulting a demand-zero page in.  PFN_NONE when out of memory. */
+static pfn_t make_present(vaddr_t va)
+{
+    pte_t e = pte_read(va);
+    if (e & PTE_P) return pte_pfn(e);
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO);
+    if (f == PFN_NONE) return PFN_NONE;
+    pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
+    return f;
+}
+
+static mm_status make_range_present(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++)
+        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) return MM_ENOMEM;
+    return MM_OK;
+}
+
+mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
+{
+    if (!core_range_mappable(dst, npages) || !core_range_mappable(src, npages) ||
+        (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
+        return MM_EINVAL;
+    mm_status st = check_committed(src, npages);
+    if (st == MM_OK) st = check_uncommitted(dst, npages);
+    if (st != MM_OK) return st;
+    if (!ensure_tables(dst, npages)) return MM_ENOMEM;
+    st = make_range_present(src, npages);   /* pages faulted in stay committed; no loss */
+    if (st != MM_OK) { pt_trim(dst, npages); return st; }
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(src + i * PAGE_SIZE);
+        vaddr_t v = dst + i * PAGE_SIZE;
+        pte_install(v, pte_make(v, pte_pfn(e), prot | (e & PTE_SW_RAW)));
+    }
+    return MM_OK;
+}
+
+/* ---- decommit --------------------------------------------------------------------------------- */
+
+mm_status core_decommit_check(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(va + i * PAGE_SIZE);
+        if (!(e & PTE_P) || (e & PTE_SW_RAW)) continue;
+        struct pfn *r = pfn_get(pte_pfn(e));
+        uint32_t own = (e & PTE_SW_PIN) ? 1 : 0;
+        if (r->lock_count > own && r->map_count == 1) return MM_EBUSY;
+    }
+    return MM_OK;
+}
+
+void core_decommit(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        bool large;
+        pte_t *p = pte_lookup(v, &large);
+        if (p && *p) pte_clear(v, 0);
+        if (!p && PTI(v) == 0 && npages - i >= PTES_PER_TABLE) i += PTES_PER_TABLE - 1;   /* no table: skip 4 MiB */
+    }
+}
+
+mm_status mm_decommit(vaddr_t va, uint32_t npages)
+{
+    if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    mm_status st = core_decommit_check(va, npages);
+    if (st == MM_OK) core_decommit(va, npages);
+    return st;
+}
+
+/* ---- protection ------------------------------------------------------------------------------ */
+
+mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or_mask, uint32_t *old_first)
+{
+    if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    mm_status st = check_committed(va, npages);
+    if (st != MM_OK) return st;
+    and_mask |= ~MM_PROT_MASK;
+    or_mask &= MM_PROT_MASK;
+    if (old_first) *old_first = pte_read(va) & MM_PROT_MASK;
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_t e = pte_read(v);
+        pte_t n = (e & and_mask) | or_mask;
+        if (n == e) continue;
+        if (e & PTE_P) pte_update(v, n);
+        else pte_set_np(v, n);
+    }
+    return MM_OK;
+}
+
+/* ---- locking --------------------------------------------------------------------------------- */
+
+mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
+{
+    if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    mm_status st = check_committed(va, npages);
+    if (st != MM_OK) return st;
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(va + i * PAGE_SIZE);
+        if (((flags & MM_LOCK_WRITE) && !(e & PTE_W)) || ((flags & MM_LOCK_USER) && !(e & PTE_U)))
+            return MM_EACCES;
+    }
+    st = make_range_present(va, npages);
+    if (st != MM_OK) return st;
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_t e = pte_read(v);
+        pfn_lock(pte_pfn(e));
+        if (flags & MM_LOCK_DIRTY) {
+            if (!(e & PTE_D)) pte_update(v, e | PTE_D);
+            struct pfn *r = pfn_get(pte_pfn(e));
+            if (r) r->flags |= PFNF_DIRTY;
+        }
+        if (frames) frames[i] = pte_pfn(e);
+    }
+    return MM_OK;
+}
+
+/* Locks beyond the one a PIN mapping holds for itself. */
+static uint32_t extra_locks(pte_t e)
+{
+    struct pfn *r = pfn_get(pte_pfn(e));
+    if (!r || r->state == PFN_NOTRAM) return 1;        /* I/O: lock/unlock are no-ops */
+    return r->lock_count - ((e & PTE_SW_PIN) ? 1 : 0);
+}
+
+mm_status mm_unlock(vaddr_t va, uint32_t npages)
+{
+    if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(va + i * PAGE_SIZE);
+        if (!(e & PTE_P) || extra_locks(e) == 0) return MM_ENOTLOCKED;
+    }
+    for (uint32_t i = 0; i < npages; i++)
+        pfn_unlock(pte_pfn(pte_read(va + i * PAGE_SIZE)));
+    return MM_OK;
+}
+
+void mm_lock_frames(const pfn_t *f, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) pfn_lock(f[i]);
+}
+
+void mm_unlock_frames(const pfn_t *f, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) pfn_unlock(f[i]);
+}
+
+/* ---- relocation to contiguous frames ------------------------------------------------------ */
+
+static bool run_ok(vaddr_t va, uint32_t npages, const struct mm_frame_req *q)
+{
+    pfn_t f0 = pte_pfn(pte_read(va));
+    if (!frame_ok(f0, q)) return false;
+    if (q->boundary && f0 / q->boundary != (f0 + npages - 1) / q->boundary) return false;
+    for (uint32_t i = 1; i < npages; i++)
+        if (pte_pfn(pte_read(va + i * PAGE_SIZE)) != f0 + i || f0 + i >= q->max) return false;
+    return true;
+}
+
+mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_req *req)
+{
+    struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
+    if (!q.align) q.align = 1;
+    if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    mm_status st = check_committed(va, npages);
+    if (st != MM_OK) return st;
+    st = make_range_present(va, npages);
+    if (st != MM_OK) return st;
+    if (run_ok(va, npages, &q)) return MM_OK;
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(va + i * PAGE_SIZE);
+        struct pfn *r = pfn_get(pte_pfn(e));
+        if ((e & PTE_SW_RAW) || !r || r->map_count != 1 || r->hold_count ||
+            r->lock_count != ((e & PTE_SW_PIN) ? 1 : 0))
+            return MM_EBUSY;                         /* someone else can see this frame */
+    }
+    pfn_t s = pfn_alloc_run(npages, q.align, q.min, q.max, q.boundary, 0);
+    if (s == PFN_NONE) return MM_ENOMEM;
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_t e = pte_read(v);
+        void *dst = hyper_map(s + i);
+        memcpy(dst, (void *)v, PAGE_SIZE);           /* the kernel may read any committed page */
+        hyper_unmap(dst);
+        pte_remap(v, (e & ~PTE_FRAME) | ((s + i) << PAGE_SHIFT));
+    }
+    return MM_OK;
+}
+
+/* ---- queries ----------------------------------------------------------------------------------- */
+
+void mm_page_info(vaddr_t va, struct mm_page_info *o)
+{
+    memset(o, 0, sizeof *o);
+    va = PAGE_ALIGN_DOWN(va);
+    o->region = mm_region_find(va);
+    pte_t pde = *MiGetPdeAddress(va);
+    if (pde_large(pde)) {
+        o->state = PAGE_COMMITTED;
+        o->present = o->large = true;
+        o->pfn = (pde >> PAGE_SHIFT) + PTI(va);
+        o->prot = pde & (MM_PROT_MASK | PTE_PCD | PTE_PWT);
+        return;
+    }
+    pte_t e = pte_read(va);
+    if (va >= INVALID_START || (va >= PTE_BASE && va < SYSTEM_START && !(e & PTE_P))) e = 0;
+    if (pte_is_committed(e)) {
+        o->state = PAGE_COMMITTED;
+        o->present = e & PTE_P;
+        o->prot = pte_prot(e);
+        if (o->present) {
+            o->pfn = pte_pfn(e);
+            struct pfn *r = pfn_get(o->pfn);
+            o->locks = r ? r->lock_count : 0;
+        }
+    } else if (o->region || (va >= SYSPTE_START && va < SYSPTE_END && syspte_range_allocated(va, 1))) {
+        o->state = PAGE_RESERVED;
+    }
+}
+
+bool mm_read_pte(vaddr_t va, uint32_t *pte)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!(pde & PTE_P)) return false;
+    *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
+    return true;
+}
+
+bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
+uint16_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }
+uint32_t mm_free_frames(void) { return pfn_count.free; }
+uint32_t mm_locked_frames(void) { return pfn_count.locked; }
+uint32_t mm_total_frames(void) { return pfn_count.total; }
+
+pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero)
+{
+    struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
+    pfn_t s = pfn_alloc_run(n, q.align ? q.align : 1, q.min, q.max, q.boundary, zero ? PFN_ALLOC_ZERO : 0);
+    for (uint32_t i = 0; s != PFN_NONE && i < n; i++) pfn_hold(s + i);
+    return s;
+}
+
+mm_status mm_pin_table(vaddr_t va)
+{
+    return pte_pin_table(va) ? MM_OK : MM_ENOMEM;
+}

@@ -1,0 +1,110 @@
+/*
+ * x86.h - hardware facts about i386 paging and nothing else: PTE/PDE bits, the self-map
+ * arithmetic, control registers, TLB invalidation and CPU features.  This is the only file
+ * that knows a PTE is 4 bytes and that there are two levels (Intel SDM vol. 3, 4.3 "32-bit
+ * paging").  The rest of mm/ goes through these names.
+ */
+#ifndef MM_X86_H
+#define MM_X86_H
+#include "kernel/kernel.h"
+#include "mm/layout.h"
+
+typedef uint32_t pte_t;
+
+/* Hardware bits (SDM vol. 3, tables 4-5 and 4-6). */
+#define PTE_P       0x001u   /* present */
+#define PTE_W       0x002u   /* writable */
+#define PTE_U       0x004u   /* user (ring 3) */
+#define PTE_PWT     0x008u   /* write-through */
+#define PTE_PCD     0x010u   /* cache disable */
+#define PTE_A       0x020u   /* accessed */
+#define PTE_D       0x040u   /* dirty */
+#define PTE_PAT     0x080u   /* in a 4 KiB PTE: PAT index bit 2 */
+#define PDE_PS      0x080u   /* in a PDE: 4 MiB page */
+#define PTE_G       0x100u   /* global (CR4.PGE).  Never set in a PDE that points to a table:
+                                the self-map reads PDEs as PTEs, and bit 8 would make the
+                                per-process self-map entry global. */
+#define PDE_PAT_LARGE 0x1000u /* in a 4 MiB PDE: PAT index bit 2 */
+#define PTE_FRAME   0xFFFFF000u
+#define PDE_LARGE_FRAME 0xFFC00000u
+
+/* Software bits 9-11 of a *present* PTE. */
+#define PTE_SW_RAW    0x200u  /* maps a frame without holding a reference (I/O, aliases of
+                                 memory owned elsewhere, kernel image): no use count */
+#define PTE_SW_PIN    0x400u  /* this mapping holds one lock on its frame (committed fixed/locked) */
+#define PTE_SW_NOFREE 0x800u  /* frame owned by someone else (PCC_NOLIN, contiguous pool) */
+
+/* Not-present PTE encodings (P = 0): software state for committed or guarded pages. */
+#define PTE_NP_DEMAND  0x400u /* committed, demand-zero; bits W/U keep the protection */
+#define PTE_NP_GUARD   0x800u /* guard page between system-PTE allocations */
+#define PTE_NP_FREEPHYS 0x200u /* page of a free physical region, currently without a frame */
+
+#define PDI(va)     ((uint32_t)(va) >> 22)
+#define PTI(va)     (((uint32_t)(va) >> 12) & 0x3FFu)
+#define PTES_PER_TABLE 1024u
+#define LARGE_PAGE_SIZE 0x400000u
+
+/* The self-map (DESIGN.md 1; API_REFERENCE C.1): the NT formulas hold literally. */
+#define MiGetPteAddress(va) ((pte_t *)(PTE_BASE + (((uint32_t)(va) >> 12) << 2)))
+#define MiGetPdeAddress(va) ((pte_t *)(PDE_BASE + (((uint32_t)(va) >> 22) << 2)))
+#define MiPteToAddress(p)   ((vaddr_t)(((uint32_t)(p) - PTE_BASE) << 10))
+#define MiAddressToPte(va)  MiGetPteAddress(va)
+#define MiAddressToPde(va)  MiGetPdeAddress(va)
+
+static inline pfn_t pte_pfn(pte_t e) { return e >> PAGE_SHIFT; }
+static inline bool pte_present(pte_t e) { return e & PTE_P; }
+static inline bool pde_large(pte_t e) { return (e & (PTE_P | PDE_PS)) == (PTE_P | PDE_PS); }
+
+/* Control registers. */
+#define CR0_PE 0x00000001u
+#define CR0_WP 0x00010000u
+#define CR0_NW 0x20000000u
+#define CR0_CD 0x40000000u
+#define CR0_PG 0x80000000u
+#define CR4_PSE  0x00000010u
+#define CR4_PAE  0x00000020u
+#define CR4_PGE  0x00000080u
+#define CR4_SMEP 0x00100000u
+#define CR4_SMAP 0x00200000u
+
+static inline uint32_t x86_read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline void x86_write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
+static inline uint32_t x86_read_cr3(void) { uint32_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline void x86_write_cr3(uint32_t v) { __asm__ volatile("mov %0, %%cr3" :: "r"(v) : "memory"); }
+uint32_t x86_read_cr4(void);              /* 0 on a CPU without CR4 (early 486) */
+void x86_write_cr4(uint32_t v);           /* refuses bits the CPU does not advertise */
+static inline uint64_t rdtsc(void) { uint32_t lo, hi; __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)); return ((uint64_t)hi << 32) | lo; }
+
+/* CPU features, probed once by x86_probe() (CPUID when EFLAGS.ID toggles). */
+struct x86_features {
+    bool cpuid, has_cr4, invlpg;         /* invlpg: a 486 or later (EFLAGS.AC toggles) */
+    bool pse, pae, pge, pat, pse36, nx, smep, smap, tsc, msr, apic, hypervisor;
+    uint32_t max_leaf, family, model, stepping, edx1, ecx1;
+    char vendor[13];
+};
+extern struct x86_features x86;
+void x86_probe(void);
+void x86_print_features(void);
+extern bool x86_force_cr3_flush;          /* tests: exercise the no-invlpg fallback */
+
+/*
+ * TLB rule (SDM vol. 3, 4.10.4): after a present entry goes away, loses a permission or
+ * changes frame, invalidate that address before relying on the change.  Adding a
+ * translation needs no flush (not-present entries are not cached).  invlpg also drops the
+ * paging-structure caches for the address.  Without invlpg (a 386), reload CR3; global
+ * pages do not exist on such a CPU, so the reload is complete.
+ */
+static inline void x86_invlpg(vaddr_t va)
+{
+    if (!x86.invlpg || x86_force_cr3_flush)
+        x86_write_cr3(x86_read_cr3());
+    else
+        __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+}
+void x86_flush_tlb_all(void);             /* includes global entries (toggles CR4.PGE) */
+void x86_wbinvd(void);
+
+/* PAT: entry index (PAT, PCD, PWT) we program for write-combining when the CPU has PAT. */
+#define PAT_WC_INDEX 5      /* PAT=1, PCD=0, PWT=1 */
+void x86_pat_init(void);
+#endif

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""runtests.py - boot the in-kernel test suite once per configuration of the matrix.
+
+Each run is headless QEMU (or Bochs) with a timeout; serial output goes to
+build/test-logs/NAME.log.  A run passes only if all of these hold:
+  - QEMU exits with status 33 (the kernel wrote 0x10 to isa-debug-exit),
+  - the log has a complete summary line "N passed, N failed[, N skipped]" with 0 failed,
+  - no "PANIC" in the log, no "Triple fault" in QEMU's cpu_reset log, no timeout.
+The last line is the sum over every configuration: "total: N passed, N failed, N skipped".
+The exit status is non-zero on any failure.
+
+Before the matrix, the runner checks itself: deliberately panicking, faulting and
+triple-faulting kernels must be reported as failures (boot/runner-detects-*).
+"""
+import argparse, concurrent.futures, os, re, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+LOGS = os.path.join(BUILD, "test-logs")
+SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
+QEMU = os.environ.get("QEMU", "qemu-system-i386")
+
+
+def parse_matrix(path):
+    cfgs = []
+    for line in open(path):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        f = line.split()
+        cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": f[4:]})
+    return cfgs
+
+
+def qemu_cmd(cfg, pattern, log, cpulog):
+    cmd = [QEMU, "-accel", "tcg", "-cpu", cfg["cpu"], "-m", cfg["mem"], "-display", "none",
+           "-nodefaults", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           "-serial", "file:" + log, "-d", "cpu_reset", "-D", cpulog]
+    if cfg["boot"] == "iso":
+        cmd += ["-cdrom", os.path.join(BUILD, "pagoda-test.iso"), "-boot", "d"]
+    else:
+        cmd += ["-kernel", os.path.join(BUILD, "kernel.elf"), "-append", "test=" + pattern]
+    return cmd + cfg["extra"]
+
+
+def run_config(cfg, pattern, timeout):
+    """Returns a result dict: name, passed, failed, skipped, ok, why, secs, log."""
+    os.makedirs(LOGS, exist_ok=True)
+    log = os.path.join(LOGS, cfg["name"] + ".log")
+    cpulog = os.path.join(LOGS, cfg["name"] + ".qemu.log")
+    for f in (log, cpulog):
+        if os.path.exists(f):
+            os.remove(f)
+    t0 = time.time()
+    if cfg["boot"] == "bochs":
+        cmd = [os.path.join(ROOT, "tools", "bochs-run.sh"), cfg["cpu"], cfg["mem"], log]
+    else:
+        cmd = qemu_cmd(cfg, pattern, log, cpulog)
+    try:
+        status = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, timeout=timeout).returncode
+    except subprocess.TimeoutExpired:
+        status = "timeout"
+    secs = time.time() - t0
+    text = open(log, errors="replace").read() if os.path.exists(log) else ""
+    qlog = open(cpulog, errors="replace").read() if os.path.exists(cpulog) else ""
+    r = {"name": cfg["name"], "passed": 0, "failed": 0, "skipped": 0, "secs": secs, "log": log, "text": text}
+    summary = None
+    for line in text.splitlines():
+        m = SUMMARY.match(line.strip())
+        if m:
+            summary = m
+    if summary:
+        r["passed"], r["failed"] = int(summary.group(1)), int(summary.group(2))
+        r["skipped"] = int(summary.group(3) or 0)
+    want = 0 if cfg["boot"] == "bochs" else 33
+    why = None
+    if status == "timeout":
+        why = "timeout after %ds" % timeout
+    elif "Triple fault" in qlog:
+        why = "triple fault"
+    elif "PANIC" in text:
+        why = "kernel panic"
+    elif not summary:
+        why = "no summary line (exit status %s)" % status
+    elif status != want:
+        why = "exit status %s, expected %d" % (status, want)
+    elif r["failed"]:
+        why = "%d test(s) failed" % r["failed"]
+    elif r["passed"] == 0:
+        why = "no test ran"
+    r["ok"] = why is None
+    r["why"] = why
+    if not r["ok"] and r["failed"] == 0:
+        r["failed"] = 1          # a crash or hang counts as a failure in the total
+    return r
+
+
+def self_checks(timeout):
+    """The runner must call a panic, an unexpected fault and a triple fault failures."""
+    base = {"boot": "kernel", "cpu": "qemu32", "mem": "32M", "extra": []}
+    results = []
+    for test, expect in (("boot/panic-on-purpose", "kernel panic"),
+                         ("boot/fault-on-purpose", "kernel panic"),
+                         ("boot/triple-fault-on-purpose", "triple fault")):
+        cfg = dict(base, name="selfcheck-" + test.split("/")[1])
+        r = run_config(cfg, test, timeout)
+        name = "boot/runner-detects-" + test.split("/")[1].replace("-on-purpose", "")
+        good = (not r["ok"]) and r["why"] == expect
+        print("%-7s %s%s" % ("ok" if good else "not ok", name,
+                             "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
+        results.append(good)
+    return results
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--matrix", default=os.path.join(ROOT, "tests", "matrix.conf"))
+    ap.add_argument("--only", help="comma-separated configuration names")
+    ap.add_argument("--pattern", default="all", help="test= pattern for -kernel boots")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("PAGODA_TEST_TIMEOUT", "600")))
+    ap.add_argument("--no-self-check", action="store_true")
+    a = ap.parse_args()
+
+    cfgs = parse_matrix(a.matrix)
+    if a.only:
+        names = set(a.only.split(","))
+        cfgs = [c for c in cfgs if c["name"] in names]
+    passed = failed = skipped = 0
+    if not a.no_self_check:
+        for good in self_checks(60):
+            passed += good
+            failed += not good
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
+        futs = [ex.submit(run_config, c, a.pattern, a.timeout) for c in cfgs]
+        for f in futs:
+            r = f.result()
+            passed += r["passed"]
+            failed += r["failed"]
+            skipped += r["skipped"]
+            print("config %-24s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
+                r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],
+                r["secs"], "" if r["ok"] else " - " + r["why"]))
+            if not r["ok"]:
+                lines = r["text"].splitlines()
+                bad = [l for l in lines if l.startswith("not ok")]
+                print("  --- %s (failing tests and the last lines) ---" % r["log"])
+                for l in bad[:30]:
+                    print("  " + l)
+                for l in lines[-25:]:
+                    print("  | " + l)
+    print("matrix: %d configurations in %.0fs" % (len(cfgs), time.time() - t0))
+    print("total: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
