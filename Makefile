@@ -59,6 +59,7 @@ DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
 QEMU_BASE := -display none -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
+TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
 
 .PHONY: all run test iso clean deps bench debug gdb check-clang
 all: $(BUILD)/kernel.elf
@@ -136,7 +137,7 @@ run: $(BUILD)/kernel.elf
 
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test
-	@python3 tools/runtests.py --matrix tests/matrix.conf
+	@PAGODA_BUILD=$(BUILD) python3 tools/runtests.py --matrix tests/matrix.conf $(TESTARGS)
 
 bench: $(BUILD)/kernel.elf
 	@tools/deps.sh run
@@ -149,3 +150,6 @@ check-clang:
 
 clean:
 	rm -rf $(BUILD) build-clang
+
+# Debugging, Bochs and the QEMU page-table oracle live in their own file.
+-include tools/debug.mk

@@ -15,7 +15,7 @@ triple-faulting kernels must be reported as failures (boot/runner-detects-*).
 import argparse, concurrent.futures, os, re, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.join(ROOT, "build")
+BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
 LOGS = os.path.join(BUILD, "test-logs")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 QEMU = os.environ.get("QEMU", "qemu-system-i386")
