@@ -32,16 +32,20 @@ void backtrace_from(uint32_t ebp, uint32_t eip)
 {
     extern char boot_stack_bottom[], boot_stack_top[];
     uint32_t off = 0;
-    kprintf("  backtrace:\n    %08x %s+0x%x\n", eip, sym_lookup(eip, &off), off);
+    const char *name = sym_lookup(eip, &off);
+    kprintf("  backtrace:\n    %08x %s+0x%x\n", eip, name, off);
     for (int depth = 0; depth < 16 && ebp; depth++) {
         /* Only follow frames on the kernel stack: a corrupt EBP must not fault here. */
         if (ebp < (uint32_t)boot_stack_bottom || ebp + 8 > (uint32_t)boot_stack_top) break;
         uint32_t ret = ((uint32_t *)ebp)[1];
         if (!kernel_text(ret)) break;
-        kprintf("    %08x %s+0x%x\n", ret, sym_lookup(ret, &off), off);
+        name = sym_lookup(ret, &off);
+        kprintf("    %08x %s+0x%x\n", ret, name, off);
         ebp = ((uint32_t *)ebp)[0];
     }
 }
+
+bool panic_backtrace_printed;     /* trap.c already printed the faulting context's */
 
 void panic(const char *fmt, ...)
 {
@@ -57,9 +61,11 @@ void panic(const char *fmt, ...)
         qemu_exit(QEMU_EXIT_FAIL);
     }
     kprintf("PANIC: %s\n", msg);
-    uint32_t ebp;
-    __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
-    backtrace_from(ebp, (uint32_t)__builtin_return_address(0));
+    if (!panic_backtrace_printed) {
+        uint32_t ebp;
+        __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
+        backtrace_from(ebp, (uint32_t)__builtin_return_address(0));
+    }
     kprintf("RESULT: PANIC\n");
     qemu_exit(QEMU_EXIT_FAIL);
 }

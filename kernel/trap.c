@@ -87,6 +87,8 @@ static NORETURN void fatal_exception(struct trapframe *tf, uint32_t cr2)
     }
     dump_trapframe(tf);
     backtrace_from(tf->ebp, tf->eip);
+    extern bool panic_backtrace_printed;
+    panic_backtrace_printed = true;
     panic("unexpected %s", name);
 }
 

@@ -170,5 +170,5 @@ uint32_t kpool_used(void);
 bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);
 void mm_print_summary(void);
-extern uint32_t mm_demand_faults;
+extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
 #endif

@@ -8,7 +8,7 @@
  */
 #include "mm/core.h"
 
-uint32_t mm_demand_faults;
+volatile uint32_t mm_demand_faults;
 
 bool pte_is_committed(pte_t e)
 {
@@ -40,15 +40,25 @@ void pt_trim(vaddr_t va, uint32_t npages)
         pte_trim(pdi << 22);
 }
 
-/* Frame class for mm_map_physical: 1 = counted reference, 0 = raw, -1 = refused. */
-static int frame_class(pfn_t f)
+/* Frame class for mm_map_physical: 1 = counted reference, 0 = raw, -1 = refused.
+ * Raw: I/O space, the first MiB (BIOS data, ROMs) and loader data.  Refused: free RAM (the
+ * allocator could hand it out under the mapping), page tables, the PFN database and pool, and
+ * the kernel image - except its ring-3 code, read-only. */
+static int frame_class(pfn_t f, uint32_t prot)
 {
+    extern char _kernel_start[], _kernel_end[], _utext_load[], _utext_start[], _utext_end[];
     struct pfn *r = pfn_get(f);
     if (!r || r->state == PFN_NOTRAM) return 0;
+    pfn_t k0 = ((vaddr_t)_kernel_start - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t k1 = ((vaddr_t)_kernel_end - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t u0 = ((vaddr_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t u1 = u0 + (PAGE_ALIGN_UP((vaddr_t)_utext_end) - (vaddr_t)_utext_start) / PAGE_SIZE;
+    if (f >= k0 && f < k1)
+        return (f >= u0 && f < u1 && !(prot & MM_PROT_WRITE)) ? 0 : -1;
     switch (r->state) {
     case PFN_USED: return 1;
-    case PFN_RESERVED: case PFN_SYSTEM: return 0;
-    default: return -1;                              /* free RAM, page tables, directories */
+    case PFN_RESERVED: return 0;
+    default: return -1;                              /* free, page tables, directories, system */
     }
 }
 
@@ -142,12 +152,12 @@ mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t ste
     mm_status st = check_uncommitted(va, npages);
     if (st != MM_OK) return st;
     for (uint32_t i = 0; i < npages; i++)
-        if (frame_class(first + i * step) < 0) return MM_EACCES;
+        if (frame_class(first + i * step, prot) < 0) return MM_EACCES;
     if (!ensure_tables(va, npages)) return MM_ENOMEM;
     for (uint32_t i = 0; i < npages; i++) {
         pfn_t f = first + i * step;
         vaddr_t v = va + i * PAGE_SIZE;
-        pte_install(v, pte_make(v, f, prot | (frame_class(f) ? 0 : PTE_SW_RAW)));
+        pte_install(v, pte_make(v, f, prot | (frame_class(f, prot) ? 0 : PTE_SW_RAW)));
     }
     return MM_OK;
 }

@@ -91,17 +91,18 @@ extern bool x86_force_cr3_flush;          /* tests: exercise the no-invlpg fallb
  * TLB rule (SDM vol. 3, 4.10.4): after a present entry goes away, loses a permission or
  * changes frame, invalidate that address before relying on the change.  Adding a
  * translation needs no flush (not-present entries are not cached).  invlpg also drops the
- * paging-structure caches for the address.  Without invlpg (a 386), reload CR3; global
- * pages do not exist on such a CPU, so the reload is complete.
+ * paging-structure caches for the address.  Without invlpg (a 386), reload CR3 - and toggle
+ * CR4.PGE when global pages are on, since a CR3 load keeps global entries (SDM 4.10.4.1); the
+ * toggle is only reachable when tests force this path on a newer CPU.
  */
+void x86_flush_tlb_all(void);             /* includes global entries (toggles CR4.PGE) */
 static inline void x86_invlpg(vaddr_t va)
 {
     if (!x86.invlpg || x86_force_cr3_flush)
-        x86_write_cr3(x86_read_cr3());
+        x86_flush_tlb_all();              /* a CR3 reload, plus a PGE toggle if globals exist */
     else
         __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
 }
-void x86_flush_tlb_all(void);             /* includes global entries (toggles CR4.PGE) */
 void x86_wbinvd(void);
 
 /* PAT: entry index (PAT, PCD, PWT) we program for write-combining when the CPU has PAT. */
