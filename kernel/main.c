@@ -22,6 +22,12 @@
 #endif
 
 const char *kernel_cmdline = "";
+
+/* The three API personalities register their entry points (VMMCall's INT 20h, Device_Help,
+ * ...) here; each is optional so the kernel links while a personality is being written. */
+void vxd_init(void) __attribute__((weak));
+void devhlp_init(void) __attribute__((weak));
+void ntmm_init(void) __attribute__((weak));
 void bench_run(const char *which);    /* tests/bench.c */
 void demo_run(void);                  /* tests/demo.c */
 
@@ -83,6 +89,9 @@ void kmain(uint32_t magic, paddr_t mbi)
     bootinfo_print();
     mm_init();
     user_init();
+    if (vxd_init) vxd_init();
+    if (devhlp_init) devhlp_init();
+    if (ntmm_init) ntmm_init();
 
     const char *t = cmdline_get("test");
     const char *b = cmdline_get("bench");
