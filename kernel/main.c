@@ -80,6 +80,10 @@ void kmain(uint32_t magic, paddr_t mbi)
     bootinfo_copy(magic, mbi);
     kernel_cmdline = strip_loader_filename(bootinfo.cmdline);
     console_e9 = cmdline_has("e9");
+    if (cmdline_has("mb-nommap") && bootinfo.has_mmap) {     /* test the fallback path */
+        bootinfo.has_mmap = false;
+        kprintf("boot: mb-nommap: ignoring the memory map, using mem_lower/mem_upper\n");
+    }
     if (magic != 0x2BADB002u)
         panic("not started by a Multiboot loader (magic %08x)", magic);
     kprintf("boot: command line '%s'%s\n", kernel_cmdline, serial_present() ? "" : " (no serial port)");

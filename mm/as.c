@@ -62,3 +62,16 @@ mm_status as_destroy(struct as *a)
 }
 
 struct as *as_first(void) { return &kernel_as; }
+
+uint32_t as_read_pte(struct as *a, vaddr_t va)
+{
+    pte_t *pd = hyper_map(a->pd);
+    pte_t pde = pd[PDI(va)], e = 0;
+    hyper_unmap(pd);
+    if (!(pde & PTE_P)) return 0;
+    if (pde & PDE_PS) return pde;
+    pte_t *pt = hyper_map(pde >> PAGE_SHIFT);
+    e = pt[PTI(va)];
+    hyper_unmap(pt);
+    return e;
+}

@@ -45,6 +45,9 @@ struct as *as_create(void);      /* NULL when out of memory */
 mm_status as_destroy(struct as *as);   /* releases every private region; not the current one */
 void as_switch(struct as *as);   /* loads CR3 (a CR3 switch; global pages stay) */
 uint32_t as_count(void);
+/* The PTE for va in any address space, read through hyperspace (no CR3 switch); 0 when
+ * there is no page table, the PDE itself when it maps a 4 MiB page. */
+uint32_t as_read_pte(struct as *as, vaddr_t va);
 
 /* ---- arenas and regions --------------------------------------------------------------- */
 enum mm_arena { ARENA_PRIVATE, ARENA_SHARED, ARENA_SYSTEM, ARENA_NONE };

@@ -156,3 +156,21 @@ TEST_FLAGS(boot_triple_fault_on_purpose, "boot/triple-fault-on-purpose", TEST_MA
     __asm__ volatile("lidt %0\n\tint3" :: "m"(empty));   /* no IDT: #GP -> #DF -> triple fault */
     return "still running after int3 with an empty IDT";
 }
+
+/* Recurses until the boot stack runs into its unmapped guard page.  The #PF cannot be pushed
+ * there, so the CPU raises #DF, which arrives through a task gate on its own stack and is
+ * reported, instead of a silent triple fault. */
+static volatile uint32_t stack_limit = 0xFFFFFFFFu;   /* volatile: the compiler cannot see the end */
+static uint32_t __attribute__((noinline)) eat_stack(uint32_t depth)
+{
+    volatile uint8_t pad[512];
+    pad[0] = (uint8_t)depth;
+    if (depth == stack_limit) return 0;
+    return eat_stack(depth + 1) + pad[0];
+}
+
+TEST_FLAGS(boot_stack_overflow_on_purpose, "boot/stack-overflow-on-purpose", TEST_MANUAL)
+{
+    eat_stack(0);
+    return "the stack never overflowed";
+}

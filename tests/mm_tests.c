@@ -339,3 +339,114 @@ TEST(mm_contiguous, "mm/make-contiguous")
     CHECK_EQ(mm_release(r), MM_OK);
     return PASS;
 }
+
+TEST(mm_hyperspace_other_as, "mm/hyperspace-reads-other-as")
+{
+    struct as *a = as_create(), *prev = as_current();
+    CHECK(a);
+    as_switch(a);
+    struct region *r = mm_reserve(ARENA_PRIVATE, 0x00500000u, 2, 1, OWNER_TEST, NULL);
+    bool ok = r && mm_commit(r->base, 1, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK &&
+              mm_commit(r->base + PAGE_SIZE, 1, MM_PROT_WRITE, 0, NULL, NULL) == MM_OK;
+    pte_t own0 = pte_read(0x00500000u), own1 = pte_read(0x00501000u);
+    as_switch(prev);
+    /* From another address space: the same entries, through hyperspace. */
+    pte_t far0 = as_read_pte(a, 0x00500000u), far1 = as_read_pte(a, 0x00501000u);
+    pte_t here = pte_read(0x00500000u);
+    as_destroy(a);
+    CHECK(ok);
+    CHECK(own0 & PTE_P);
+    CHECK_EQ(far0 & ~(PTE_A | PTE_D), own0 & ~(PTE_A | PTE_D));
+    CHECK_EQ(far1, own1);
+    CHECK(far1 & PTE_NP_DEMAND);
+    CHECK(!(here & PTE_P));                              /* not in the kernel's space */
+    CHECK_EQ(as_read_pte(as_kernel(), 0x80100000u) >> PAGE_SHIFT, 0x100);
+    return PASS;
+}
+
+TEST(mm_syspte_guard, "mm/syspte-guard-pages")
+{
+    uint32_t before = syspte_free_count();
+    vaddr_t a = syspte_alloc(2), b = syspte_alloc(1);
+    CHECK(a && b);
+    CHECK_EQ(syspte_free_count(), before - 5);           /* 2 + guard, 1 + guard */
+    CHECK_EQ(syspte_alloc_size(a), 2);
+    CHECK(b >= a + 3 * PAGE_SIZE || b + 2 * PAGE_SIZE <= a);
+    CHECK_EQ(mm_map_physical(a, 2, 0xB8, 1, MM_PROT_WRITE | MM_CACHE_UC), MM_OK);
+    uint32_t x;
+    CHECK(probe_read(a + PAGE_SIZE, &x));
+    CHECK(!probe_read(a + 2 * PAGE_SIZE, &x));           /* running off the end hits the guard */
+    CHECK_EQ(mm_map_physical(a + 2 * PAGE_SIZE, 1, 0xB8, 1, 0), MM_EINVAL);   /* guards stay unmapped */
+    CHECK_EQ(syspte_free(a, 2), MM_EBUSY);               /* still mapped */
+    CHECK_EQ(syspte_free(a, 1), MM_EINVAL);              /* not the allocation's size */
+    CHECK_EQ(syspte_free(a + PAGE_SIZE, 1), MM_EINVAL);  /* not its start */
+    CHECK_EQ(mm_decommit(a, 2), MM_OK);
+    CHECK_EQ(syspte_free(a, 2), MM_OK);
+    CHECK_EQ(syspte_free(a, 2), MM_EINVAL);              /* double free */
+    CHECK_EQ(syspte_free(b, 1), MM_OK);
+    CHECK_EQ(syspte_free_count(), before);
+    return PASS;
+}
+
+/* The checker itself must be able to fail: corrupt one fact at a time, expect a complaint,
+ * put it back, expect silence. */
+TEST(mm_checker_detects, "mm/checker-detects-corruption")
+{
+    char why[160];
+    struct region *r;
+    vaddr_t va = sys_block(1, MM_PROT_WRITE, &r);
+    CHECK(va);
+    pfn_t f = pte_pfn(pte_read(va));
+    CHECK(mm_check(why, sizeof why));
+
+    pfn_db[f].map_count++;                               /* a use count that lies */
+    bool c1 = mm_check(why, sizeof why);
+    pfn_db[f].map_count--;
+    CHECK(!c1);
+
+    pfn_count.free++;                                    /* a counter that lies */
+    bool c2 = mm_check(why, sizeof why);
+    pfn_count.free--;
+    CHECK(!c2);
+
+    pte_t *pt = MiGetPteAddress(va);                     /* a mapping nobody counted */
+    pte_t *alias = MiGetPteAddress(va + PAGE_SIZE);
+    bool same_table = PDI(va) == PDI(va + PAGE_SIZE);
+    if (same_table) {
+        *alias = *pt;                                    /* raw store, on purpose */
+        pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count++;
+        bool c3 = mm_check(why, sizeof why);
+        *alias = 0;
+        pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count--;
+        x86_invlpg(va + PAGE_SIZE);
+        CHECK(!c3);
+    }
+
+    struct as *a = as_create();                          /* a kernel PDE out of step */
+    CHECK(a);
+    pte_t *pd = hyper_map(a->pd);
+    pte_t saved = pd[0x3FE];
+    pd[0x3FE] ^= 0x1000;
+    hyper_unmap(pd);
+    bool c4 = mm_check(why, sizeof why);
+    pd = hyper_map(a->pd);
+    pd[0x3FE] = saved;
+    hyper_unmap(pd);
+    as_destroy(a);
+    CHECK(!c4);
+
+    CHECK(mm_check(why, sizeof why));
+    mm_release(r);
+    return PASS;
+}
+
+TEST(mm_smep, "mm/smep-blocks-user-code")
+{
+    if (!x86.smep) SKIP("no SMEP on this CPU");
+    CHECK(x86_read_cr4() & CR4_SMEP);
+    /* The ring-3 image is a user page: ring 0 must not execute it. */
+    CHECK(!probe_exec((vaddr_t)u_ret));
+    CHECK_EQ(probe_last.vector, T_PF);
+    CHECK_EQ(probe_last.err & 0x15, 0x11);                /* present, instruction fetch, supervisor */
+    return PASS;
+}

@@ -39,7 +39,7 @@ static uint32_t usable_frames_from_map(void)
 
 TEST(pfn_map_total, "pfn/memory-map-total")
 {
-    CHECK(bootinfo.has_mmap);
+    if (!bootinfo.has_mmap) SKIP("no memory map (pfn/no-memory-map-fallback covers this boot)");
     /* Every usable frame has a RAM record; the states add up to the total. */
     CHECK_EQ(pfn_count.total, usable_frames_from_map());
     uint32_t free = 0, reserved = 0, notram_in_map = 0;
@@ -178,5 +178,26 @@ TEST(pfn_low_preference, "pfn/below-16M-kept-for-dma")
     CHECK_MSG(ok, "frame %x with high memory %s", p, high ? "free" : "absent");
     CHECK(q != PFN_NONE && q < ISA_DMA_LIMIT_PFN);
     pfn_free(q);
+    return PASS;
+}
+
+TEST(pfn_modules_reserved, "pfn/modules-reserved")
+{
+    if (!(bootinfo.flags & (1u << 3)) || bootinfo.nmods == 0) SKIP("no Multiboot module was loaded");
+    for (uint32_t i = 0; i < bootinfo.nmods; i++) {
+        pfn_t s = bootinfo.mods[i].start >> PAGE_SHIFT, e = (bootinfo.mods[i].end + PAGE_MASK) >> PAGE_SHIFT;
+        CHECK(e > s);
+        for (pfn_t p = s; p < e; p++) CHECK_MSG(pfn_db[p].state == PFN_RESERVED, "module frame %x is %s", p, pfn_state_name(pfn_db[p].state));
+    }
+    return PASS;
+}
+
+TEST(pfn_fallback_without_mmap, "pfn/no-memory-map-fallback")
+{
+    if (bootinfo.has_mmap) SKIP("the loader gave a memory map (boot with mb-nommap to test this)");
+    /* mem_lower below 1 MiB (all reserved anyway) plus mem_upper from 1 MiB. */
+    uint32_t expect = (bootinfo.mem_lower_kb / 4) + (bootinfo.mem_upper_kb / 4);
+    CHECK_EQ(pfn_count.total, expect);
+    CHECK_EQ(pfn_max, 0x100 + bootinfo.mem_upper_kb / 4);
     return PASS;
 }

@@ -28,7 +28,10 @@ def parse_matrix(path):
         if not line:
             continue
         f = line.split()
-        cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": f[4:]})
+        cmdline = [x[len("cmdline:"):] for x in f[4:] if x.startswith("cmdline:")]
+        extra = [x for x in f[4:] if not x.startswith("cmdline:")]
+        cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
+                     "cmdline": " ".join(cmdline)})
     return cfgs
 
 
@@ -39,7 +42,8 @@ def qemu_cmd(cfg, pattern, log, cpulog):
     if cfg["boot"] == "iso":
         cmd += ["-cdrom", os.path.join(BUILD, "pagoda-test.iso"), "-boot", "d"]
     else:
-        cmd += ["-kernel", os.path.join(BUILD, "kernel.elf"), "-append", "test=" + pattern]
+        cmd += ["-kernel", os.path.join(BUILD, "kernel.elf"), "-append",
+                ("test=" + pattern + " " + cfg.get("cmdline", "")).strip()]
     return cmd + cfg["extra"]
 
 
@@ -58,7 +62,7 @@ def run_config(cfg, pattern, timeout):
         cmd = qemu_cmd(cfg, pattern, log, cpulog)
     try:
         status = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, timeout=timeout).returncode
+                                stderr=subprocess.PIPE, timeout=timeout, cwd=ROOT).returncode
     except subprocess.TimeoutExpired:
         status = "timeout"
     secs = time.time() - t0
@@ -100,13 +104,14 @@ def self_checks(timeout):
     """The runner must call a panic, an unexpected fault and a triple fault failures."""
     base = {"boot": "kernel", "cpu": "qemu32", "mem": "32M", "extra": []}
     results = []
-    for test, expect in (("boot/panic-on-purpose", "kernel panic"),
-                         ("boot/fault-on-purpose", "kernel panic"),
-                         ("boot/triple-fault-on-purpose", "triple fault")):
+    for test, expect, text in (("boot/panic-on-purpose", "kernel panic", "on purpose"),
+                               ("boot/fault-on-purpose", "kernel panic", "cr2=fffe0000"),
+                               ("boot/stack-overflow-on-purpose", "kernel panic", "double fault"),
+                               ("boot/triple-fault-on-purpose", "triple fault", "")):
         cfg = dict(base, name="selfcheck-" + test.split("/")[1])
         r = run_config(cfg, test, timeout)
         name = "boot/runner-detects-" + test.split("/")[1].replace("-on-purpose", "")
-        good = (not r["ok"]) and r["why"] == expect
+        good = (not r["ok"]) and r["why"] == expect and text in r["text"]
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
         results.append(good)
