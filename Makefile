@@ -132,7 +132,8 @@ iso: $(BUILD)/pagoda.iso
 # ---- running ------------------------------------------------------------------------------------
 run: $(BUILD)/kernel.elf
 	@tools/deps.sh run
-	$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
+	@echo "Starting QEMU (Ctrl-A X quits); the kernel console follows." >&2
+	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
 	    -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
 
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
