@@ -174,4 +174,22 @@ bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
+
+/* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/largeio.c) ------------- */
+/* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one
+ * shared- or system-arena region, PDEs absent.  prot: MM_PROT_WRITE plus MM_CACHE_WB/WT/UCMINUS/UC
+ * (not MM_CACHE_WC: a 4 MiB PDE keeps its PAT bit elsewhere).  MM_EINVAL also without CR4.PSE,
+ * MM_EACCES if any frame is RAM (a large PDE holds no per-frame reference), MM_EEXIST if a PDE
+ * is present.  Unmap with mm_unmap_large_io (MM_ENOENT unless every PDE maps a 4 MiB page). */
+mm_status mm_map_large_io(vaddr_t va, uint32_t nlarge, pfn_t first, uint32_t prot);
+mm_status mm_unmap_large_io(vaddr_t va, uint32_t nlarge);
+
+/* ---- added for the VxD personality: frames kept across unmap/map (mm/physreg.c) ------------ */
+/* A present, counted page gives up its frame without freeing it (PTE 0, the frame held: "in
+ * flight"), and a kept frame is installed elsewhere later (the hold dropped) - Win9x's free
+ * physical regions (_XchgFreePhysReg).  MM_EBUSY when the page is locked beyond its own pin;
+ * MM_EINVAL when pfn is not a used frame with a hold.  See mm/physreg.c for each contract. */
+mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn);
+mm_status mm_map_kept(vaddr_t va, pfn_t pfn, uint32_t prot);
+mm_status mm_swap_kept(vaddr_t va, pfn_t pfn, pfn_t *old);
 #endif

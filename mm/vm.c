@@ -69,12 +69,15 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
     return MM_OK;
 }
 
+/* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
+ * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL. */
 static mm_status check_committed(vaddr_t va, uint32_t npages)
 {
     for (uint32_t i = 0; i < npages; i++) {
         bool large;
         pte_t *p = pte_lookup(va + i * PAGE_SIZE, &large);
-        if (!large && (!p || !pte_is_committed(*p))) return MM_ENOENT;
+        if (large) return MM_EINVAL;
+        if (!p || !pte_is_committed(*p)) return MM_ENOENT;
     }
     return MM_OK;
 }

@@ -1,0 +1,226 @@
+/*
+ * ntmm_mdl.c - memory descriptor lists: IoAllocateMdl / IoFreeMdl, MmBuildMdlForNonPagedPool,
+ * MmProbeAndLockPages(Ex) / MmUnlockPages.  (Mapping an MDL: ntmm_mdlmap.c.)
+ *
+ * An MDL describes a buffer (StartVa + ByteOffset, ByteCount) and, once built or locked, the
+ * frame behind each of its pages in the PFN array that follows the 28-byte header.  Locking
+ * raises each frame's lock count through the core (mm_lock_frames): the same count VMLock and
+ * _LinPageLock raise, so a page locked through an MDL is locked for the other personalities too,
+ * and the core refuses to free or decommit its last mapping while the lock is held.  Unlocking
+ * works from the PFN array alone, so the buffer's process need not be current.
+ */
+#include "mm/ntmm.h"
+#include "mm/x86.h"
+
+/* The frame behind va and the effective W/U bits, through the self-map (the PDE's LargePage
+ * bit is tested before MiGetPteAddress is read: see ntmm_query.c).  false if not present. */
+static bool page_frame(vaddr_t va, pfn_t *pfn, uint32_t *bits)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!(pde & PTE_P)) return false;
+    if (pde & PDE_PS) {
+        *pfn = ((pde & PDE_LARGE_FRAME) >> PAGE_SHIFT) + PTI(va);
+        *bits = pde & (PTE_W | PTE_U);
+        return true;
+    }
+    pte_t pte = *MiGetPteAddress(va);
+    if (!(pte & PTE_P)) return false;
+    *pfn = pte_pfn(pte);
+    *bits = pte & pde & (PTE_W | PTE_U);
+    return true;
+}
+
+static void fill_list_head(PMDL mdl, ULONG n)
+{
+    for (ULONG i = 0; i < n; i++) MmGetMdlPfnArray(mdl)[i] = LIST_HEAD_PFN;
+}
+
+/*
+ * IoAllocateMdl - an MDL for [va, va + length), optionally attached to an IRP.
+ * NT: NULL on failure; ChargeQuota must be FALSE; with an IRP, SecondaryBuffer = FALSE sets
+ *   Irp->MdlAddress and TRUE appends to the chain.  Maximum length: 4 GiB - 4 KiB from Windows 7.
+ * ReactOS: length & 0x80000000 -> NULL; up to 23 pages a fixed-size MDL (28 + 23 * 4 bytes) from a
+ *   lookaside list with MDL_ALLOCATED_FIXED_SIZE; more pages: the exact size, NULL above 0xFFFF;
+ *   then MmInitializeMdl (Size = 28 + 4 * pages).
+ * Ours: ReactOS's sizes and flags, from kmalloc (no lookaside); ChargeQuota is ignored; a
+ * secondary buffer on an IRP without one becomes its first MDL (ReactOS dereferences NULL).
+ * MmInitializeMdl also clears Process and MappedSystemVa (pool memory is not zeroed).
+ */
+PMDL IoAllocateMdl(PVOID va, ULONG length, BOOLEAN secondary, BOOLEAN charge_quota, PIRP irp)
+{
+    (void)charge_quota;
+    if (length & 0x80000000u) return NULL;
+    ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
+    size_t size = sizeof(MDL) + sizeof(PFN_NUMBER) * (pages <= MDL_FIXED_PAGES ? MDL_FIXED_PAGES : pages);
+    if (size > 0xFFFFu) return NULL;
+    PMDL mdl = kmalloc(size);
+    if (!mdl) return NULL;
+    MmInitializeMdl(mdl, va, length);
+    if (pages <= MDL_FIXED_PAGES) mdl->MdlFlags |= MDL_ALLOCATED_FIXED_SIZE;
+    if (irp) {
+        PMDL *pp = &irp->MdlAddress;
+        if (secondary)
+            while (*pp) pp = &(*pp)->Next;
+        *pp = mdl;
+    }
+    return mdl;
+}
+
+/* NT/ReactOS: returns the MDL to its lookaside list or pool; the caller unlocks and unmaps first.
+ * Ours: kfree; a still-locked or mapped MDL is the caller's bug and leaks its locks/mapping. */
+VOID IoFreeMdl(PMDL mdl)
+{
+    kfree(mdl);
+}
+
+/*
+ * MmBuildMdlForNonPagedPool - fill the PFN array of an MDL over resident system memory.
+ * NT/ReactOS: precondition (asserted): none of PAGES_LOCKED, MAPPED_TO_SYSTEM_VA,
+ *   SOURCE_IS_NONPAGED_POOL, PARTIAL.  Process = NULL, MappedSystemVa = StartVa + ByteOffset,
+ *   PFNs from the PTEs, MDL_SOURCE_IS_NONPAGED_POOL, and MDL_IO_SPACE if the last frame has no
+ *   PFN-database entry.  No lock is taken: the memory is resident by definition.
+ * Ours: the same; the frames come from the self-map walk (4 MiB pages included).  If the
+ * precondition is violated nothing changes; if a page is not present the PFN array is filled
+ * with LIST_HEAD and no flag is set.  "Nonpaged pool" here is any resident memory: kmalloc
+ * blocks, the kernel image, committed system pages, I/O mappings.
+ */
+VOID MmBuildMdlForNonPagedPool(PMDL mdl)
+{
+    if (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
+        return;
+    ULONG n = ntmm_mdl_pages(mdl);
+    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
+    for (ULONG i = 0; i < n; i++) {
+        uint32_t bits;
+        if (!page_frame((vaddr_t)mdl->StartVa + i * PAGE_SIZE, &pfns[i], &bits)) {
+            fill_list_head(mdl, n);
+            return;
+        }
+    }
+    mdl->Process = NULL;
+    mdl->MappedSystemVa = MmGetMdlVirtualAddress(mdl);
+    mdl->MdlFlags |= MDL_SOURCE_IS_NONPAGED_POOL;
+    if (n && !mm_frame_is_ram(pfns[n - 1])) mdl->MdlFlags |= MDL_IO_SPACE;
+}
+
+/* Touches one byte of every page (and writes it back when asked), under NT_TRY: a fault that
+ * the core cannot resolve (demand-zero pages are resolved, i.e. faulted in) becomes a status. */
+static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
+{
+    NT_TRY_FRAME t;
+    if (NT_TRY(&t)) {
+        for (ULONG i = 0; i < n; i++) {
+            volatile UCHAR *p = (volatile UCHAR *)(first_page + i * PAGE_SIZE);
+            UCHAR c = *p;
+            if (write) *p = c;
+        }
+        NT_TRY_END(&t);
+        return STATUS_SUCCESS;
+    }
+    return NtExceptionStatus(&t);
+}
+
+/* Locks each page's frame after checking the entry allows the access; on failure unlocks what
+ * it locked.  Sets *io when a frame is not RAM. */
+static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need, bool *io)
+{
+    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
+    for (ULONG i = 0; i < n; i++) {
+        pfn_t f;
+        uint32_t bits;
+        if (!page_frame(first_page + i * PAGE_SIZE, &f, &bits) || (bits & need) != need) {
+            mm_unlock_frames(pfns, i);
+            return STATUS_ACCESS_VIOLATION;
+        }
+        mm_lock_frames(&f, 1);
+        pfns[i] = f;
+        if (!mm_frame_is_ram(f)) *io = true;
+    }
+    return STATUS_SUCCESS;
+}
+
+/*
+ * MmProbeAndLockPagesEx - MmProbeAndLockPages returning its status instead of raising it.
+ * NT: must be called in __try; raises STATUS_ACCESS_VIOLATION (or another status) on failure; a
+ *   locked MDL may not be locked again before MmUnlockPages.
+ * ReactOS (API_REFERENCE C.3): asserts ByteCount != 0, ByteOffset < 4096, StartVa page-aligned,
+ *   none of PAGES_LOCKED, MAPPED_TO_SYSTEM_VA, SOURCE_IS_NONPAGED_POOL, PARTIAL, IO_SPACE.
+ *   UserMode: an end above MM_USER_PROBE_ADDRESS (0x7FFF0000) or a wrapping range sets
+ *   Pfn[0] = LIST_HEAD and raises access violation.  Reads one byte of every page, and for user
+ *   addresses and a write operation writes it too; a fault clears Process and re-raises.  Then, per
+ *   page, a write to a non-writable page is an access violation (copy-on-write aside), each frame
+ *   gets a reference and a lock, frames without a PFN entry set MDL_IO_SPACE; on failure the
+ *   partial array is unlocked.  MDL_WRITE_OPERATION for Write/Modify, MDL_PAGES_LOCKED; Process =
+ *   current for user addresses, NULL for kernel ones.  Large-page buffers are not supported.
+ * Ours: the same steps, and -
+ *   - a violated precondition (including ByteCount == 0 and an MDL whose Size is too small for
+ *     its pages) returns STATUS_INVALID_PARAMETER and changes nothing;
+ *   - UserMode also requires each page to be ring-3 accessible (PTE and PDE U bits);
+ *   - KernelMode buffers in the self-map, hyperspace or 0xFFC00000+ are access violations;
+ *   - buffers in 4 MiB pages are supported (the frame is PDE frame + page index, as NT does);
+ *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
+ *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
+ */
+NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
+{
+    ULONG n = ntmm_mdl_pages(mdl);
+    if (!mdl->ByteCount || mdl->ByteOffset >= PAGE_SIZE || BYTE_OFFSET(mdl->StartVa) ||
+        (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL |
+                          MDL_PARTIAL | MDL_IO_SPACE)) ||
+        (ULONG)(uint16_t)mdl->Size < sizeof(MDL) + n * sizeof(PFN_NUMBER))
+        return STATUS_INVALID_PARAMETER;
+    vaddr_t start = (vaddr_t)MmGetMdlVirtualAddress(mdl), first_page = PAGE_ALIGN_DOWN(start);
+    uint64_t end = (uint64_t)start + mdl->ByteCount;
+    bool user_va = start <= HIGHEST_USER_ADDRESS, write = op != IoReadAccess;
+    NTSTATUS st = STATUS_SUCCESS;
+    if (end > 0x100000000ull || (mode == UserMode && end > USER_PROBE_ADDRESS))
+        st = STATUS_ACCESS_VIOLATION;
+    else if (mode == KernelMode && end > PTE_BASE && start < SYSTEM_START)
+        st = STATUS_ACCESS_VIOLATION;                 /* the page tables and hyperspace */
+    if (st == STATUS_SUCCESS) st = probe_pages(first_page, n, write && user_va);
+    bool io = false;
+    uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
+    if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io);
+    if (st != STATUS_SUCCESS) {
+        fill_list_head(mdl, n);
+        mdl->Process = NULL;
+        return st;
+    }
+    mdl->Process = user_va ? as_current() : NULL;
+    mdl->MdlFlags = (CSHORT)((mdl->MdlFlags & ~MDL_WRITE_OPERATION) | MDL_PAGES_LOCKED |
+                             (write ? MDL_WRITE_OPERATION : 0) | (io ? MDL_IO_SPACE : 0));
+    return STATUS_SUCCESS;
+}
+
+/* NT: raises on failure (use inside NT_TRY).  Ours: MmProbeAndLockPagesEx, then ExRaiseStatus. */
+VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
+{
+    NTSTATUS st = MmProbeAndLockPagesEx(mdl, mode, op);
+    if (!NT_SUCCESS(st)) ExRaiseStatus(st);
+}
+
+/*
+ * MmUnlockPages - release what MmProbeAndLockPages locked.
+ * NT/ReactOS: requires PAGES_LOCKED, not SOURCE_IS_NONPAGED_POOL, not PARTIAL (asserted).  A
+ *   system mapping (MAPPED_TO_SYSTEM_VA) is unmapped first; the frames' locks are dropped up to the
+ *   first LIST_HEAD; PAGES_LOCKED and IO_SPACE are cleared.
+ * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), or whose
+ * PFN array names a RAM frame that holds no lock (corrupt), is left unchanged.  The locks are
+ * dropped before the mapping is removed: when the buffer's own mapping is already gone (its
+ * process was destroyed) the system mapping is the frame's last, and the core will not remove
+ * the last mapping of a locked frame.  Both happen before we return, so callers see NT's order.
+ */
+VOID MmUnlockPages(PMDL mdl)
+{
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED)
+        return;
+    ULONG n = ntmm_mdl_pages(mdl), locked = 0;
+    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
+    while (locked < n && pfns[locked] != LIST_HEAD_PFN) locked++;
+    for (ULONG i = 0; i < locked; i++)
+        if (mm_frame_is_ram(pfns[i]) && !mm_frame_locks(pfns[i])) return;
+    PVOID mapped = (mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) ? mdl->MappedSystemVa : NULL;
+    mm_unlock_frames(pfns, locked);
+    mdl->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
+    if (mapped) MmUnmapLockedPages(mapped, mdl);
+}

@@ -1,0 +1,107 @@
+/*
+ * vxd_physreg.c - free physical regions (API_REFERENCE A.6): _MapFreePhysReg,
+ * _UnmapFreePhysReg, _XchgFreePhysReg.  The regions themselves come from
+ * _PageAllocate(n, PG_SYS, 0,0,0,0,0, PAGEMAPFREEPHYSREG) at init (vxd_alloc.c).
+ *
+ * A region page is present (a frame mapped read/write, ring 0) or not present (PTE 0: no
+ * software encoding, so a region with no present page needs no page-table frame and the
+ * free-frame count is exact).  There is no backing store: unmapping loses the contents.
+ *
+ * _XchgFreePhysReg's compaction chain (seed 003): a present page made not present keeps its
+ * frame "in flight" (held by the core, mm_unmap_keep) and the old physical address goes back
+ * to the caller, who feeds it to the next call; a call that maps it (into a not-present page,
+ * or in exchange for a present page's frame) ends its flight.  Only frames in flight are
+ * accepted as PhysAddr - the table below - so a caller cannot map a frame it does not own.
+ * A chain left unfinished keeps its frame out of circulation ("loss of pages", as the DDK
+ * warns).  Pages mapped with PAGEFIXED (PTE_SW_PIN: locked for life) never move.
+ */
+#include "mm/vxd_internal.h"
+
+#define INFLIGHT_MAX 64
+static pfn_t inflight[INFLIGHT_MAX];
+static uint32_t ninflight;
+
+static int inflight_find(pfn_t f)
+{
+    for (uint32_t i = 0; i < ninflight; i++)
+        if (inflight[i] == f) return (int)i;
+    return -1;
+}
+
+static bool region_range(ULONG page, ULONG npages, vaddr_t *va)
+{
+    return vxd_pages(page, npages, va) && vxd_region_of(*va, npages, VXDK(VXD_FREEPHYS));
+}
+
+static uint32_t pte_at(vaddr_t va)
+{
+    uint32_t e = 0;
+    return mm_read_pte(va, &e) ? e : 0;
+}
+
+/*
+ * _MapFreePhysReg: gives free-list frames to nPages not-present pages of one free physical
+ * region.  flags 0 or PAGEFIXED (those pages are locked for life: never unmapped or
+ * exchanged).  Not during init (the DDK: not before Sys_VM_Init / Init_Complete).  Returns 1,
+ * or 0 on a bad range or flags, a page already present, or too few free frames (then nothing
+ * is mapped).
+ */
+ULONG _MapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags)
+{
+    vaddr_t va;
+    if ((flags & ~PAGEFIXED) || vxd_at_init() || !region_range(LinPgNum, nPages, &va)) return 0;
+    uint32_t cf = MM_COMMIT_PRESENT | ((flags & PAGEFIXED) ? MM_COMMIT_PIN : 0);
+    return mm_commit(va, nPages, MM_PROT_WRITE, cf, NULL, NULL) == MM_OK;
+}
+
+/*
+ * _UnmapFreePhysReg: returns the frames of nPages present pages of one free physical region to
+ * the free list; flags 0.  Returns 1, or 0 on a bad range or flags, when part of the range is
+ * not present, holds a PAGEFIXED page, or is locked (_LinPageLock) - then nothing changes.
+ */
+ULONG _UnmapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags)
+{
+    vaddr_t va;
+    if (flags || !region_range(LinPgNum, nPages, &va)) return 0;
+    for (uint32_t i = 0; i < nPages; i++) {
+        uint32_t e = pte_at(va + i * PAGE_SIZE);
+        if (!(e & PTE_P) || (e & PTE_SW_PIN)) return 0;
+    }
+    if (vxd_foreign_locks(va, nPages)) return 0;
+    return mm_decommit(va, nPages) == MM_OK;
+}
+
+/*
+ * _XchgFreePhysReg: LinPgNum lies in a free physical region; PhysAddr is 0 ("make the page not
+ * present") or a page-aligned physical address now in flight; flags 0.
+ *   present page, PhysAddr 0       -> not present; its frame goes in flight; returns its address
+ *   present page, PhysAddr = P     -> the page gets P; its old frame goes in flight; returns it
+ *   not-present page, PhysAddr = P -> the page gets P; returns 0
+ *   not-present page, PhysAddr 0   -> nothing; returns 0
+ * Returns 0xFFFFFFFF on error - a page outside any free physical region, a PAGEFIXED page, a
+ * locked page, flags, a PhysAddr that is unaligned or not in flight, no room to track one more
+ * frame in flight (64), no frame for a page table - and then nothing has changed.
+ */
+ULONG _XchgFreePhysReg(ULONG LinPgNum, ULONG PhysAddr, ULONG flags)
+{
+    vaddr_t va;
+    pfn_t old, want = PhysAddr >> PAGE_SHIFT;
+    if (flags || (PhysAddr & PAGE_MASK) || !region_range(LinPgNum, 1, &va)) return VXD_FAIL;
+    uint32_t e = pte_at(va);
+    int slot = PhysAddr ? inflight_find(want) : -1;
+    if (((e & PTE_P) && (e & PTE_SW_PIN)) || (PhysAddr && slot < 0)) return VXD_FAIL;
+    if (!(e & PTE_P)) {
+        if (!PhysAddr) return 0;
+        if (mm_map_kept(va, want, MM_PROT_WRITE) != MM_OK) return VXD_FAIL;
+        inflight[slot] = inflight[--ninflight];
+        return 0;
+    }
+    if (!PhysAddr) {
+        if (ninflight == INFLIGHT_MAX || mm_unmap_keep(va, &old) != MM_OK) return VXD_FAIL;
+        inflight[ninflight++] = old;
+        return old << PAGE_SHIFT;
+    }
+    if (mm_swap_kept(va, want, &old) != MM_OK) return VXD_FAIL;
+    inflight[slot] = old;
+    return old << PAGE_SHIFT;
+}

@@ -1,0 +1,186 @@
+/*
+ * vxd_physreg_tests.c - vxd/freephysreg-..., vxd/mapphystolinear-..., vxd/nul-page: free
+ * physical regions (seed 003's compaction chain, byte for byte), permanent physical aliases
+ * and the system null page.
+ */
+#include "tests/vxd_test.h"
+
+/* Moves page src's frame to the not-present page dst with a two-call chain. */
+static const char *move(ULONG fpr, uint32_t src, uint32_t dst, uint32_t want_pa)
+{
+    ULONG pa = _XchgFreePhysReg(PG(fpr) + src, 0, 0);
+    CHECK_EQ(pa, want_pa);
+    CHECK(!vt_readable(fpr + src * PAGE_SIZE));
+    CHECK_EQ(_XchgFreePhysReg(PG(fpr) + dst, pa, 0), 0);   /* dst was not present: chain ends */
+    CHECK_EQ(vt_pa(fpr + dst * PAGE_SIZE), want_pa);
+    return PASS;
+}
+
+TEST(vxd_fpr_compaction, "vxd/freephysreg-xchg-compaction")
+{
+    ULONG fpr = vt_freephys_region(8);
+    CHECK(fpr);
+    for (uint32_t i = 0; i < 8; i++) CHECK(!vt_readable(fpr + i * PAGE_SIZE));   /* all start not present */
+    uint32_t before = mm_free_frames();
+    static const uint32_t present[4] = { 1, 3, 4, 6 };    /* interleaved with holes */
+    uint32_t pa[8] = { 0 };
+    for (uint32_t k = 0; k < 4; k++) {
+        uint32_t i = present[k];
+        CHECK_EQ(_MapFreePhysReg(PG(fpr) + i, 1, 0), 1);
+        vt_fill(fpr + i * PAGE_SIZE, 100 + i);
+        pa[i] = vt_pa(fpr + i * PAGE_SIZE);
+    }
+    uint32_t mapped = mm_free_frames();
+    /* Compact: 1 -> 0, 3 -> 1, 4 -> 2, 6 -> 3.  In flight is not free. */
+    for (uint32_t k = 0; k < 4; k++) {
+        TRY(move(fpr, present[k], k, pa[present[k]]));
+        CHECK_EQ(mm_free_frames(), mapped);
+    }
+    for (uint32_t k = 0; k < 4; k++) {
+        CHECK_EQ(vt_check(fpr + k * PAGE_SIZE, 100 + present[k]), PAGE_SIZE);   /* every byte */
+        CHECK(!vt_readable(fpr + (4 + k) * PAGE_SIZE));
+    }
+    /* A longer chain through present pages: rotate 0 -> 1 -> 2 -> 3 -> 0. */
+    ULONG p0 = _XchgFreePhysReg(PG(fpr), 0, 0);
+    CHECK_EQ(p0, pa[1]);
+    ULONG p1 = _XchgFreePhysReg(PG(fpr) + 1, p0, 0);
+    CHECK_EQ(p1, pa[3]);
+    ULONG p2 = _XchgFreePhysReg(PG(fpr) + 2, p1, 0);
+    CHECK_EQ(p2, pa[4]);
+    ULONG p3 = _XchgFreePhysReg(PG(fpr) + 3, p2, 0);
+    CHECK_EQ(p3, pa[6]);
+    CHECK_EQ(mm_free_frames(), mapped);
+    CHECK_EQ(_XchgFreePhysReg(PG(fpr), p3, 0), 0);      /* page 0 was not present: done */
+    static const uint32_t now[4] = { 6, 1, 3, 4 };
+    for (uint32_t k = 0; k < 4; k++) CHECK_EQ(vt_check(fpr + k * PAGE_SIZE, 100 + now[k]), PAGE_SIZE);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 5, p3, 0), VXD_ERR);   /* p3 is no longer in flight */
+    CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 4, 0), 1);
+    CHECK_EQ(mm_free_frames(), before);                  /* frames and the page table are back */
+    return PASS;
+}
+
+static uint32_t map_at_init(uint32_t page) { return _MapFreePhysReg(page, 1, 0); }
+
+TEST(vxd_fpr_rules, "vxd/freephysreg-map-unmap-rules")
+{
+    ULONG fpr = vt_freephys_region(4);
+    CHECK(fpr);
+    CHECK_COSTLESS(vxd_run_init(map_at_init, PG(fpr)), 0);       /* not before Init_Complete */
+    CHECK_EQ(_MapFreePhysReg(PG(fpr), 2, 0), 1);
+    CHECK_COSTLESS(_MapFreePhysReg(PG(fpr) + 1, 2, 0), 0);        /* page 1 is present */
+    CHECK(!vt_readable(fpr + 2 * PAGE_SIZE));                      /* nothing half-done */
+    CHECK_COSTLESS(_UnmapFreePhysReg(PG(fpr) + 1, 2, 0), 0);      /* page 2 is not present */
+    CHECK(vt_readable(fpr + PAGE_SIZE));
+    /* A locked page stays where it is. */
+    CHECK_EQ(_LinPageLock(PG(fpr) + 1, 1, 0), 1);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 1, 0, 0), VXD_ERR);
+    CHECK_COSTLESS(_UnmapFreePhysReg(PG(fpr) + 1, 1, 0), 0);
+    CHECK_EQ(_LinPageUnLock(PG(fpr) + 1, 1, 0), 1);
+    /* PhysAddr must be a frame in flight: not someone's frame, not unaligned. */
+    ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
+    CHECK(blk);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 3, vt_pa(blk), 0), VXD_ERR);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 1, vt_pa(blk), 0), VXD_ERR);
+    CHECK_EQ(_PageFree((PVOID)blk, 0), 1);
+    ULONG pa = _XchgFreePhysReg(PG(fpr), 0, 0);
+    CHECK(pa && pa != VXD_ERR);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 3, pa + 8, 0), VXD_ERR);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 3, pa, 1), VXD_ERR);
+    CHECK_EQ(_XchgFreePhysReg(PG(fpr) + 3, pa, 0), 0);
+    /* The region is neither freed nor reallocated, nor is it reserve/commit memory. */
+    CHECK_COSTLESS(_PageFree((PVOID)fpr, 0), 0);
+    CHECK_COSTLESS(_PageReAllocate(fpr, 8, 0), 0);
+    CHECK_COSTLESS(_PageCommit(PG(fpr) + 2, 1, PD_ZEROINIT, 0, PC_WRITEABLE), 0);
+    CHECK_COSTLESS(_PageDecommit(PG(fpr) + 1, 1, 0), 0);
+    CHECK_EQ(_PageGetSizeAddr(fpr, 0), 4);
+    CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 1, 1, 0), 1);
+    CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 3, 1, 0), 1);
+    return PASS;
+}
+
+/* PAGEFIXED pages of a free physical region are never given back: this test keeps one frame
+ * (and the page table under it) for the rest of the session, and says exactly how many. */
+TEST_FLAGS(vxd_fpr_fixed, "vxd/freephysreg-pagefixed-never-moves", TEST_NO_LEAKCHECK)
+{
+    ULONG fpr = vt_freephys_region(2);
+    CHECK(fpr);
+    ULONG pte;
+    bool table = _CopyPageTable(PG(fpr), 1, &pte, 0);
+    uint32_t before = mm_free_frames();
+    CHECK_COSTLESS(_MapFreePhysReg(PG(fpr), 1, PAGEZEROINIT), 0);    /* only 0 or PAGEFIXED */
+    CHECK_EQ(_MapFreePhysReg(PG(fpr), 1, PAGEFIXED), 1);
+    CHECK_EQ(mm_free_frames(), before - 1 - (table ? 0 : 1));
+    vt_fill(fpr, 55);
+    CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr), 0, 0), VXD_ERR);
+    CHECK_COSTLESS(_UnmapFreePhysReg(PG(fpr), 1, 0), 0);
+    CHECK_COSTLESS(_UnmapFreePhysReg(PG(fpr), 2, 0), 0);
+    CHECK_EQ(vt_check(fpr, 55), PAGE_SIZE);
+    CHECK_EQ(vt_locks(fpr), 1);
+    return PASS;
+}
+
+TEST(vxd_mapphys, "vxd/mapphystolinear-permanent-aliases")
+{
+    uint32_t win = vxd_mapphys_window_free(), pte;
+    ULONG a = _MapPhysToLinear(0xF0000, 0x10000, 0);     /* the BIOS ROM, uncached */
+    CHECK(a != VXD_ERR && !(a & PAGE_MASK));
+    CHECK(a >= SYSTEM_START && a < SYSTEM_END);
+    CHECK_EQ(vxd_mapphys_window_free(), win - 16);
+    for (uint32_t i = 0; i < 16; i++) {
+        uint32_t *rom = hyper_map(0xF0 + i);
+        uint32_t want = rom[i * 3];
+        hyper_unmap(rom);
+        CHECK_EQ(*(volatile uint32_t *)(a + i * PAGE_SIZE + i * 12), want);
+        CHECK_EQ(vt_pa(a + i * PAGE_SIZE), (0xF0 + i) << PAGE_SHIFT);
+    }
+    CHECK_EQ(_CopyPageTable(PG(a), 1, &pte, 0), 1);
+    CHECK_EQ(pte & (PTE_PCD | PTE_PWT), PTE_PCD | PTE_PWT);
+    /* The same range again, or a part of it: the earlier alias, at no cost. */
+    CHECK_EQ(_MapPhysToLinear(0xF0000, 0x10000, 0), a);
+    CHECK_EQ(_MapPhysToLinear(0xF8123, 16, 0), a + 0x8123);
+    CHECK_EQ(vxd_mapphys_window_free(), win - 16);
+    /* Cached is another alias. */
+    ULONG c = _MapPhysToLinear(0xF8123, 16, MPL_Cached);
+    CHECK(c != VXD_ERR && c != a + 0x8123 && (c & PAGE_MASK) == 0x123);
+    CHECK_EQ(*(volatile uint32_t *)c, *(volatile uint32_t *)(a + 0x8123));
+    CHECK_EQ(_CopyPageTable(PG(c), 1, &pte, 0), 1);
+    CHECK_EQ(pte & (PTE_PCD | PTE_PWT), 0);
+    CHECK_EQ(vxd_mapphys_window_free(), win - 17);
+    /* Full: a request larger than what is left fails and takes nothing. */
+    uint32_t left = vxd_mapphys_window_free();
+    CHECK_COSTLESS(_MapPhysToLinear(0xFD000000u, (left + 1) * PAGE_SIZE, 0), VXD_ERR);
+    CHECK_EQ(vxd_mapphys_window_free(), left);
+    /* RAM that belongs to someone is refused (a permanent alias would keep it forever). */
+    ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
+    CHECK(blk);
+    CHECK_COSTLESS(_MapPhysToLinear(vt_pa(blk), 4, 0), VXD_ERR);
+    CHECK_EQ(vxd_mapphys_window_free(), left);
+    CHECK_EQ(_PageFree((PVOID)blk, 0), 1);
+    return PASS;
+}
+
+TEST(vxd_nulpage, "vxd/nul-page")
+{
+    ULONG n = _GetNulPageHandle();
+    CHECK(n >= SYSTEM_START && n < SYSTEM_END);
+    CHECK_EQ(_GetNulPageHandle(), n);
+    CHECK_EQ(_PageGetSizeAddr(n, 0), 1);
+    CHECK_EQ(vxd_edx, n);
+    CHECK_COSTLESS(_PageFree((PVOID)n, 0), 0);
+    CHECK_COSTLESS(_PageReAllocate(n, 2, 0), 0);
+    CHECK_COSTLESS(_PageDecommit(PG(n), 1, 0), 0);
+    /* Back three unused pages with it: no fault, and they all show the same bytes. */
+    ULONG pte;
+    CHECK_EQ(_CopyPageTable(PG(n), 1, &pte, 0), 1);
+    ULONG r = _PageReserve(PR_SYSTEM, 3, 0);
+    CHECK(r != VXD_ERR);
+    CHECK_EQ(_PageCommitPhys(PG(r), 3, pte >> PAGE_SHIFT, PC_WRITEABLE), 1);
+    *(volatile uint32_t *)(r + 2 * PAGE_SIZE + 40) = 0x4E554C4C;   /* "NULL" */
+    CHECK_EQ(*(volatile uint32_t *)(r + 40), 0x4E554C4C);
+    CHECK_EQ(*(volatile uint32_t *)(n + 40), 0x4E554C4C);
+    CHECK_EQ(_PageDecommit(PG(r), 3, 0), 1);
+    CHECK(!vt_readable(r));
+    CHECK(vt_readable(n));                               /* the null page itself stays */
+    CHECK_EQ(_PageFree((PVOID)r, 0), 1);
+    return PASS;
+}

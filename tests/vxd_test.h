@@ -1,0 +1,80 @@
+/*
+ * vxd_test.h - helpers shared by the vxd/... tests: what the core says about a page, byte
+ * patterns that prove a page's contents survived a move, a free physical region made "at
+ * init", and the assertion that a failed call cost nothing.
+ */
+#ifndef TESTS_VXD_TEST_H
+#define TESTS_VXD_TEST_H
+#include "kernel/test.h"
+#include "kernel/trap.h"
+#include "kernel/user.h"
+#include "mm/vxd.h"
+#include "mm/x86.h"
+#include "mm/pte.h"
+
+#define VXD_ERR 0xFFFFFFFFu
+#define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
+
+/* The physical address the core reports for va (0 when not present). */
+static inline uint32_t vt_pa(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present ? pi.pfn << PAGE_SHIFT : 0;
+}
+
+static inline uint16_t vt_locks(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present ? pi.locks : 0;
+}
+
+static inline bool vt_readable(vaddr_t va) { return probe_read(va, NULL); }
+static inline bool vt_writable(vaddr_t va) { return probe_rewrite(va); }
+
+/* Every byte of a page gets a value that depends on the seed and its offset. */
+static inline uint8_t vt_byte(uint32_t seed, uint32_t i) { return (uint8_t)(seed * 131u + i * 7u + (i >> 8) + 1u); }
+
+static inline void vt_fill(vaddr_t va, uint32_t seed)
+{
+    volatile uint8_t *p = (volatile uint8_t *)va;
+    for (uint32_t i = 0; i < PAGE_SIZE; i++) p[i] = vt_byte(seed, i);
+}
+
+/* Offset of the first wrong byte, or PAGE_SIZE when the whole page matches. */
+static inline uint32_t vt_check(vaddr_t va, uint32_t seed)
+{
+    volatile uint8_t *p = (volatile uint8_t *)va;
+    for (uint32_t i = 0; i < PAGE_SIZE; i++)
+        if (p[i] != vt_byte(seed, i)) return i;
+    return PAGE_SIZE;
+}
+
+static inline bool vt_zero(vaddr_t va, uint32_t npages)
+{
+    for (uint32_t i = 0; i < npages * PAGE_SIZE / 4; i++)
+        if (((volatile uint32_t *)va)[i]) return false;
+    return true;
+}
+
+/* A free physical region of n pages, allocated "during init" (PAGEMAPFREEPHYSREG is init-only).
+ * Regions live for the session; they hold no frame while every page is not present. */
+static inline uint32_t vt_fpr_alloc(uint32_t n)
+{
+    return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG);
+}
+static inline ULONG vt_freephys_region(uint32_t n) { return vxd_run_init(vt_fpr_alloc, n); }
+
+/* expr must give `want` and leave the free-frame count as it was. */
+#define CHECK_COSTLESS(expr, want) do {                                         \
+        uint32_t _free = mm_free_frames();                                      \
+        CHECK_EQ((expr), (want));                                               \
+        CHECK_MSG(mm_free_frames() == _free, "%s changed the free count: %u -> %u", #expr, _free, mm_free_frames()); \
+    } while (0)
+
+#define CHECK_MM_OK() do {                                                      \
+        char _why[160];                                                         \
+        CHECK_MSG(mm_check(_why, sizeof _why), "mm_check: %s", _why);           \
+    } while (0)
+#endif
