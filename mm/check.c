@@ -46,7 +46,7 @@ static bool check_table(const pte_t *pt, uint32_t pdi, struct pfn *tr, struct as
             FAIL("%08x maps frame %x which is %s", va, pte_pfn(e), pfn_state_name(r->state));
         if (!(e & PTE_SW_RAW)) {
             if (r->state != PFN_USED) FAIL("%08x: counted mapping of %s frame %x", va, pfn_state_name(r->state), pte_pfn(e));
-            r->next++;
+            r->next += 1 + ((e & PTE_SW_PIN) ? 0x10000u : 0);   /* low half: mappings, high: pins */
         }
     }
     if (tr && tr->state == PFN_PAGETABLE && tr->map_count != nonzero)
@@ -105,7 +105,9 @@ static bool check_frames(void)
             nfree++;
             if (r->map_count || r->lock_count || r->hold_count) FAIL("free frame %x has counts %u/%u/%u", p, r->map_count, r->lock_count, r->hold_count);
         } else if (r->state == PFN_USED) {
-            if (r->next != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next);
+            if ((r->next & 0xFFFF) != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next & 0xFFFF);
+            if ((r->next >> 16) != r->pins) FAIL("frame %x: %u pins recorded, %u pinned mappings found", p, r->pins, r->next >> 16);
+            if (r->pins > r->lock_count) FAIL("frame %x: %u pins but %u locks", p, r->pins, r->lock_count);
             if (!r->map_count && !r->hold_count && !r->lock_count) FAIL("frame %x is used but nothing references it", p);
             if (r->lock_count && !r->map_count && !r->hold_count) FAIL("frame %x is locked but not mapped", p);
             r->next = 0;

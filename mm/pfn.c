@@ -148,6 +148,29 @@ void pfn_unlock(pfn_t p)
     pfn_release_if_unused(p);
 }
 
+void pfn_pin(pfn_t p)
+{
+    pfn_lock(p);
+    if (pfn_db[p].state == PFN_USED) pfn_db[p].pins++;
+}
+
+void pfn_unpin(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (r && r->state == PFN_USED) {
+        if (!r->pins) panic("pfn_unpin: frame %x has no pin", p);
+        r->pins--;
+    }
+    pfn_unlock(p);
+}
+
+uint32_t pfn_extra_locks(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return 0;
+    return r->lock_count - (r->state == PFN_USED ? r->pins : 0);
+}
+
 void pfn_hold(pfn_t p)
 {
     pfn_db[p].hold_count++;

@@ -14,7 +14,9 @@
  *   RESERVED   first MiB, kernel image, boot data, Multiboot data and modules; never freed
  * map_count counts present PTEs that reference the frame (not PTE_SW_RAW); lock_count counts
  * locks from every API (a VMLock'ed page is locked for _LinPageLock and MDLs too); hold_count
- * counts owners that are not mappings (PCCNOLIN pages).
+ * counts owners that are not mappings (PCCNOLIN pages); pins counts the locks that pinned
+ * mappings (committed fixed/locked) hold, so "locked beyond its own pins" is one subtraction
+ * whichever mapping is asked.
  */
 #ifndef MM_PFN_H
 #define MM_PFN_H
@@ -32,7 +34,11 @@ struct pfn {
     uint16_t lock_count;
     uint16_t map_count;
     uint16_t hold_count;
-    uint32_t next, prev;     /* free-list links; for other states `next` is scratch for mm_check */
+    uint32_t next;           /* free-list link; for used frames, scratch for mm_check */
+    union {
+        uint32_t prev;       /* free-list link */
+        uint32_t pins;       /* used frames: how many of lock_count are held by PTE_SW_PIN mappings */
+    };
 };
 _Static_assert(sizeof(struct pfn) == 16, "PFN record must stay 16 bytes: PFNDB_END assumes it");
 
@@ -51,6 +57,7 @@ extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure
 #define PFN_POISON 0xDEADBEEFu
 
 void pfn_init(void);                      /* from bootinfo; maps the database */
+extern uint64_t pfn_init_ticks;           /* its TSC ticks at boot (mm/init.c; make bench) */
 static inline struct pfn *pfn_get(pfn_t p) { return p < pfn_max ? &pfn_db[p] : NULL; }
 bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firmware range */
 
@@ -71,6 +78,9 @@ void pfn_ref(pfn_t p);
 void pfn_unref(pfn_t p);
 void pfn_lock(pfn_t p);
 void pfn_unlock(pfn_t p);
+void pfn_pin(pfn_t p);                    /* a lock held by a PTE_SW_PIN mapping */
+void pfn_unpin(pfn_t p);
+uint32_t pfn_extra_locks(pfn_t p);        /* lock_count - pins: locks taken through an API */
 void pfn_hold(pfn_t p);
 void pfn_release_if_unused(pfn_t p);
 void pfn_zero(pfn_t p);                   /* zero through hyperspace */

@@ -27,7 +27,7 @@ static pte_t counted_present(vaddr_t va)
 static bool locked_beyond_own(pte_t e)
 {
     struct pfn *r = pfn_get(pte_pfn(e));
-    return r && r->lock_count > ((e & PTE_SW_PIN) ? 1u : 0u);
+    return r && pfn_extra_locks(pte_pfn(e)) > 0;
 }
 
 static bool kept(pfn_t f)

@@ -166,10 +166,10 @@ static pte_t pte_store(vaddr_t va, pte_t new)
     bool new_ref = (new & PTE_P) && !(new & PTE_SW_RAW);
     bool old_ref = (old & PTE_P) && !(old & PTE_SW_RAW);
     if (new_ref) pfn_ref(pte_pfn(new));
-    if ((new & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_lock(pte_pfn(new));
+    if ((new & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_pin(pte_pfn(new));
     *p = new;
     if (old & PTE_P) x86_invlpg(va);
-    if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unlock(pte_pfn(old));
+    if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
     if (old_ref) pfn_unref(pte_pfn(old));
 
     struct pfn *t = pfn_get(*MiGetPdeAddress(va) >> PAGE_SHIFT);

@@ -210,8 +210,7 @@ mm_status core_decommit_check(vaddr_t va, uint32_t npages)
         pte_t e = pte_read(va + i * PAGE_SIZE);
         if (!(e & PTE_P) || (e & PTE_SW_RAW)) continue;
         struct pfn *r = pfn_get(pte_pfn(e));
-        uint32_t own = (e & PTE_SW_PIN) ? 1 : 0;
-        if (r->lock_count > own && r->map_count == 1) return MM_EBUSY;
+        if (pfn_extra_locks(pte_pfn(e)) && r->map_count == 1) return MM_EBUSY;
     }
     return MM_OK;
 }
@@ -284,12 +283,13 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
     return MM_OK;
 }
 
-/* Locks beyond the one a PIN mapping holds for itself. */
+/* Locks beyond the ones pinned mappings hold for themselves (counted per frame, so an
+ * unlock through an alias can never take a fixed commit's own lock). */
 static uint32_t extra_locks(pte_t e)
 {
     struct pfn *r = pfn_get(pte_pfn(e));
     if (!r || r->state == PFN_NOTRAM) return 1;        /* I/O: lock/unlock are no-ops */
-    return r->lock_count - ((e & PTE_SW_PIN) ? 1 : 0);
+    return pfn_extra_locks(pte_pfn(e));
 }
 
 mm_status mm_unlock(vaddr_t va, uint32_t npages)
@@ -340,7 +340,7 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
         pte_t e = pte_read(va + i * PAGE_SIZE);
         struct pfn *r = pfn_get(pte_pfn(e));
         if ((e & PTE_SW_RAW) || !r || r->map_count != 1 || r->hold_count ||
-            r->lock_count != ((e & PTE_SW_PIN) ? 1 : 0))
+            pfn_extra_locks(pte_pfn(e)))
             return MM_EBUSY;                         /* someone else can see this frame */
     }
     pfn_t s = pfn_alloc_run(npages, q.align, q.min, q.max, q.boundary, 0);

@@ -450,3 +450,27 @@ TEST(mm_smep, "mm/smep-blocks-user-code")
     CHECK_EQ(probe_last.err & 0x15, 0x11);                /* present, instruction fetch, supervisor */
     return PASS;
 }
+
+TEST(mm_pin_alias, "mm/pin-not-unlocked-through-alias")
+{
+    /* A fixed (pinned) page aliased elsewhere: an unlock through the alias must not take the
+     * pin's own lock, or freeing the fixed page later would unlock a frame with no lock. */
+    struct region *r = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
+    struct region *a = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
+    CHECK(r && a);
+    CHECK_EQ(mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PIN | MM_COMMIT_ZERO, NULL, NULL), MM_OK);
+    CHECK_EQ(mm_alias(a->base, r->base, 1, MM_PROT_WRITE), MM_OK);
+    pfn_t f = pte_pfn(pte_read(r->base));
+    CHECK_EQ(mm_frame_locks(f), 1);
+    CHECK_EQ(pfn_db[f].pins, 1);
+    CHECK_EQ(mm_unlock(a->base, 1), MM_ENOTLOCKED);      /* the only lock is the pin */
+    CHECK_EQ(mm_lock(a->base, 1, 0, NULL), MM_OK);
+    CHECK_EQ(mm_unlock(r->base, 1), MM_OK);              /* an API lock, through either view */
+    CHECK_EQ(mm_unlock(r->base, 1), MM_ENOTLOCKED);
+    CHECK_EQ(mm_frame_locks(f), 1);
+    CHECK_EQ(mm_release(r), MM_OK);                      /* the pin goes with its mapping */
+    CHECK_EQ(mm_frame_locks(f), 0);
+    CHECK_EQ(pfn_db[f].map_count, 1);                    /* the alias keeps the frame */
+    CHECK_EQ(mm_release(a), MM_OK);
+    return PASS;
+}
