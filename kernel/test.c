@@ -115,7 +115,6 @@ int tests_run(const char *pattern)
         kprintf("tests: %u hostile cases tried\n", test_hostile_cases);
     if (passed + failed == 0) {
         kprintf("tests: no test matched '%s'\n", pattern);
-        failed = failed ? failed : 0;
         kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
         return -1;
     }
