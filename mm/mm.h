@@ -125,8 +125,7 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
  * frames (optional) receives the frame numbers. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames);
 /* MM_ENOTLOCKED (nothing changed) if any page has no lock beyond its pins.  A range that
- * maps one frame at several pages is checked page by page, not per frame: unlocking it
- * needs as many locks as pages. */
+ * maps one frame at several pages needs as many locks on it as pages. */
 mm_status mm_unlock(vaddr_t va, uint32_t npages);
 void mm_lock_frames(const pfn_t *frames, uint32_t n);
 void mm_unlock_frames(const pfn_t *frames, uint32_t n);

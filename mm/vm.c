@@ -295,12 +295,17 @@ static uint32_t extra_locks(pte_t e)
 mm_status mm_unlock(vaddr_t va, uint32_t npages)
 {
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
+    /* Unlock page by page; a page without a lock of its own (beyond pins) undoes the pages
+     * done so far.  Checking first and unlocking after would be wrong when one frame appears
+     * at several pages of the range. */
     for (uint32_t i = 0; i < npages; i++) {
         pte_t e = pte_read(va + i * PAGE_SIZE);
-        if (!(e & PTE_P) || extra_locks(e) == 0) return MM_ENOTLOCKED;
+        if (!(e & PTE_P) || extra_locks(e) == 0) {
+            while (i--) pfn_lock(pte_pfn(pte_read(va + i * PAGE_SIZE)));
+            return MM_ENOTLOCKED;
+        }
+        pfn_unlock(pte_pfn(e));                      /* still mapped here, so never freed */
     }
-    for (uint32_t i = 0; i < npages; i++)
-        pfn_unlock(pte_pfn(pte_read(va + i * PAGE_SIZE)));
     return MM_OK;
 }
 

@@ -474,3 +474,24 @@ TEST(mm_pin_alias, "mm/pin-not-unlocked-through-alias")
     CHECK_EQ(mm_release(a), MM_OK);
     return PASS;
 }
+
+TEST(mm_unlock_same_frame_twice, "mm/unlock-one-frame-at-two-pages")
+{
+    /* Two pages on one frame, one lock: unlocking both pages must fail whole, not unlock the
+     * frame twice. */
+    struct region *r;
+    vaddr_t src = sys_block(1, MM_PROT_WRITE, &r);
+    struct region *a = mm_reserve(ARENA_SYSTEM, 0, 2, 1, OWNER_TEST, NULL);
+    CHECK(src && a);
+    pfn_t f = pte_pfn(pte_read(src));
+    CHECK_EQ(mm_map_physical(a->base, 2, f, 0, MM_PROT_WRITE), MM_OK);
+    CHECK_EQ(mm_lock(a->base, 1, 0, NULL), MM_OK);
+    CHECK_EQ(mm_unlock(a->base, 2), MM_ENOTLOCKED);
+    CHECK_EQ(mm_frame_locks(f), 1);                      /* the failed call changed nothing */
+    CHECK_EQ(mm_lock(a->base + PAGE_SIZE, 1, 0, NULL), MM_OK);
+    CHECK_EQ(mm_unlock(a->base, 2), MM_OK);
+    CHECK_EQ(mm_frame_locks(f), 0);
+    CHECK_EQ(mm_release(a), MM_OK);
+    CHECK_EQ(mm_release(r), MM_OK);
+    return PASS;
+}
