@@ -104,12 +104,17 @@ VOID MmBuildMdlForNonPagedPool(PMDL mdl)
 }
 
 /* Touches one byte of every page (and writes it back when asked), under NT_TRY: a fault that
- * the core cannot resolve (demand-zero pages are resolved, i.e. faulted in) becomes a status. */
+ * the core cannot resolve (demand-zero pages are resolved, i.e. faulted in) becomes a status.
+ * A present page of I/O space is not touched: there is nothing to fault in, and a byte read of
+ * a device register is not harmless (the HPET allows only 32/64-bit accesses; Bochs panics). */
 static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
 {
     NT_TRY_FRAME t;
     if (NT_TRY(&t)) {
         for (ULONG i = 0; i < n; i++) {
+            pfn_t f;
+            uint32_t bits;
+            if (page_frame(first_page + i * PAGE_SIZE, &f, &bits) && !mm_frame_is_ram(f)) continue;
             volatile UCHAR *p = (volatile UCHAR *)(first_page + i * PAGE_SIZE);
             UCHAR c = *p;
             if (write) *p = c;

@@ -9,8 +9,19 @@ build/test-logs/NAME.log.  A run passes only if all of these hold:
 The last line is the sum over every configuration: "total: N passed, N failed, N skipped".
 The exit status is non-zero on any failure.
 
+Boot kinds besides kernel/iso run a host tool that writes such a log itself and exits 0:
+  bochs  tools/bochs-run.sh: the test ISO in Bochs (LOG = COM1; a triple fault exits 2)
+  gdb    tools/gdbtest.py: a scripted gdb session and the QEMU page-table oracle (LOG = its
+         result lines, which are also printed here)
+  vga    tools/vgarun.py: no serial port at all, LOG = the VGA text screen at the final halt
+Matrix words after the memory size: cmdline:WORD (kernel command line), iso:FILE (boot
+$BUILD/FILE instead of pagoda-test.iso), noserial (no COM1: the log comes from port 0xE9,
+so add cmdline:e9, and the kernel must say it found no serial port); anything else is
+passed to QEMU.
+
 Before the matrix, the runner checks itself: deliberately panicking, faulting and
-triple-faulting kernels must be reported as failures (boot/runner-detects-*).
+triple-faulting kernels must be reported as failures (boot/runner-detects-*), in Bochs too
+when the matrix has Bochs lines.
 """
 import argparse, concurrent.futures, os, re, subprocess, sys, time
 
@@ -29,22 +40,39 @@ def parse_matrix(path):
             continue
         f = line.split()
         cmdline = [x[len("cmdline:"):] for x in f[4:] if x.startswith("cmdline:")]
-        extra = [x for x in f[4:] if not x.startswith("cmdline:")]
+        iso = [x[len("iso:"):] for x in f[4:] if x.startswith("iso:")]
+        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:")) and x != "noserial"]
         cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
-                     "cmdline": " ".join(cmdline)})
+                     "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
+                     "noserial": "noserial" in f[4:]})
     return cfgs
 
 
 def qemu_cmd(cfg, pattern, log, cpulog):
+    # -nodefaults leaves no serial port unless one is asked for: noserial gets none at all.
+    output = ["-debugcon", "file:" + log] if cfg.get("noserial") else ["-serial", "file:" + log]
     cmd = [QEMU, "-accel", "tcg", "-cpu", cfg["cpu"], "-m", cfg["mem"], "-display", "none",
            "-nodefaults", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-serial", "file:" + log, "-d", "cpu_reset", "-D", cpulog]
+           "-d", "cpu_reset", "-D", cpulog] + output
     if cfg["boot"] == "iso":
-        cmd += ["-cdrom", os.path.join(BUILD, "pagoda-test.iso"), "-boot", "d"]
+        cmd += ["-cdrom", os.path.join(BUILD, cfg.get("iso", "pagoda-test.iso")), "-boot", "d"]
     else:
         cmd += ["-kernel", os.path.join(BUILD, "kernel.elf"), "-append",
                 ("test=" + pattern + " " + cfg.get("cmdline", "")).strip()]
     return cmd + cfg["extra"]
+
+
+def host_cmd(cfg, log, cpulog):
+    """The host tool for the boot kinds that are not plain QEMU runs, or None."""
+    tools = os.path.join(ROOT, "tools")
+    if cfg["boot"] == "bochs":
+        return [os.path.join(tools, "bochs-run.sh"), cfg["cpu"], cfg["mem"], log] + cfg.get("bochs_iso", [])
+    if cfg["boot"] == "gdb":
+        return [sys.executable, os.path.join(tools, "gdbtest.py"), "--cpu", cfg["cpu"], "--mem", cfg["mem"],
+                "--log", log, "--cpulog", cpulog]
+    if cfg["boot"] == "vga":
+        return [sys.executable, os.path.join(tools, "vgarun.py"), cfg["cpu"], cfg["mem"], log, cpulog] + cfg["extra"]
+    return None
 
 
 def run_config(cfg, pattern, timeout):
@@ -56,19 +84,22 @@ def run_config(cfg, pattern, timeout):
         if os.path.exists(f):
             os.remove(f)
     t0 = time.time()
-    if cfg["boot"] == "bochs":
-        cmd = [os.path.join(ROOT, "tools", "bochs-run.sh"), cfg["cpu"], cfg["mem"], log]
-    else:
-        cmd = qemu_cmd(cfg, pattern, log, cpulog)
+    cmd = host_cmd(cfg, log, cpulog) or qemu_cmd(cfg, pattern, log, cpulog)
+    stderr = b""
     try:
-        status = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, timeout=timeout, cwd=ROOT).returncode
+        # Bochs must time out by itself, before us: killing bochs-run.sh would leave Bochs running.
+        env = dict(os.environ, BOCHS_TIMEOUT=os.environ.get("BOCHS_TIMEOUT", str(max(timeout - 20, 10))))
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, timeout=timeout, cwd=ROOT, env=env)
+        status, stderr = p.returncode, p.stderr
     except subprocess.TimeoutExpired:
         status = "timeout"
+    if cfg["boot"] == "bochs":            # Bochs has no cpu_reset log: bochs-run.sh says it
+        open(cpulog, "wb").write(stderr)
     secs = time.time() - t0
     text = open(log, errors="replace").read() if os.path.exists(log) else ""
     qlog = open(cpulog, errors="replace").read() if os.path.exists(cpulog) else ""
-    r = {"name": cfg["name"], "passed": 0, "failed": 0, "skipped": 0, "secs": secs, "log": log, "text": text}
+    r = {"name": cfg["name"], "boot": cfg["boot"], "passed": 0, "failed": 0, "skipped": 0, "secs": secs, "log": log, "text": text}
     summary = None
     for line in text.splitlines():
         m = SUMMARY.match(line.strip())
@@ -77,7 +108,7 @@ def run_config(cfg, pattern, timeout):
     if summary:
         r["passed"], r["failed"] = int(summary.group(1)), int(summary.group(2))
         r["skipped"] = int(summary.group(3) or 0)
-    want = 0 if cfg["boot"] == "bochs" else 33
+    want = 0 if host_cmd(cfg, log, cpulog) else 33
     why = None
     if status == "timeout":
         why = "timeout after %ds" % timeout
@@ -93,6 +124,8 @@ def run_config(cfg, pattern, timeout):
         why = "%d test(s) failed" % r["failed"]
     elif r["passed"] == 0:
         why = "no test ran"
+    elif cfg.get("noserial") and "(no serial port)" not in text:
+        why = "the kernel did not report the missing serial port"
     r["ok"] = why is None
     r["why"] = why
     if not r["ok"] and r["failed"] == 0:
@@ -100,8 +133,9 @@ def run_config(cfg, pattern, timeout):
     return r
 
 
-def self_checks(timeout):
-    """The runner must call a panic, an unexpected fault and a triple fault failures."""
+def self_checks(timeout, bochs):
+    """The runner must call a panic, an unexpected fault and a triple fault failures; with
+    bochs, also a triple fault in Bochs (tools/bochs-run.sh on a test=boot/triple-fault ISO)."""
     base = {"boot": "kernel", "cpu": "qemu32", "mem": "32M", "extra": []}
     results = []
     for test, expect, text in (("boot/panic-on-purpose", "kernel panic", "on purpose"),
@@ -114,6 +148,14 @@ def self_checks(timeout):
         good = (not r["ok"]) and r["why"] == expect and text in r["text"]
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
+        results.append(good)
+    if bochs:
+        cfg = {"name": "selfcheck-bochs-triple-fault", "boot": "bochs", "cpu": "pentium", "mem": "16M",
+               "extra": [], "bochs_iso": [os.path.join(BUILD, "test-triple.iso")]}
+        r = run_config(cfg, "", timeout)
+        good = (not r["ok"]) and r["why"] == "triple fault"
+        print("%-7s %s%s" % ("ok" if good else "not ok", "boot/runner-detects-bochs-triple-fault",
+                             "" if good else ": runner said %r, expected 'triple fault'" % r["why"]))
         results.append(good)
     return results
 
@@ -134,12 +176,16 @@ def main():
         cfgs = [c for c in cfgs if c["name"] in names]
     passed = failed = skipped = 0
     if not a.no_self_check:
-        for good in self_checks(60):
+        for good in self_checks(60, any(c["boot"] == "bochs" for c in cfgs)):
             passed += good
             failed += not good
     t0 = time.time()
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        futs = [ex.submit(run_config, c, a.pattern, a.timeout) for c in cfgs]
+        # Bochs runs take minutes, QEMU runs seconds: start the Bochs ones first so they do not
+        # end up alone at the tail; the results are still printed in matrix order.
+        futs = [None] * len(cfgs)
+        for i in sorted(range(len(cfgs)), key=lambda i: cfgs[i]["boot"] != "bochs"):
+            futs[i] = ex.submit(run_config, cfgs[i], a.pattern, a.timeout)
         for f in futs:
             r = f.result()
             passed += r["passed"]
@@ -148,6 +194,10 @@ def main():
             print("config %-24s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
                 r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],
                 r["secs"], "" if r["ok"] else " - " + r["why"]))
+            if r["ok"] and r["boot"] == "gdb":          # its own result lines, like the self-checks
+                for l in r["text"].splitlines():
+                    if l.startswith(("ok ", "not ok ")):
+                        print(l)
             if not r["ok"]:
                 lines = r["text"].splitlines()
                 bad = [l for l in lines if l.startswith("not ok")]

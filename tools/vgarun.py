@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""vgarun.py - boot the self-tests the way a PC without a serial port shows them: VGA only.
+
+    vgarun.py CPU MEM LOGFILE CPULOG [extra QEMU arguments]
+
+QEMU gets a standard VGA card and nothing else: no COM1 (-nodefaults, no -serial), no
+isa-debug-exit, no debug console.  So the kernel must detect the missing UART (a scratch and
+loopback test in drivers/serial.c: an absent port reads 0xFF) and still reach the end of the
+suite, where qemu_exit() finds no exit device and stops in `cli; hlt` - exactly what a real PC
+does.  The host notices that halt through QMP (`info registers`: HLT=1 with IF clear), saves
+the text screen (`pmemsave` of 0xB8000, 80x25 cells of character + attribute) and writes its
+25 lines to LOGFILE, where tools/runtests.py looks for the summary line like in a serial log.
+
+Exit status: 0 = the CPU stopped and the screen was saved; 3 = QEMU died first (a triple fault
+with -no-reboot, see CPULOG); 124 = no halt within PAGODA_VGA_TIMEOUT seconds (default 120).
+"""
+import json, os, re, socket, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
+QEMU = os.environ.get("QEMU", "qemu-system-i386")
+
+
+class Qmp:
+    """Just enough QMP: the greeting, qmp_capabilities, then one command at a time."""
+
+    def __init__(self, path, deadline):
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.f = self.s.makefile("rw")
+        self._reply()                              # greeting
+        self.cmd("qmp_capabilities")
+
+    def _reply(self):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise EOFError("QMP connection closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+        self.f.flush()
+        r = self._reply()
+        if "error" in r:
+            raise RuntimeError("%s: %s" % (name, r["error"]))
+        return r["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})
+
+
+def halted(regs):
+    """The final `cli; hlt`: HLT=1 and EFLAGS.IF (bit 9) clear.  The idle loop (sti; hlt) and a
+    wait for an interrupt do not count."""
+    m = re.search(r"EFL=([0-9a-f]+)", regs)
+    return "HLT=1" in regs and m is not None and not int(m.group(1), 16) & 0x200
+
+
+def screen_text(cells):
+    """80x25 cells of (character, attribute) -> 25 lines, trailing blanks removed."""
+    chars = bytes(cells[0::2]).decode("cp437", errors="replace")
+    return "\n".join(chars[r * 80:(r + 1) * 80].rstrip() for r in range(25)) + "\n"
+
+
+def main():
+    if len(sys.argv) < 5:
+        sys.exit(__doc__)
+    cpu, mem, log, cpulog = sys.argv[1:5]
+    tmp = tempfile.mkdtemp(prefix="pagoda-vga-")
+    sock, dump = os.path.join(tmp, "qmp.sock"), os.path.join(tmp, "screen.bin")
+    cmd = [QEMU, "-accel", "tcg", "-cpu", cpu, "-m", mem, "-display", "none", "-nodefaults",
+           "-device", "VGA", "-no-reboot", "-kernel", os.path.join(BUILD, "kernel.elf"),
+           "-append", "test=all", "-qmp", "unix:%s,server=on,wait=off" % sock,
+           "-d", "cpu_reset", "-D", cpulog] + sys.argv[5:]
+    q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + int(os.environ.get("PAGODA_VGA_TIMEOUT", "120"))
+    status = 124
+    try:
+        mon = Qmp(sock, deadline)
+        while time.time() < deadline:
+            if halted(mon.hmp("info registers")):
+                mon.cmd("pmemsave", val=0xB8000, size=80 * 25 * 2, filename=dump)
+                open(log, "w").write(screen_text(open(dump, "rb").read()))
+                status = 0
+                break
+            time.sleep(0.2)
+        else:
+            print("vgarun: the CPU never halted", file=sys.stderr)
+    except (OSError, EOFError) as e:                # QEMU exited: triple fault or a bad option
+        print("vgarun: QEMU went away (%s): %s" % (e, q.stderr.read().decode(errors="replace")[-300:]),
+              file=sys.stderr)
+        status = 3
+    finally:
+        q.kill()
+        q.wait()
+        for f in (sock, dump):
+            if os.path.exists(f):
+                os.remove(f)
+        os.rmdir(tmp)
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main()
