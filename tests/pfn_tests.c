@@ -23,6 +23,17 @@ static bool frame_forbidden(pfn_t p)
     return false;
 }
 
+/* Is frame p inside an entry of type "usable"?  (Gaps between entries are not RAM.) */
+static bool in_usable_entry(pfn_t p)
+{
+    uint64_t pa = (uint64_t)p << PAGE_SHIFT;
+    for (uint32_t i = 0; i < bootinfo.nmmap; i++) {
+        const struct mmap_entry *m = &bootinfo.mmap[i];
+        if (m->type == MMAP_USABLE && pa >= m->base && pa + PAGE_SIZE <= m->base + m->len) return true;
+    }
+    return false;
+}
+
 /* Usable frames per the memory map, rounded inward and below 4 GiB. */
 static uint32_t usable_frames_from_map(void)
 {
@@ -46,7 +57,7 @@ TEST(pfn_map_total, "pfn/memory-map-total")
     for (pfn_t p = 0; p < pfn_max; p++) {
         if (pfn_db[p].state == PFN_FREE) free++;
         if (pfn_db[p].state == PFN_RESERVED) reserved++;
-        if (pfn_db[p].state == PFN_NOTRAM && !frame_forbidden(p) && p >= 0x100) notram_in_map++;
+        if (pfn_db[p].state == PFN_NOTRAM && !frame_forbidden(p) && in_usable_entry(p)) notram_in_map++;
     }
     CHECK_EQ(free, pfn_count.free);
     CHECK_EQ(reserved, pfn_count.reserved);
