@@ -46,6 +46,7 @@ void backtrace_from(uint32_t ebp, uint32_t eip)
 }
 
 bool panic_backtrace_printed;     /* trap.c already printed the faulting context's */
+void (*panic_hook)(void);
 
 void panic(const char *fmt, ...)
 {
@@ -61,6 +62,11 @@ void panic(const char *fmt, ...)
         qemu_exit(QEMU_EXIT_FAIL);
     }
     kprintf("PANIC: %s\n", msg);
+    if (panic_hook) {
+        void (*hook)(void) = panic_hook;
+        panic_hook = NULL;                  /* a panic inside the hook must not loop */
+        hook();
+    }
     if (!panic_backtrace_printed) {
         uint32_t ebp;
         __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));

@@ -65,7 +65,9 @@ static mm_status commit(vaddr_t va, uint32_t n, uint32_t prot, ULONG f)
         struct mm_frame_req high = { DH_16M_PFN, DH_NO_LIMIT, 1, 0 };
         if (mm_commit(va, n, prot, cf, &high, NULL) == MM_OK) return MM_OK;
     }
-    return mm_commit(va, n, prot, cf, (cf & MM_COMMIT_PRESENT) ? &req : NULL, NULL);
+    /* A frame request only when there is a limit: with one the core searches the PFN database
+     * for every frame (pfn_alloc_run), without one it pops the free list. */
+    return mm_commit(va, n, prot, cf, (f & VMDHA_16M) ? &req : NULL, NULL);
 }
 
 /* PHYS: the physical address behind the caller's pointer, page span and cache type. */

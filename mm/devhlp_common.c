@@ -38,7 +38,8 @@ USHORT devhlp_error(mm_status st)
  * 0xFFC00000+ are outside every arena. */
 bool devhlp_range_allowed(LIN p, uint32_t n)
 {
-    LIN end = p + n;                                  /* exclusive; n >= 1, no wrap checked */
+    LIN end = p + n;                                  /* exclusive; n >= 1 */
+    if (end <= p) return false;                       /* wraps, or ends exactly at 4 GiB */
     if (p >= PRIVATE_START && end <= PRIVATE_END) return true;
     if (p >= SHARED_START && end <= SHARED_END) return true;
     if (p >= SYSTEM_START && end <= SYSTEM_END) return end <= PFNDB_BASE || p >= PFNDB_END;

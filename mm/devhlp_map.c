@@ -70,7 +70,8 @@ USHORT DevHelp_VMGlobalToProcess(ULONG Flags, LIN LinearAddr, ULONG Length, PLIN
     uint32_t n;
     USHORT err;
     if ((Flags & ~(VMDHGP_WRITE | VMDHGP_SELMAP | VMDHGP_SGSCONTROL | VMDHGP_4MEG)) ||
-        !devhlp_span(LinearAddr, Length, &va, &n) || va < SHARED_START)
+        !devhlp_span(LinearAddr, Length, &va, &n) || va < SHARED_START ||
+        (va >= SYSPTE_START && va < SYSPTE_END))                /* short-lived system-PTE mappings */
         return ERROR_INVALID_PARAMETER;
     uint32_t align = (Flags & VMDHGP_4MEG) ? 1024 : (Flags & VMDHGP_SELMAP) ? 16 : 1;
     uint32_t span = (Flags & VMDHGP_4MEG) ? (n + 1023) & ~1023u : n;

@@ -90,7 +90,7 @@ struct region *mm_region_next_global(struct region *r);   /* iterate shared+syst
 #define MM_PROT_MASK   (MM_PROT_WRITE | MM_PROT_USER)
 #define MM_CACHE_MASK  0x098u
 
-#define MM_COMMIT_ZERO     0x01u  /* zero-filled (user-visible pages are always zeroed) */
+#define MM_COMMIT_ZERO     0x01u  /* zero-filled: every commit is, since issue 10 (see mm_commit) */
 #define MM_COMMIT_PRESENT  0x02u  /* frames now, not on first touch */
 #define MM_COMMIT_PIN      0x04u  /* each mapping holds one lock (fixed / locked commits) */
 #define MM_COMMIT_CONTIG   0x08u  /* physically contiguous run, obeying the frame request */
@@ -128,6 +128,8 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames);
  * maps one frame at several pages needs as many locks on it as pages. */
 mm_status mm_unlock(vaddr_t va, uint32_t npages);
 void mm_lock_frames(const pfn_t *frames, uint32_t n);
+/* One lock per frame, only where the frame has one beyond its pins (another API may have taken
+ * it already: PL_TOTALUNLOCK); a frame without one is left alone. */
 void mm_unlock_frames(const pfn_t *frames, uint32_t n);
 /* Moves the pages to frames meeting req (contents copied) unless they already do.  Refuses
  * (MM_EBUSY) when a frame is locked or mapped elsewhere. */
@@ -141,6 +143,7 @@ struct mm_page_info {
     uint32_t prot;               /* MM_PROT_* (+ cache bits) of a committed page */
     pfn_t pfn;                   /* when present */
     uint16_t locks;              /* frame lock count */
+    uint16_t pins;               /* of those, held by the frame's pinned (fixed) mappings */
     struct region *region;
 };
 void mm_page_info(vaddr_t va, struct mm_page_info *out);
@@ -152,7 +155,7 @@ uint32_t mm_free_frames(void);
 uint32_t mm_locked_frames(void);
 uint32_t mm_total_frames(void);
 
-/* Frames with no mapping, held for their owner (Win9x PCCNOLIN: never freed). */
+/* Frames with no mapping, held for their owner (Win9x PCCNOLIN: never freed); always zeroed. */
 pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero);
 
 /* ---- the system-PTE pool ------------------------------------------------------------------ */

@@ -122,7 +122,7 @@ struct ntmm_map *ntmm_map_add(vaddr_t va, uint32_t npages, uint32_t nlarge, pfn_
 {
     struct ntmm_map *m = kzalloc(sizeof *m);
     if (!m) return NULL;
-    *m = (struct ntmm_map){ va, npages, nlarge, pfn, kind, window, maps };
+    *m = (struct ntmm_map){ va, npages, nlarge, pfn, kind, window, NULL, maps };
     maps = m;
     nmaps++;
     return m;

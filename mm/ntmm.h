@@ -232,9 +232,10 @@ static inline PEPROCESS PsGetCurrentProcess(void) { return as_current(); }
 void ntmm_init(void);
 /* MEMORY_CACHING_TYPE (already masked, < MmMaximumCacheType) -> MM_CACHE_* bits (C.2, C.4 test 2). */
 uint32_t ntmm_cache_bits(MEMORY_CACHING_TYPE cache);
-/* Records of the system-space mappings this personality made (MmMapIoSpace and contiguous
- * memory): MmUnmapIoSpace and MmFreeContiguousMemory accept only what is recorded here. */
-enum ntmm_map_kind { NTMM_MAP_IO = 1, NTMM_MAP_CONTIG = 2 };
+/* Records of the system-space mappings this personality made (MmMapIoSpace, contiguous memory,
+ * MDL mappings): MmUnmapIoSpace, MmFreeContiguousMemory and MmUnmapLockedPages accept only what
+ * is recorded here. */
+enum ntmm_map_kind { NTMM_MAP_IO = 1, NTMM_MAP_CONTIG = 2, NTMM_MAP_MDL = 3 };
 struct ntmm_map {
     vaddr_t va;                    /* page-aligned base */
     uint32_t npages;               /* pages mapped, 4 MiB pages included */
@@ -242,6 +243,7 @@ struct ntmm_map {
     pfn_t pfn;                     /* first frame (consecutive frames) */
     uint8_t kind;
     struct region *window;         /* 4 MiB-aligned window of a large mapping; NULL: system PTEs */
+    const void *owner;             /* NTMM_MAP_MDL: the MDL the mapping belongs to */
     struct ntmm_map *next;
 };
 struct ntmm_map *ntmm_map_add(vaddr_t va, uint32_t npages, uint32_t nlarge, pfn_t pfn, uint8_t kind,

@@ -35,6 +35,31 @@ static void fill_list_head(PMDL mdl, ULONG n)
     for (ULONG i = 0; i < n; i++) MmGetMdlPfnArray(mdl)[i] = LIST_HEAD_PFN;
 }
 
+/* MDLs are caller memory, and a caller can write anything into one.  Two lists keep hostile
+ * MDLs from touching what is not theirs (issue 10):
+ *   - IoAllocateMdl's MDLs sit behind a header on a list of live MDLs: IoFreeMdl frees only one
+ *     of those (anything else would corrupt the pool);
+ *   - MDLs MmProbeAndLockPages locked and MmUnlockPages has not unlocked yet: MmUnlockPages
+ *     unlocks only those, so an MDL written by hand (PAGES_LOCKED, frames someone else locked)
+ *     cannot take other callers' locks. */
+struct mdl_hdr { struct mdl_hdr *next; uint32_t pad[3]; };      /* 16 bytes: the MDL stays 16-aligned */
+static struct mdl_hdr *live_mdls;
+struct mdl_lock { PMDL mdl; struct mdl_lock *next; };
+static struct mdl_lock *locked_mdls;
+
+static struct mdl_lock **lock_record(PMDL mdl)
+{
+    struct mdl_lock **pp = &locked_mdls;
+    while (*pp && (*pp)->mdl != mdl) pp = &(*pp)->next;
+    return pp;
+}
+
+static void lock_forget(PMDL mdl)
+{
+    struct mdl_lock **pp = lock_record(mdl), *l = *pp;
+    if (l) { *pp = l->next; kfree(l); }
+}
+
 /*
  * IoAllocateMdl - an MDL for [va, va + length), optionally attached to an IRP.
  * NT: NULL on failure; ChargeQuota must be FALSE; with an IRP, SecondaryBuffer = FALSE sets
@@ -53,8 +78,11 @@ PMDL IoAllocateMdl(PVOID va, ULONG length, BOOLEAN secondary, BOOLEAN charge_quo
     ULONG pages = ADDRESS_AND_SIZE_TO_SPAN_PAGES(va, length);
     size_t size = sizeof(MDL) + sizeof(PFN_NUMBER) * (pages <= MDL_FIXED_PAGES ? MDL_FIXED_PAGES : pages);
     if (size > 0xFFFFu) return NULL;
-    PMDL mdl = kmalloc(size);
-    if (!mdl) return NULL;
+    struct mdl_hdr *h = kmalloc(sizeof *h + size);
+    if (!h) return NULL;
+    h->next = live_mdls;
+    live_mdls = h;
+    PMDL mdl = (PMDL)(h + 1);
     MmInitializeMdl(mdl, va, length);
     if (pages <= MDL_FIXED_PAGES) mdl->MdlFlags |= MDL_ALLOCATED_FIXED_SIZE;
     if (irp) {
@@ -66,11 +94,24 @@ PMDL IoAllocateMdl(PVOID va, ULONG length, BOOLEAN secondary, BOOLEAN charge_quo
     return mdl;
 }
 
-/* NT/ReactOS: returns the MDL to its lookaside list or pool; the caller unlocks and unmaps first.
- * Ours: kfree; a still-locked or mapped MDL is the caller's bug and leaks its locks/mapping. */
+/* NT/ReactOS: returns the MDL to its lookaside list or pool; the caller unlocks and unmaps first;
+ *   freeing anything else corrupts the pool or bug checks.
+ * Ours: NULL does nothing; a pointer that is not a live IoAllocateMdl MDL (freed already, made
+ * elsewhere, the middle of one) is reported as BAD_POOL_CALLER 0x46 (free of an invalid pool
+ * address) through the non-halting KeBugCheckEx and nothing is freed.  A still-locked or mapped
+ * MDL is the caller's bug and leaks its locks/mapping. */
 VOID IoFreeMdl(PMDL mdl)
 {
-    kfree(mdl);
+    if (!mdl) return;
+    for (struct mdl_hdr **pp = &live_mdls; *pp; pp = &(*pp)->next) {
+        struct mdl_hdr *h = *pp;
+        if ((PMDL)(h + 1) != mdl) continue;
+        *pp = h->next;
+        lock_forget(mdl);
+        kfree(h);
+        return;
+    }
+    KeBugCheckEx(BAD_POOL_CALLER, 0x46, (ULONG_PTR)mdl, 0, 0);
 }
 
 /*
@@ -163,6 +204,7 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  *   - UserMode also requires each page to be ring-3 accessible (PTE and PDE U bits);
  *   - KernelMode buffers in the self-map, hyperspace or 0xFFC00000+ are access violations;
  *   - buffers in 4 MiB pages are supported (the frame is PDE frame + page index, as NT does);
+ *   - STATUS_INSUFFICIENT_RESOURCES when the pool has no room to record the lock (see the top);
  *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
  *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
  */
@@ -186,11 +228,18 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
     bool io = false;
     uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
     if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io);
+    struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
+    if (st == STATUS_SUCCESS && !rec) {
+        mm_unlock_frames(MmGetMdlPfnArray(mdl), n);
+        st = STATUS_INSUFFICIENT_RESOURCES;
+    }
     if (st != STATUS_SUCCESS) {
         fill_list_head(mdl, n);
         mdl->Process = NULL;
         return st;
     }
+    *rec = (struct mdl_lock){ mdl, locked_mdls };
+    locked_mdls = rec;
     mdl->Process = user_va ? as_current() : NULL;
     mdl->MdlFlags = (CSHORT)((mdl->MdlFlags & ~MDL_WRITE_OPERATION) | MDL_PAGES_LOCKED |
                              (write ? MDL_WRITE_OPERATION : 0) | (io ? MDL_IO_SPACE : 0));
@@ -209,15 +258,17 @@ VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
  * NT/ReactOS: requires PAGES_LOCKED, not SOURCE_IS_NONPAGED_POOL, not PARTIAL (asserted).  A
  *   system mapping (MAPPED_TO_SYSTEM_VA) is unmapped first; the frames' locks are dropped up to the
  *   first LIST_HEAD; PAGES_LOCKED and IO_SPACE are cleared.
- * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), or whose
- * PFN array names a RAM frame that holds no lock (corrupt), is left unchanged.  The locks are
+ * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), one
+ * MmProbeAndLockPages did not lock (written by hand), or whose PFN array names a RAM frame that
+ * holds no lock (corrupt), is left unchanged.  The locks are
  * dropped before the mapping is removed: when the buffer's own mapping is already gone (its
  * process was destroyed) the system mapping is the frame's last, and the core will not remove
  * the last mapping of a locked frame.  Both happen before we return, so callers see NT's order.
  */
 VOID MmUnlockPages(PMDL mdl)
 {
-    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED)
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED ||
+        !*lock_record(mdl))
         return;
     ULONG n = ntmm_mdl_pages(mdl), locked = 0;
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
@@ -226,6 +277,7 @@ VOID MmUnlockPages(PMDL mdl)
         if (mm_frame_is_ram(pfns[i]) && !mm_frame_locks(pfns[i])) return;
     PVOID mapped = (mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) ? mdl->MappedSystemVa : NULL;
     mm_unlock_frames(pfns, locked);
+    lock_forget(mdl);
     mdl->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
     if (mapped) MmUnmapLockedPages(mapped, mdl);
 }

@@ -4,7 +4,9 @@
  *
  * The mapping is a run of system PTEs (syspte_alloc, guard page after it) on which the core maps
  * each frame of the PFN array (mm_map_physical): a RAM frame gets a counted reference, an I/O
- * frame is mapped raw.  The MDL itself is the record: MappedSystemVa and MDL_MAPPED_TO_SYSTEM_VA.
+ * frame is mapped raw.  The MDL says where it is (MappedSystemVa, MDL_MAPPED_TO_SYSTEM_VA), and
+ * a record (ntmm.c, NTMM_MAP_MDL, owner = the MDL) says it is that MDL's: an MDL written by hand
+ * to name another mapping (MmMapIoSpace's, a PageListToLin one) cannot unmap it.
  * Only kernel-mode mappings exist here (no user-mode VADs).
  */
 #include "mm/ntmm.h"
@@ -61,6 +63,13 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL mdl, KPROCESSOR_MODE mode, MEMORY_CACHIN
             return NULL;
         }
     }
+    struct ntmm_map *rec = ntmm_map_add(va, n, 0, pfns[0], NTMM_MAP_MDL, NULL);
+    if (!rec) {
+        mm_decommit(va, n);
+        syspte_free(va, n);
+        return NULL;
+    }
+    rec->owner = mdl;
     mdl->MappedSystemVa = (PVOID)(va + mdl->ByteOffset);
     mdl->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((mdl->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
     return mdl->MappedSystemVa;
@@ -85,18 +94,20 @@ PVOID MmGetSystemAddressForMdlSafe(PMDL mdl, ULONG priority)
  * NT/ReactOS: for a system address, clears MAPPED_TO_SYSTEM_VA, PARTIAL_HAS_BEEN_MAPPED and
  *   FREE_EXTRA_PTES and releases the PTEs (plus extra PTEs with FREE_EXTRA_PTES); a user address
  *   removes the VAD.
- * Ours: only the mapping this MDL holds (MAPPED_TO_SYSTEM_VA set and base == MappedSystemVa) is
- * removed; anything else changes nothing.  The core invalidates each page (invlpg).  If the core
- * refuses (a locked frame whose last mapping this is: unlock first, or call MmUnlockPages, which
- * does both) the mapping stays.
+ * Ours: only the mapping this MDL holds (MAPPED_TO_SYSTEM_VA set, base == MappedSystemVa, and
+ * recorded as this MDL's) is removed; anything else changes nothing.  The core invalidates each
+ * page (invlpg).  If the core refuses (a locked frame whose last mapping this is: unlock first,
+ * or call MmUnlockPages, which does both) the mapping stays.
  */
 VOID MmUnmapLockedPages(PVOID base, PMDL mdl)
 {
     if (!mdl || !base || !(mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) || base != mdl->MappedSystemVa) return;
     vaddr_t va = PAGE_ALIGN_DOWN((vaddr_t)base);
     ULONG n = syspte_alloc_size(va);
-    if (!n || n != mapped_pages(mdl)) return;
+    struct ntmm_map *rec = ntmm_map_find(va, NTMM_MAP_MDL);
+    if (!n || n != mapped_pages(mdl) || !rec || rec->owner != mdl) return;
     if (mm_decommit(va, n) != MM_OK) return;
     syspte_free(va, n);
+    ntmm_map_remove(rec);
     mdl->MdlFlags &= ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_FREE_EXTRA_PTES);
 }

@@ -116,7 +116,13 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (!core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK))) return MM_EINVAL;
     if (flags & (MM_COMMIT_PIN | MM_COMMIT_CONTIG)) flags |= MM_COMMIT_PRESENT;
     if ((flags & MM_COMMIT_CONTIG) && (flags & MM_COMMIT_SKIP)) return MM_EINVAL;
-    if (prot & MM_PROT_USER) flags |= MM_COMMIT_ZERO;     /* never show ring 3 old contents */
+    /* Every frame a commit takes is zeroed, whatever the caller asked (issue 10: freed frames
+     * never reach a user mapping unzeroed).  Zeroing only ring-3 commits is not enough: a page
+     * committed for ring 0 can be granted to ring 3 later (_PageModifyPermissions(PC_USER)),
+     * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,
+     * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
+     * So no frame ever shows a previous owner's data.  MM_COMMIT_ZERO stays as documentation. */
+    flags |= MM_COMMIT_ZERO;
     uint32_t todo = 0;
     for (uint32_t i = 0; i < npages; i++) {
         if (!pte_is_committed(pte_read(va + i * PAGE_SIZE))) todo++;
@@ -314,9 +320,15 @@ void mm_lock_frames(const pfn_t *f, uint32_t n)
     for (uint32_t i = 0; i < n; i++) pfn_lock(f[i]);
 }
 
+/* Never takes a lock that is not there.  Counts carry no owner, so another API may already have
+ * taken this caller's lock - _LinPageUnLock(PL_TOTALUNLOCK) forces a page's count down whoever
+ * locked it - and the VMUnLock or MmUnlockPages that comes later must then find nothing to take:
+ * not a fixed page's pin (its mapping would unpin a lock that is gone) and not a lock that is
+ * not there (pfn_unlock panics).  The randomized stress found both (issue 10). */
 void mm_unlock_frames(const pfn_t *f, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) pfn_unlock(f[i]);
+    for (uint32_t i = 0; i < n; i++)
+        if (pfn_extra_locks(f[i])) pfn_unlock(f[i]);
 }
 
 /* ---- relocation to contiguous frames ------------------------------------------------------ */
@@ -386,6 +398,7 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
             o->pfn = pte_pfn(e);
             struct pfn *r = pfn_get(o->pfn);
             o->locks = r ? r->lock_count : 0;
+            o->pins = r && r->state == PFN_USED ? (uint16_t)r->pins : 0;
         }
     } else if (o->region || (va >= SYSPTE_START && va < SYSPTE_END && syspte_range_allocated(va, 1))) {
         o->state = PAGE_RESERVED;
@@ -406,10 +419,13 @@ uint32_t mm_free_frames(void) { return pfn_count.free; }
 uint32_t mm_locked_frames(void) { return pfn_count.locked; }
 uint32_t mm_total_frames(void) { return pfn_count.total; }
 
+/* Zeroed whatever `zero` says: held frames can be mapped into a process later
+ * (_PageCommitPhys(PC_USER)), and must not carry a previous owner's data there (see mm_commit). */
 pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero)
 {
     struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
-    pfn_t s = pfn_alloc_run(n, q.align ? q.align : 1, q.min, q.max, q.boundary, zero ? PFN_ALLOC_ZERO : 0);
+    (void)zero;
+    pfn_t s = pfn_alloc_run(n, q.align ? q.align : 1, q.min, q.max, q.boundary, PFN_ALLOC_ZERO);
     for (uint32_t i = 0; s != PFN_NONE && i < n; i++) pfn_hold(s + i);
     return s;
 }

@@ -126,17 +126,28 @@ ULONG _LinPageLock(ULONG page, ULONG npages, ULONG flags)
 
 /* Releases a PAGEMAPGLOBAL alias: exactly the alias's pages.  Each frame loses the alias's
  * lock - unless an unbalanced unlock or PL_TOTALUNLOCK took it already (then only a pin is
- * left, and pins are not ours). */
+ * left, and pins are not ours).  The release is refused when the alias is the last mapping of a
+ * frame that someone else has locked too (the source was freed, and a VMLock or an MDL holds the
+ * frame through the alias): then the alias's locks are put back, so the failed call changes
+ * nothing and a later one, after the other lock is gone, releases it (found by the randomized
+ * stress, issue 10: the locks used to be gone with the alias still there). */
 static ULONG unlock_global(vaddr_t va, uint32_t npages)
 {
     struct region *a = vxd_region_of(va, npages, VXDK(VXD_ALIAS));
     if (!a || a->base != va || a->npages != npages) return 0;
+    uint32_t *took = kzalloc(((npages + 31) / 32) * sizeof(uint32_t));
+    if (!took) return 0;
     for (uint32_t i = 0; i < npages; i++) {
         struct mm_page_info pi;
         mm_page_info(va + i * PAGE_SIZE, &pi);
-        if (pi.present && pi.locks > source_pin(a, i, pi.pfn)) mm_unlock(va + i * PAGE_SIZE, 1);
+        if (pi.present && pi.locks > source_pin(a, i, pi.pfn) && mm_unlock(va + i * PAGE_SIZE, 1) == MM_OK)
+            took[i / 32] |= 1u << (i % 32);
     }
-    return mm_release(a) == MM_OK;    /* an alias holds no pin: the release cannot be refused */
+    bool ok = mm_release(a) == MM_OK;
+    for (uint32_t i = 0; !ok && i < npages; i++)
+        if (took[i / 32] & (1u << (i % 32))) mm_lock(va + i * PAGE_SIZE, 1, 0, NULL);
+    kfree(took);
+    return ok;
 }
 
 /* Locks on the page an unlock may take: beyond the lock its own fixed commit holds and those
@@ -148,7 +159,11 @@ static uint32_t unlockable(vaddr_t va)
     mm_page_info(va, &pi);
     if (!pi.present || !mm_read_pte(va, &e)) return 0;
     if (!mm_frame_is_ram(pi.pfn)) return 1;
-    uint32_t floor = ((e & PTE_SW_PIN) ? 1 : 0) + alias_locks(pi.pfn);
+    /* The frame's pins, not this mapping's pin bit: through an alias of a fixed page (a
+     * VMGlobalToProcess view, say) the page has a pin that the alias's PTE does not show, and
+     * counting it as a lock made _LinPageUnLock report success while the core unlocked nothing
+     * (found by the randomized stress, issue 10). */
+    uint32_t floor = pi.pins + alias_locks(pi.pfn);
     return pi.locks > floor ? pi.locks - floor : 0;
 }
 
