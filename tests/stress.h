@@ -18,11 +18,13 @@
  * A write goes through one mapping and is read back through every mapping of the same cell,
  * so a mapping that points to the wrong frame, a stale TLB entry or a lost write is caught.
  *
- * The operations (stress_ops.c, stress_ops2.c) predict each call's result from the model - a
- * free of a locked frame's last mapping must fail, a ring-3 write to a supervisor page must
- * fault - and an invalid call must cost nothing (free frames, system PTEs, locked frames,
- * regions and pool bytes unchanged).  The driver (stress.c) runs the steps, mm_check() after
- * each one (see SX cadence there), and prints the seed and step of a failure for replay.
+ * The operations - objects, contents, ring 3 and processes (stress_ops.c), locks
+ * (stress_locks.c), views and queries (stress_views.c), invalid calls (stress_invalid.c) -
+ * predict each call's result from the model (a free of a locked frame's last mapping must fail,
+ * a ring-3 write to a supervisor page must fault) and an invalid call must cost nothing (free
+ * frames, system PTEs, locked frames, regions and pool bytes unchanged).  The driver (stress.c)
+ * runs the steps, the sweep and mm_check() after each one (the cadence is explained there), and
+ * prints the seed and step of a failure - or of a panic - for replay.
  */
 #ifndef TESTS_STRESS_H
 #define TESTS_STRESS_H
