@@ -97,10 +97,17 @@ static bool check_kernel_half(const pte_t *kd)
 
 static bool check_frames(void)
 {
-    uint32_t nfree = 0, nlocked = 0;
+    uint32_t nfree = 0, nlocked = 0, chunk_free = 0;
     for (pfn_t p = 0; p < pfn_max; p++) {
         struct pfn *r = &pfn_db[p];
         if (r->lock_count) nlocked++;
+        chunk_free += r->state == PFN_FREE;
+        if ((p + 1) % PFN_CHUNK == 0 || p + 1 == pfn_max) {
+            if (chunk_free != pfn_chunk_free[p >> PFN_CHUNK_SHIFT])
+                FAIL("chunk %x: %u free frames counted, %u recorded", p >> PFN_CHUNK_SHIFT, chunk_free,
+                     pfn_chunk_free[p >> PFN_CHUNK_SHIFT]);
+            chunk_free = 0;
+        }
         if (r->state == PFN_FREE) {
             nfree++;
             if (r->map_count || r->lock_count || r->hold_count) FAIL("free frame %x has counts %u/%u/%u", p, r->map_count, r->lock_count, r->hold_count);

@@ -24,6 +24,15 @@ bool pfn_poison_on_free = true;
 
 static pfn_t free_head[2] = { PFN_NONE, PFN_NONE };   /* [0] low (< 16 MiB), [1] high */
 
+/* Free frames per chunk of PFN_CHUNK frames (4 MiB), so a search for a run steps over a fully
+ * used chunk in one comparison; and no frame of a free list's zone below its run_hint is free
+ * (frees lower it, searches raise it), so a search starts where free memory starts - one hint
+ * per zone, since frames below 16 MiB stay free the longest.  Without them a run search read
+ * every used record below the first free run: 16.9 M instructions at 90 % of 3.5 GiB used.
+ * Kept by list_push / list_remove, the only places a frame becomes or stops being free. */
+uint16_t pfn_chunk_free[PFN_NCHUNKS];
+static pfn_t run_hint[2] = { 0, ISA_DMA_LIMIT_PFN };
+
 struct urange { pfn_t start, end; };
 static struct urange usable[MB_MAX_MMAP + 2];
 static uint32_t nusable;
@@ -44,6 +53,8 @@ static void list_push(pfn_t p)
 {
     struct pfn *r = &pfn_db[p];
     int l = list_of(p);
+    pfn_chunk_free[p >> PFN_CHUNK_SHIFT]++;
+    run_hint[l] = MIN(run_hint[l], p);
     r->prev = PFN_NONE;
     r->next = free_head[l];
     if (free_head[l] != PFN_NONE) pfn_db[free_head[l]].prev = p;
@@ -53,6 +64,7 @@ static void list_push(pfn_t p)
 static void list_remove(pfn_t p)
 {
     struct pfn *r = &pfn_db[p];
+    pfn_chunk_free[p >> PFN_CHUNK_SHIFT]--;
     if (r->prev != PFN_NONE) pfn_db[r->prev].next = r->next;
     else free_head[list_of(p)] = r->next;
     if (r->next != PFN_NONE) pfn_db[r->next].prev = r->prev;
@@ -191,10 +203,42 @@ void pfn_zero(pfn_t p)
 
 /* ---- runs --------------------------------------------------------------------------------- */
 
+/* The first frame in [p, limit) that may be free (limit if none): fully used chunks are
+ * stepped over whole.  The zones' limits are chunk multiples. */
+static pfn_t skip_used(pfn_t p, pfn_t limit)
+{
+    while (p < limit) {
+        if (!pfn_chunk_free[p >> PFN_CHUNK_SHIFT]) p = ((p >> PFN_CHUNK_SHIFT) + 1) << PFN_CHUNK_SHIFT;
+        else if (pfn_db[p].state != PFN_FREE) p++;
+        else break;
+    }
+    return MIN(p, limit);
+}
+
+/* Where a search from lo can start: no frame in [lo, result) is free. */
+static pfn_t first_maybe_free(pfn_t lo)
+{
+    if (lo < ISA_DMA_LIMIT_PFN) {
+        run_hint[0] = skip_used(run_hint[0], MIN(ISA_DMA_LIMIT_PFN, pfn_max));
+        if (run_hint[0] < ISA_DMA_LIMIT_PFN) return MAX(lo, run_hint[0]);
+        lo = ISA_DMA_LIMIT_PFN;
+    }
+    run_hint[1] = skip_used(run_hint[1], pfn_max);
+    return MAX(lo, run_hint[1]);
+}
+
+/* First fit, lowest address first.  Cost: one comparison per fully used chunk, one record per
+ * frame elsewhere; the frames below the hints are not looked at again until one is freed. */
 static pfn_t find_run(uint32_t n, uint32_t align, pfn_t lo, pfn_t hi, uint32_t boundary)
 {
+    lo = first_maybe_free(lo);
     pfn_t s = (lo + align - 1) & ~(align - 1);
     while (s + n <= hi && s + n > s) {
+        if (!pfn_chunk_free[s >> PFN_CHUNK_SHIFT]) {      /* a fully used chunk: step over it */
+            s = (((s >> PFN_CHUNK_SHIFT) + 1) << PFN_CHUNK_SHIFT) + align - 1;
+            s &= ~(align - 1);
+            continue;
+        }
         if (boundary && (s / boundary) != ((s + n - 1) / boundary)) {
             s = ((s / boundary) + 1) * boundary;      /* next boundary multiple is aligned too if align <= boundary */
             s = (s + align - 1) & ~(align - 1);

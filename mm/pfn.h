@@ -50,6 +50,11 @@ struct pfn_counters {
     uint32_t free, zeroed, locked, reserved, system, pagetables, used;
 };
 
+#define PFN_CHUNK_SHIFT 10u                /* 1024 frames: 4 MiB */
+#define PFN_CHUNK (1u << PFN_CHUNK_SHIFT)
+#define PFN_NCHUNKS (0x100000u >> PFN_CHUNK_SHIFT)
+extern uint16_t pfn_chunk_free[PFN_NCHUNKS];   /* free frames per chunk (pfn.c; mm_check checks) */
+
 extern struct pfn *pfn_db;
 extern pfn_t pfn_max;                     /* one past the highest frame with a record */
 extern struct pfn_counters pfn_count;

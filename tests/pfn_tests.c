@@ -143,6 +143,82 @@ TEST(pfn_contig, "pfn/contiguous-runs")
     return PASS;
 }
 
+/* The reference for pfn_alloc_run: the first fitting run found by reading every record, above
+ * 16 MiB first when the window spans it (the allocator's preference). */
+static pfn_t naive_window(uint32_t n, uint32_t align, pfn_t lo, pfn_t hi, uint32_t boundary)
+{
+    for (pfn_t s = (lo + align - 1) & ~(align - 1); s + n <= hi; s += align) {
+        if (boundary && s / boundary != (s + n - 1) / boundary) continue;
+        uint32_t i = 0;
+        while (i < n && pfn_db[s + i].state == PFN_FREE) i++;
+        if (i == n) return s;
+    }
+    return PFN_NONE;
+}
+
+static pfn_t naive_run(uint32_t n, uint32_t align, uint32_t boundary)
+{
+    pfn_t s = naive_window(n, align, ISA_DMA_LIMIT_PFN, pfn_max, boundary);
+    return s != PFN_NONE ? s : naive_window(n, align, 0, pfn_max, boundary);
+}
+
+static pfn_t held[2 * PFN_CHUNK];
+static uint32_t nheld;
+
+static void unhold(pfn_t p)
+{
+    pfn_db[p].hold_count--;
+    pfn_free(p);
+}
+
+/* The run search steps over fully used 4 MiB chunks and starts where free memory starts (a
+ * per-chunk free count and a hint, mm/pfn.c): the free frames from the lowest one above
+ * 16 MiB to the end of the next chunk are taken (so whole chunks are full), and every request
+ * must still find exactly the run a record-by-record scan finds; a block freed below the hint
+ * must be found again. */
+TEST(pfn_run_chunks, "pfn/run-search-skips-used-chunks")
+{
+    if (pfn_max < ISA_DMA_LIMIT_PFN + 3 * PFN_CHUNK) SKIP("needs 28 MiB of RAM");
+    uint32_t before = pfn_count.free;
+    pfn_t first = naive_window(1, 1, ISA_DMA_LIMIT_PFN, pfn_max, 0);
+    CHECK(first != PFN_NONE);
+    pfn_t end = MIN(pfn_max, ((first >> PFN_CHUNK_SHIFT) + 2) << PFN_CHUNK_SHIFT);
+    nheld = 0;
+    for (pfn_t p = first; p < end; p++)
+        if (pfn_db[p].state == PFN_FREE && pfn_alloc_run(1, 1, p, p + 1, 0, 0) == p) {
+            pfn_hold(p);
+            held[nheld++] = p;
+        }
+    CHECK_EQ(pfn_chunk_free[(end - 1) >> PFN_CHUNK_SHIFT], 0);
+    char why[128];
+    CHECK_MSG(mm_check(why, sizeof why), "mm_check with the chunks taken: %s", why);
+    static const uint32_t req[][3] = { { 1, 1, 0 }, { 16, 1, 0 }, { 16, 16, 0 }, { 3, 1, 4 }, { 64, 64, 0 }, { 5, 2, 8 } };
+    const char *fail = PASS;
+    for (uint32_t i = 0; i < ARRAY_SIZE(req) && !fail; i++) {
+        pfn_t want = naive_run(req[i][0], req[i][1], req[i][2]);
+        pfn_t got = pfn_alloc_run(req[i][0], req[i][1], 0, pfn_max, req[i][2], 0);
+        if (got != want || got == PFN_NONE || got < end)
+            fail = test_fail(__FILE__, __LINE__, "request %u: run at %x, a full scan finds %x (taken up to %x)", i, got,
+                             want, end);
+        for (uint32_t k = 0; got != PFN_NONE && k < req[i][0]; k++) pfn_free(got + k);
+    }
+    /* A 16-frame block given back below the hint is the first fit again. */
+    uint32_t j = 0;
+    while (j + 16 <= nheld && (held[j] % 16 || held[j + 15] != held[j] + 15)) j++;
+    if (!fail && j + 16 > nheld) fail = "no aligned block of 16 among the frames taken";
+    if (!fail) {
+        for (uint32_t k = 0; k < 16; k++) unhold(held[j + k]);
+        pfn_t got = pfn_alloc_run(16, 16, 0, pfn_max, 0, 0);
+        if (got != held[j]) fail = test_fail(__FILE__, __LINE__, "freed block at %x, run found at %x", held[j], got);
+        for (uint32_t k = 0; got != PFN_NONE && k < 16; k++) pfn_free(got + k);
+        for (uint32_t k = 0; k < 16; k++)            /* taken again, to go back with the rest */
+            if (pfn_alloc_run(1, 1, held[j + k], held[j + k] + 1, 0, 0) == held[j + k]) pfn_hold(held[j + k]);
+    }
+    for (uint32_t k = 0; k < nheld; k++) unhold(held[k]);
+    CHECK_EQ(pfn_count.free, before);
+    return fail;
+}
+
 TEST(pfn_double_free, "pfn/double-free-refused")
 {
     uint32_t before = pfn_count.free;
