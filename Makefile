@@ -12,7 +12,7 @@
 
 BUILD    := build
 VERSION  := 0.1
-COMMIT   := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+COMMIT   := $(shell git describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
 
 ifneq ($(shell command -v i686-elf-gcc 2>/dev/null),)
 CROSS ?= i686-elf-
@@ -86,6 +86,13 @@ $(BUILD)/%.asm.o: %.asm | $(BUILD)/.deps-build
 # cannot move any function; the second link is checked to agree.
 $(BUILD)/ksyms0.c: | $(BUILD)/.deps-build
 	@printf '#include <stdint.h>\nstruct ksym { uint32_t addr; const char *name; };\nconst struct ksym ksyms[1];\nconst uint32_t ksyms_count = 0;\n' > $@
+
+# The banner names the commit, so main.o is rebuilt when it changes (the stamp changes only then).
+$(BUILD)/commit.stamp: FORCE | $(BUILD)/.deps-build
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+$(BUILD)/kernel/main.o: $(BUILD)/commit.stamp
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -123,4 +123,20 @@ struct region;
 struct region *bench_block(uint32_t n, uint32_t commit);
 extern uint32_t *bench_scratch;       /* BENCH_SCRATCH_PAGES committed pages for floors */
 #define BENCH_SCRATCH_PAGES 8
+/* The floors' building blocks: the fewest instructions for a fill, a copy, a TLB entry. */
+static inline void fill_dwords(void *d, uint32_t n, uint32_t v)
+{
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+}
+
+static inline void copy_dwords(void *d, const void *s, uint32_t n)
+{
+    __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+}
+
+static inline void invlpg(vaddr_t va)
+{
+    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+}
+
 #endif

@@ -56,21 +56,6 @@ static inline void fake_push(uint32_t p)
                      : "=&r"(t), "=&r"(o), [h] "+m"(fake_head) : [p] "r"(p), [r] "r"(fake_rec) : "memory");
 }
 
-static inline void fill_dwords(void *d, uint32_t n, uint32_t v)
-{
-    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(v) : "memory");
-}
-
-static inline void copy_dwords(void *d, const void *s, uint32_t n)
-{
-    __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
-}
-
-static inline void invlpg(vaddr_t va)
-{
-    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
 static inline uint32_t touch(vaddr_t va)
 {
     return *(volatile uint32_t *)va;

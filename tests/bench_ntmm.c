@@ -19,11 +19,6 @@
 
 #define BENCH_IO_PA 0xE0000000u          /* 4 MiB-aligned I/O space: no RAM, no device */
 
-static inline void invlpg(vaddr_t va)
-{
-    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
 static inline uint32_t touch(vaddr_t va)
 {
     return *(volatile uint32_t *)va;

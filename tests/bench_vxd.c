@@ -25,21 +25,6 @@
 #define SCR_PTES  (bench_scratch + 6 * 1024)         /* page 6: 1024 entries of a fake table */
 #define SCR_NEXT  (bench_scratch + 7 * 1024)         /* page 7: next links of 1024 fake frames */
 
-static inline void fill_dwords(void *d, uint32_t n, uint32_t v)
-{
-    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(v) : "memory");
-}
-
-static inline void copy_dwords(void *d, const void *s, uint32_t n)
-{
-    __asm__ volatile("rep movsl" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
-}
-
-static inline void invlpg(vaddr_t va)
-{
-    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
-}
-
 /* A singly linked free list of fake frames: head plus a next link per frame.  Volatile, so
  * that the compiler can neither merge a pop with the push that undoes it nor keep the list in
  * registers: every link is a real load and store, as in the allocator. */

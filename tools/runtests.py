@@ -6,7 +6,8 @@ build/test-logs/NAME.log.  A run passes only if all of these hold:
   - QEMU exits with status 33 (the kernel wrote 0x10 to isa-debug-exit),
   - the log has a complete summary line "N passed, N failed[, N skipped]" with 0 failed,
   - no "PANIC" in the log, no "Triple fault" in QEMU's cpu_reset log, no timeout.
-The last line is the sum over every configuration: "total: N passed, N failed, N skipped".
+The last line is the sum over every configuration: "N passed, N failed, N skipped", the
+kernel's own summary line; the line before it sums the reliability figures (issue 10).
 The exit status is non-zero on any failure.
 
 Boot kinds besides kernel/iso run a host tool that writes such a log itself and exits 0:
@@ -73,6 +74,22 @@ def host_cmd(cfg, log, cpulog):
     if cfg["boot"] == "vga":
         return [sys.executable, os.path.join(tools, "vgarun.py"), cfg["cpu"], cfg["mem"], log, cpulog] + cfg["extra"]
     return None
+
+
+def issue10_figures(text):
+    """The reliability figures a log reports: hostile cases, stress operations, ring-3 faults."""
+    f = {"hostile": 0, "ops": 0, "faults": 0}
+    for line in text.splitlines():
+        m = re.match(r"tests: (\d+) hostile cases tried", line)
+        if m:
+            f["hostile"] += int(m.group(1))
+        m = re.match(r"stress: [\w/-]+: seed \d+: (\d+) operations", line)
+        if m:
+            f["ops"] += int(m.group(1))
+        m = re.match(r"stress: (\d+) ring-3 faults survived since boot", line)
+        if m:
+            f["faults"] = int(m.group(1))
+    return f
 
 
 def run_config(cfg, pattern, timeout):
@@ -175,6 +192,7 @@ def main():
         names = set(a.only.split(","))
         cfgs = [c for c in cfgs if c["name"] in names]
     passed = failed = skipped = 0
+    figures = {"hostile": 0, "ops": 0, "faults": 0}
     if not a.no_self_check:
         for good in self_checks(60, any(c["boot"] == "bochs" for c in cfgs)):
             passed += good
@@ -191,6 +209,8 @@ def main():
             passed += r["passed"]
             failed += r["failed"]
             skipped += r["skipped"]
+            for k, v in issue10_figures(r["text"]).items():
+                figures[k] += v
             print("config %-24s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
                 r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],
                 r["secs"], "" if r["ok"] else " - " + r["why"]))
@@ -206,8 +226,11 @@ def main():
                     print("  " + l)
                 for l in lines[-25:]:
                     print("  | " + l)
-    print("matrix: %d configurations in %.0fs" % (len(cfgs), time.time() - t0))
-    print("total: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    print("matrix: %d configurations in %.0fs; %d hostile cases tried, %d stress operations run, "
+          "%d ring-3 faults survived" % (len(cfgs), time.time() - t0, figures["hostile"], figures["ops"],
+                                          figures["faults"]))
+    # The last line is the kernel's summary line, summed (tools may match it like the kernel's).
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     sys.exit(1 if failed else 0)
 
 
