@@ -11,6 +11,8 @@
  * only if nothing failed and at least one test ran.
  */
 #include "kernel/test.h"
+#include "kernel/trap.h"
+#include "mm/x86.h"
 
 extern const struct test __tests_start[], __tests_end[];
 uint32_t test_hostile_cases;
@@ -80,6 +82,8 @@ static const char *check_after(const struct test *t, const struct test_counters 
             return ksnprintf(why, sizeof why, "leak check: locked frames %u before, %u after",
                              before->locked_frames, after.locked_frames), why;
     }
+    if (x86_read_eflags() & EFLAGS_AC)
+        return "EFLAGS.AC still set: a user-access window was left open (mm/x86.h)";
     char inv[160];
     if (!test_invariants(inv, sizeof inv))
         return ksnprintf(why, sizeof why, "mm_check: %s", inv), why;
@@ -120,4 +124,67 @@ int tests_run(const char *pattern)
     }
     kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
     return failed;
+}
+
+/* ---- ring-0 access to user pages (test.h; the window is mm/x86.h's) ---------------------- */
+
+uint32_t uread(vaddr_t va)
+{
+    x86_user_access_begin();
+    uint32_t v = *(volatile uint32_t *)va;
+    x86_user_access_end();
+    return v;
+}
+
+void uwrite(vaddr_t va, uint32_t v)
+{
+    x86_user_access_begin();
+    *(volatile uint32_t *)va = v;
+    x86_user_access_end();
+}
+
+void umemset(vaddr_t va, int c, size_t n)
+{
+    x86_user_access_begin();
+    memset((void *)va, c, n);
+    x86_user_access_end();
+}
+
+void umemcpy(void *dst, const void *src, size_t n)
+{
+    x86_user_access_begin();
+    memcpy(dst, src, n);
+    x86_user_access_end();
+}
+
+bool uprobe_read(vaddr_t va, uint32_t *v)
+{
+    x86_user_access_begin();
+    bool ok = probe_read(va, v);
+    x86_user_access_end();                     /* after a fault too: the fixup resumes with AC set */
+    return ok;
+}
+
+bool uprobe_read8(vaddr_t va, uint8_t *v)
+{
+    x86_user_access_begin();
+    bool ok = probe_read8(va, v);
+    x86_user_access_end();
+    return ok;
+}
+
+bool uprobe_write(vaddr_t va, uint32_t v)
+{
+    x86_user_access_begin();
+    bool ok = probe_write(va, v);
+    x86_user_access_end();
+    return ok;
+}
+
+bool uprobe_rewrite(vaddr_t va)
+{
+    x86_user_access_begin();
+    bool ok = probe_rewrite(va);
+    x86_user_access_end();
+    return ok;
 }

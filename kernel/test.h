@@ -40,6 +40,21 @@ struct test_counters { uint32_t free_frames, syspte_free, locked_frames, heap_us
 void test_snapshot(struct test_counters *c);            /* mm/check.c */
 bool test_invariants(char *why, size_t n);              /* mm_check() for the harness */
 
+/*
+ * Ring 0 reading or writing a page that may be a user page, to check what a mapping holds:
+ * with SMAP on (mm/x86.h) a plain dereference of a user page faults, so a test goes through
+ * these; each opens a user-access window for its own access only (a CHECK cannot leave one
+ * open).  The raw probes (kernel/trap.h) stay raw: they are how a test shows the SMAP fault.
+ */
+uint32_t uread(vaddr_t va);                              /* *(volatile uint32_t *)va */
+void uwrite(vaddr_t va, uint32_t v);
+void umemset(vaddr_t va, int c, size_t n);
+void umemcpy(void *dst, const void *src, size_t n);     /* either side may be user memory */
+bool uprobe_read(vaddr_t va, uint32_t *v);               /* probe_read etc. in a window */
+bool uprobe_read8(vaddr_t va, uint8_t *v);
+bool uprobe_write(vaddr_t va, uint32_t v);
+bool uprobe_rewrite(vaddr_t va);
+
 int tests_run(const char *pattern);                      /* returns the number failed */
 bool glob_match(const char *pat, const char *s);
 extern uint32_t test_hostile_cases;                      /* summed into the final summary */

@@ -10,6 +10,7 @@
  */
 #include "kernel/trap.h"
 #include "drivers/console.h"
+#include "mm/x86.h"
 
 struct extable_entry { uint32_t insn, fixup; };
 extern const struct extable_entry __extable_start[], __extable_end[];
@@ -94,6 +95,9 @@ static NORETURN void fatal_exception(struct trapframe *tf, uint32_t cr2)
 
 void trap_dispatch(struct trapframe *tf)
 {
+    /* Handlers never inherit a user-access window: delivery keeps EFLAGS.AC, which ring 3 can
+     * set with popf.  iret restores the interrupted AC from tf->eflags (mm/x86.h, SMAP). */
+    x86_user_access_end();
     uint32_t v = tf->vector;
     if (handlers[v] && (v >= 32 || v == 3)) {       /* IRQs, VMMCall, syscalls */
         handlers[v](tf);

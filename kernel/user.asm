@@ -14,7 +14,7 @@ user_trampoline:
     int 0x80
 .spin: jmp .spin
 
-global u_ret, u_read, u_write, u_exec, u_cli
+global u_ret, u_read, u_write, u_exec, u_cli, u_ac_read
 u_ret:
     mov eax, [esp+4]
     add eax, [esp+8]
@@ -35,6 +35,14 @@ u_exec:
     ret
 u_cli:
     cli
+    ret
+; EFLAGS.AC is not privileged: ring 3 sets it with popf, then reads (CR0.AM is off: no #AC).
+u_ac_read:
+    pushfd
+    or dword [esp], 0x40000
+    popfd
+    mov edx, [esp+4]
+    mov eax, [edx]
     ret
 
 section .text

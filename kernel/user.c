@@ -8,6 +8,7 @@
 #include "kernel/user.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
+#include "mm/x86.h"
 
 #define USTACK_PAGES 4
 #define SYS_EXIT 1
@@ -91,9 +92,11 @@ int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, stru
     if (prepare(as) != 0) return -1;
     memset(res, 0, sizeof *res);
     uint32_t *sp = (uint32_t *)USER_STACK_TOP;
+    x86_user_access_begin();                        /* the user stack is a user page (SMAP) */
     *--sp = a2;
     *--sp = a1;
     *--sp = (uint32_t)fn;
+    x86_user_access_end();
     uint32_t kesp;
     __asm__ volatile("mov %%esp, %0" : "=r"(kesp));
     tss_set_kernel_stack((kesp - 256) & ~15u);      /* below every live frame of ours */

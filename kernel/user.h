@@ -26,6 +26,7 @@ uint32_t u_read(uint32_t va, uint32_t unused);   /* returns *(uint32_t *)va */
 uint32_t u_write(uint32_t va, uint32_t value);   /* *(uint32_t *)va = value; returns 0 */
 uint32_t u_exec(uint32_t va, uint32_t unused);   /* calls va */
 uint32_t u_cli(uint32_t a, uint32_t b);          /* a privileged instruction: #GP */
+uint32_t u_ac_read(uint32_t va, uint32_t unused); /* sets EFLAGS.AC, then returns *(uint32_t *)va */
 void user_init(void);
 uint32_t user_faults_survived(void);
 #endif

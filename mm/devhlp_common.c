@@ -18,6 +18,7 @@
  */
 #include "mm/devhlp.h"
 #include "kernel/trap.h"
+#include "mm/x86.h"
 
 static bool init_phase;
 
@@ -54,13 +55,30 @@ bool devhlp_range_allowed(LIN p, uint32_t n)
 bool devhlp_ptr_ok(LIN p, uint32_t n, bool write)
 {
     if (!n || p + n < p || !devhlp_range_allowed(p, n)) return false;
-    for (LIN pg = PAGE_ALIGN_DOWN(p); pg < p + n && pg >= PAGE_ALIGN_DOWN(p); pg += PAGE_SIZE)
-        if (!(write ? probe_rewrite(pg) : probe_read(pg, NULL))) return false;
-    return true;
+    bool ok = true;
+    x86_user_access_begin();                          /* the caller's memory may be a user page */
+    for (LIN pg = PAGE_ALIGN_DOWN(p); ok && pg < p + n && pg >= PAGE_ALIGN_DOWN(p); pg += PAGE_SIZE)
+        ok = write ? probe_rewrite(pg) : probe_read(pg, NULL);
+    x86_user_access_end();                            /* also after a fault (mm/x86.h) */
+    return ok;
 }
 
-bool devhlp_put(LIN p, uint32_t v) { return probe_write(p, v); }
-bool devhlp_get(LIN p, uint32_t *v) { return probe_read(p, v); }
+/* Probed, and in a user-access window: the caller's dword may be in a user page. */
+bool devhlp_put(LIN p, uint32_t v)
+{
+    x86_user_access_begin();
+    bool ok = probe_write(p, v);
+    x86_user_access_end();
+    return ok;
+}
+
+bool devhlp_get(LIN p, uint32_t *v)
+{
+    x86_user_access_begin();
+    bool ok = probe_read(p, v);
+    x86_user_access_end();
+    return ok;
+}
 
 bool devhlp_span(LIN lin, ULONG len, vaddr_t *base, uint32_t *npages)
 {

@@ -36,6 +36,8 @@ static void mm_describe(uint32_t va)
     kprintf("  %08x is %s", va, what);
     if (pi.region) kprintf(" (region %08x, %u pages)", pi.region->base, pi.region->npages);
     if (pi.present) kprintf(", frame %x, prot %x", pi.pfn, pi.prot);
+    if (pi.present && (pi.prot & MM_PROT_USER) && x86_smap_on)
+        kprintf("; a user page: ring 0 reaches it only in a user-access window (SMAP, mm/x86.h)");
     kprintf("\n");
 }
 

@@ -147,7 +147,9 @@ VOID MmBuildMdlForNonPagedPool(PMDL mdl)
 /* Touches one byte of every page (and writes it back when asked), under NT_TRY: a fault that
  * the core cannot resolve (demand-zero pages are resolved, i.e. faulted in) becomes a status.
  * A present page of I/O space is not touched: there is nothing to fault in, and a byte read of
- * a device register is not harmless (the HPET allows only 32/64-bit accesses; Bochs panics). */
+ * a device register is not harmless (the HPET allows only 32/64-bit accesses; Bochs panics).
+ * The touch is in a user-access window (SMAP); a fault in it longjmps to NT_TRY, whose saved
+ * EFLAGS has AC clear, so the window closes either way. */
 static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
 {
     NT_TRY_FRAME t;
@@ -157,8 +159,10 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
             uint32_t bits;
             if (page_frame(first_page + i * PAGE_SIZE, &f, &bits) && !mm_frame_is_ram(f)) continue;
             volatile UCHAR *p = (volatile UCHAR *)(first_page + i * PAGE_SIZE);
+            x86_user_access_begin();
             UCHAR c = *p;
             if (write) *p = c;
+            x86_user_access_end();
         }
         NT_TRY_END(&t);
         return STATUS_SUCCESS;

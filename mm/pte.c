@@ -334,7 +334,8 @@ void pte_init(void)
     uint32_t cr4 = x86_read_cr4();
     if (x86.pse) cr4 |= CR4_PSE;
     if (x86.pge) cr4 |= CR4_PGE;
-    if (x86.smep) cr4 |= CR4_SMEP;       /* ring 0 never runs user pages (SMAP: not yet, see README) */
+    if (x86.smep) cr4 |= CR4_SMEP;       /* ring 0 never runs user pages, */
+    if (x86.smap) cr4 |= CR4_SMAP;       /* and reads or writes them only in a window (x86.h) */
     if (x86.has_cr4) x86_write_cr4(cr4);
     mm_global_pages = x86.pge;
     x86_pat_init();

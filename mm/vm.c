@@ -365,8 +365,9 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
     for (uint32_t i = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         pte_t e = pte_read(v);
-        void *dst = hyper_map(s + i);
-        memcpy(dst, (void *)v, PAGE_SIZE);           /* the kernel may read any committed page */
+        void *dst = hyper_map(s + i), *src = hyper_map(pte_pfn(e));
+        memcpy(dst, src, PAGE_SIZE);                 /* frame to frame: v may be a user page (SMAP) */
+        hyper_unmap(src);
         hyper_unmap(dst);
         pte_remap(v, (e & ~PTE_FRAME) | ((s + i) << PAGE_SHIFT));
     }

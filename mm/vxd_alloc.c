@@ -110,7 +110,11 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     }
     r->data[0] = flags;
     r->data[1] = pType;
-    if (align && PhysAddr) *PhysAddr = first << PAGE_SHIFT;
+    if (align && PhysAddr) {            /* checked by vxd_ptr_ok; may be a user page (SMAP) */
+        x86_user_access_begin();
+        *PhysAddr = first << PAGE_SHIFT;
+        x86_user_access_end();
+    }
     return two(r->base, r->base);
 }
 
@@ -197,8 +201,10 @@ ULONG _PageReAllocate(ULONG hMem, ULONG nPages, ULONG flags)
     for (uint32_t i = 0; i < copy_n; i++) {
         struct mm_page_info pi;
         mm_page_info(old->base + i * PAGE_SIZE, &pi);
-        if (pi.present)                 /* a page never touched reads as zero: so does its copy */
-            memcpy((void *)(r->base + i * PAGE_SIZE), (const void *)(old->base + i * PAGE_SIZE), PAGE_SIZE);
+        if (!pi.present) continue;      /* a page never touched reads as zero: so does its copy */
+        x86_user_access_begin();        /* PC_USER blocks are user pages (SMAP) */
+        memcpy((void *)(r->base + i * PAGE_SIZE), (const void *)(old->base + i * PAGE_SIZE), PAGE_SIZE);
+        x86_user_access_end();
     }
     r->data[0] = nf | (old->data[0] & PAGEZEROINIT);
     r->data[1] = old->data[1];

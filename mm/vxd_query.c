@@ -110,7 +110,9 @@ ULONG _PageQuery(ULONG linaddr, PMEMORY_BASIC_INFORMATION pmbi, ULONG cbmbi)
         m.mbi_Type = MEM_PRIVATE;
     }
     if (pi.state == PAGE_COMMITTED) m.mbi_Protect = protect_of(pi.prot);
+    x86_user_access_begin();                          /* the caller's buffer: maybe a user page */
     *pmbi = m;
+    x86_user_access_end();
     return sizeof m;
 }
 
@@ -145,7 +147,10 @@ ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
     for (uint32_t i = 0; i < nPages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         mm_read_pte(v, &e);
-        PageBuf[i] = pte_view(v, e);
+        uint32_t view = pte_view(v, e);
+        x86_user_access_begin();                      /* the caller's buffer: maybe a user page */
+        PageBuf[i] = view;
+        x86_user_access_end();
     }
     return 1;
 }
@@ -218,5 +223,7 @@ void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
     d.DILin_Total_Free = private_free_pages();
     d.DIPage_Faults = mm_demand_faults;
     d.DICommit_Count = mm_total_frames() - mm_free_frames();
+    x86_user_access_begin();                          /* the caller's buffer: maybe a user page */
     *p = d;
+    x86_user_access_end();
 }

@@ -10,6 +10,7 @@
 
 struct x86_features x86;
 bool x86_force_cr3_flush;
+bool x86_smap_on;
 
 static bool eflags_bit_toggles(uint32_t bit)
 {
@@ -96,6 +97,7 @@ void x86_write_cr4(uint32_t v)
     if (!x86.has_cr4 || (v & ~allowed))
         panic("x86_write_cr4(%08x): bits %08x not advertised by CPUID", v, v & ~allowed);
     __asm__ volatile("mov %0, %%cr4" :: "r"(v) : "memory");
+    x86_smap_on = (v & CR4_SMAP) != 0;            /* x86_user_access_begin/end (x86.h) follow it */
 }
 
 void x86_flush_tlb_all(void)

@@ -105,6 +105,37 @@ static inline void x86_invlpg(vaddr_t va)
 }
 void x86_wbinvd(void);
 
+/*
+ * SMAP (SDM vol. 3, 4.6.1): with CR4.SMAP on - set at boot whenever CPUID says so - a ring-0
+ * data access to a page whose PTE has U/S = 1 faults (#PF, P set) unless EFLAGS.AC = 1.  So a
+ * stray kernel pointer into user memory is a fault, not a quiet read.  Code that means to
+ * touch memory that may be a caller's or an application's opens a user-access window around
+ * exactly that access:  x86_user_access_begin(); *p = v; x86_user_access_end();
+ *   - begin is stac (AC = 1), end is clac (AC = 0).  Both #UD on a CPU without SMAP, so they run
+ *     only while x86_smap_on (kept by x86_write_cr4, the one place CR4 is written); elsewhere
+ *     they are compiler barriers, which also keep the access inside the window.
+ *   - windows do not nest and stay short: nothing that may sleep, allocate or call out.
+ *   - a fault inside a window: trap_dispatch runs its handler with AC = 0 (the CPU does not
+ *     clear AC on delivery, and ring 3 can set AC with popf); iret brings AC = 1 back, also at
+ *     an exception-table fixup, so end must follow the access whatever its outcome.  A ktry or
+ *     NT_TRY longjmp restores the EFLAGS of its setjmp: a window opened inside the guarded code
+ *     is closed by the jump.
+ * The raw probes (probe_read etc., kernel/trap.h) do not open a window: they show the fault.
+ */
+#define EFLAGS_AC 0x00040000u
+extern bool x86_smap_on;                  /* CR4.SMAP is set right now */
+static inline uint32_t x86_read_eflags(void) { uint32_t v; __asm__ volatile("pushfl\n\tpopl %0" : "=r"(v)); return v; }
+static inline void x86_user_access_begin(void)
+{
+    __asm__ volatile("" ::: "memory");
+    if (x86_smap_on) __asm__ volatile(".byte 0x0f, 0x01, 0xcb" ::: "memory");   /* stac */
+}
+static inline void x86_user_access_end(void)
+{
+    if (x86_smap_on) __asm__ volatile(".byte 0x0f, 0x01, 0xca" ::: "memory");   /* clac */
+    __asm__ volatile("" ::: "memory");
+}
+
 /* PAT: entry index (PAT, PCD, PWT) we program for write-combining when the CPU has PAT. */
 #define PAT_WC_INDEX 5      /* PAT=1, PCD=0, PWT=1 */
 void x86_pat_init(void);

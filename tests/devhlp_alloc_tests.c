@@ -70,7 +70,7 @@ TEST(devhlp_vmalloc_init_only, "devhlp/vmalloc-init-only-flags")
     if (mm_total_frames() > 0x1000 + 0x800)             /* plenty above 16 MiB: used first */
         CHECK(frame_of(r.high) >= 0x1000 && frame_of(r.high + PAGE_SIZE) >= 0x1000);
     struct user_result u;                               /* VMDHIA_USER: ring 3 may use it */
-    *(volatile uint32_t *)r.user = 0x05E2;
+    uwrite(r.user, 0x05E2);                             /* a user page: in a window (SMAP) */
     CHECK(user_call(u_read, r.user, 0, &u) == 0 && !u.faulted && u.value == 0x05E2);
     LIN lin;
     CHECK_EQ(alloc(VMDHA_FIXED | VMDHA_USEHIGHMEM, PAGE_SIZE, &lin), ERROR_INVALID_PARAMETER);   /* init is over */
@@ -137,7 +137,9 @@ TEST(devhlp_vmalloc_phys, "devhlp/vmalloc-phys")
     /* Shared arena, with SHARED. */
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS | VMDHA_SHARED, PAGE_SIZE, (LIN)&vga, &map, NULL), NO_ERROR);
     CHECK(map >= SHARED_START && map < SHARED_END);
-    CHECK_EQ(((volatile uint16_t *)map)[79], kv[79]);
+    uint16_t w;
+    umemcpy(&w, (const void *)(map + 79 * 2), sizeof w);  /* the shared arena is user memory */
+    CHECK_EQ(w, kv[79]);
     CHECK_EQ(DevHelp_VMFree(map), NO_ERROR);
 
     /* Refused: free RAM, a page directory, a wrapping range. */
@@ -160,7 +162,7 @@ static const char *process_alloc(struct as *a, struct as *b)
     CHECK_EQ(so, 0);
     struct user_result u;
     CHECK(user_call(u_write, p + PAGE_SIZE, 0x1234, &u) == 0 && !u.faulted);   /* ring 3 may write it */
-    CHECK_EQ(*(volatile uint32_t *)(p + PAGE_SIZE), 0x1234);
+    CHECK_EQ(uread(p + PAGE_SIZE), 0x1234);
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PROCESS | VMDHA_SELMAP | VMDHA_SGSCONT | VMDHA_FIXED, 0x11000,
                              VMDHA_NOPHYSADDR, &s, &so), NO_ERROR);
     CHECK(s < TILED_LIMIT && !(s & 0xFFFF));
@@ -168,7 +170,7 @@ static const char *process_alloc(struct as *a, struct as *b)
     CHECK_EQ(SelToFlat((SEL)(so >> 16), (uint16_t)so), s);
     as_switch(b);
     uint32_t x;
-    CHECK(!probe_read(p + PAGE_SIZE, &x));              /* private: not in another process */
+    CHECK(!uprobe_read(p + PAGE_SIZE, &x));             /* private: not in another process */
     CHECK_EQ(DevHelp_VMFree(p), ERROR_INVALID_PARAMETER);   /* and not freeable from there */
     as_switch(a);
     CHECK_EQ(DevHelp_VMFree(p), NO_ERROR);

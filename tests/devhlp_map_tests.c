@@ -26,7 +26,7 @@ static struct as *process_with_buffer(uint32_t n)
     if (!mm_reserve(ARENA_PRIVATE, PBUF, n, 1, OWNER_TEST, NULL) ||
         mm_commit(PBUF, n, MM_PROT_USER | MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK)
         return a;
-    for (uint32_t i = 0; i < n; i++) *(volatile uint32_t *)(PBUF + i * PAGE_SIZE) = 0x9000 + i;
+    for (uint32_t i = 0; i < n; i++) uwrite(PBUF + i * PAGE_SIZE, 0x9000 + i);
     return a;
 }
 
@@ -83,7 +83,7 @@ static const char *p2g_protection(void)
     CHECK_EQ(probe_last.err & 3, 3);                       /* present, write */
     CHECK_EQ(probe_last.cr2, ro + PAGE_SIZE);
     CHECK(probe_write(rw + PAGE_SIZE + 4, 0x77));          /* the writable alias writes A's page */
-    CHECK_EQ(*(volatile uint32_t *)(PBUF + PAGE_SIZE + 4), 0x77);
+    CHECK_EQ(uread(PBUF + PAGE_SIZE + 4), 0x77);
     CHECK(probe_read(ro + PAGE_SIZE + 4, &x));             /* ... seen through the other alias */
     CHECK_EQ(x, 0x77);
     CHECK_EQ(DevHelp_VMFree(ro), NO_ERROR);
@@ -113,7 +113,7 @@ static const char *vmfree_alias(struct as *a, struct as *b)
     CHECK_EQ(probe_last.cr2, g);
     CHECK_EQ(DevHelp_VMFree(g), ERROR_INVALID_PARAMETER);  /* and is unknown */
     as_switch(a);
-    CHECK_EQ(*(volatile uint32_t *)PBUF, 0x9000);          /* A's memory is untouched */
+    CHECK_EQ(uread(PBUF), 0x9000);                         /* A's memory is untouched */
     return PASS;
 }
 

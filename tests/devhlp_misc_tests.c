@@ -251,12 +251,12 @@ TEST(devhlp_device_help_codes, "devhlp/device-help-every-service")
     LIN g = r.eax;
     CHECK_EQ(r.ebx, p);
     *(volatile uint32_t *)(g + 8) = 0x77;
-    CHECK_EQ(*(volatile uint32_t *)(p + 8), 0x77);
+    CHECK_EQ(uread(p + 8), 0x77);                        /* p: process (user) memory */
     /* VMGlobalToProcess: the same registers -> EAX process address. */
     r = (struct dh_regs){ 0, g + 8, 4, R_EDX_HI | DevHlp_VMGlobalToProcess, 0, 0, R_EBP, 0 };
     CHECK_EQ(dh_call(&r), 0);
     LIN p2 = r.eax;
-    CHECK_EQ(*(volatile uint32_t *)p2, 0x77);
+    CHECK_EQ(uread(p2), 0x77);
     /* LinToPageList: EAX address, ECX size, EDI list -> EAX count. */
     PAGELIST pl[1];
     r = (struct dh_regs){ g, R_EBX, PAGE_SIZE, R_EDX_HI | DevHlp_LinToPageList, 0, (uint32_t)pl, R_EBP, 0 };

@@ -43,8 +43,8 @@ static const char *dirty_frames(struct leak_case *c, uint32_t n, bool contig)
     ULONG f = VMDHA_PROCESS | VMDHA_FIXED | (contig ? VMDHA_CONTIG : 0);
     CHECK_EQ(DevHelp_VMAlloc(f, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL), NO_ERROR);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t *p = (uint32_t *)(lin + i * PAGE_SIZE);
-        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++) p[w] = SECRET ^ w;
+        vaddr_t p = lin + i * PAGE_SIZE;                      /* a user page */
+        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++) uwrite(p + w * 4, SECRET ^ w);
         c->dirty[i] = pte_pfn(pte_read(lin + i * PAGE_SIZE));
     }
     c->ndirty = n;
@@ -68,9 +68,10 @@ static const char *check_clean(struct leak_case *c, const char *path)
             CHECK_MSG(u.value == 0, "%s: ring 3 reads %08x at %08x: a freed frame reached a user mapping unzeroed",
                       path, u.value, va + offs[k]);
         }
-        const uint32_t *p = (const uint32_t *)va;
-        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++)
-            CHECK_MSG(p[w] == 0, "%s: %08x reads %08x from ring 0", path, va + w * 4, p[w]);
+        for (uint32_t w = 0; w < PAGE_SIZE / 4; w++) {
+            uint32_t x = uread(va + w * 4);                    /* a user page: in a window */
+            CHECK_MSG(x == 0, "%s: %08x reads %08x from ring 0", path, va + w * 4, x);
+        }
         pfn_t f = pte_pfn(pte_read(va));
         for (uint32_t d = 0; d < c->ndirty; d++) reused += c->dirty[d] == f;
     }

@@ -10,8 +10,9 @@
  *     structure, no directory's self-map, hyperspace or system-arena PDE allows ring 3 and no
  *     PTE of the kernel image does;
  *   - the control bits: CR0.WP and PG in every address space and after ring-3 runs, CR4.SMEP
- *     exactly when the CPU has it; SMAP, turned on for one test where the CPU has it, stops a
- *     supervisor access to a user page unless EFLAGS.AC is set.
+ *     and CR4.SMAP exactly when the CPU has them; SMAP stops a raw supervisor access to a user
+ *     page, the user-access window (mm/x86.h) lets it through and closes again, and no trap
+ *     handler runs with EFLAGS.AC set, even when ring 3 set it.
  * The kernel image's W^X (.text/.rodata read-only) is boot/kernel-text-readonly.
  */
 #include "kernel/test.h"
@@ -300,7 +301,9 @@ static const char *cr_bits(const char *where)
     uint32_t cr0 = x86_read_cr0(), cr4 = x86_read_cr4();
     CHECK_MSG((cr0 & (CR0_PG | CR0_WP)) == (CR0_PG | CR0_WP), "%s: CR0 = %08x (PG and WP must be on)", where, cr0);
     CHECK_MSG(!!(cr4 & CR4_SMEP) == !!x86.smep, "%s: CR4.SMEP %u, CPUID says %u", where, !!(cr4 & CR4_SMEP), !!x86.smep);
-    CHECK_MSG(!(cr4 & CR4_SMAP) || x86.smap, "%s: CR4.SMAP on a CPU without SMAP", where);
+    CHECK_MSG(!!(cr4 & CR4_SMAP) == !!x86.smap, "%s: CR4.SMAP %u, CPUID says %u", where, !!(cr4 & CR4_SMAP), !!x86.smap);
+    CHECK_MSG(x86_smap_on == !!(cr4 & CR4_SMAP), "%s: x86_smap_on %u, CR4.SMAP %u", where, x86_smap_on, !!(cr4 & CR4_SMAP));
+    CHECK_MSG(!(x86_read_eflags() & EFLAGS_AC), "%s: EFLAGS.AC set outside a user-access window", where);
     return PASS;
 }
 
@@ -311,12 +314,18 @@ TEST(harden_cr_bits, "stress/harden-control-bits-everywhere")
     TRY(cr_bits("kernel process"));
     as_switch(p);
     struct user_result u;
-    const char *fail = user_call(u_cli, 0, 0, &u) || !u.faulted ? "ring 3 cli did not fault" : PASS;
+    const char *fail = cr_bits("a new process");
+    if (!fail && (user_call(u_cli, 0, 0, &u) || !u.faulted)) fail = "ring 3 cli did not fault";
     if (!fail) fail = cr_bits("a process, after a ring-3 fault");
-    /* CR0.WP: a read-only page binds ring 0 in this process too. */
+    if (!fail && (user_call(u_ac_read, USER_TEXT_BASE, 0, &u) || u.faulted)) fail = "ring 3 with EFLAGS.AC set could not read its own code";
+    if (!fail) fail = cr_bits("a process, after ring 3 ran with EFLAGS.AC set");
+    /* CR0.WP: a read-only page binds ring 0 in this process too (in a user-access window, so
+     * that it is CR0.WP that refuses and not SMAP). */
     ULONG ro = fail ? VXD_FAIL : _PageReserve(PR_PRIVATE, 1, 0);
     if (!fail && (ro == VXD_FAIL || !_PageCommit(PG(ro), 1, PD_ZEROINIT, 0, PC_USER | PC_PRESENT))) fail = "commit";
-    if (!fail && probe_write(ro, 1)) fail = "ring 0 wrote a read-only user page (CR0.WP off?)";
+    if (!fail && uprobe_write(ro, 1)) fail = "ring 0 wrote a read-only user page (CR0.WP off?)";
+    if (!fail && (probe_last.vector != T_PF || (probe_last.err & 7) != 3 || probe_last.cr2 != ro))
+        fail = "CR0.WP: not a present-write #PF at the page";
     as_switch(prev);
     as_destroy(p);
     return fail;
@@ -324,48 +333,95 @@ TEST(harden_cr_bits, "stress/harden-control-bits-everywhere")
 
 /* ---- SMAP ------------------------------------------------------------------------------------- */
 
-/* The kernel runs with CR4.SMAP off (see the issue-10 report: every test that writes a user
- * buffer from ring 0 would need stac/clac).  This proves the CPU side on a CPU that has it: for
- * the length of the test SMAP is on, a supervisor read and write of a user page fault (P set,
- * U/S clear: a supervisor access), stac (EFLAGS.AC) lets them through, clac closes again; then
- * SMAP goes off.  Nothing else runs meanwhile, so nothing else touches user memory. */
-static inline void stac(void) { __asm__ volatile(".byte 0x0f, 0x01, 0xcb" ::: "memory"); }   /* #UD without SMAP */
-static inline void clac(void) { __asm__ volatile(".byte 0x0f, 0x01, 0xca" ::: "memory"); }
+/* CR4.SMAP is on from boot where the CPU has it (mm/pte.c), so a ring-0 access to a user page
+ * faults unless it is inside a user-access window (mm/x86.h).  The raw probes open no window:
+ * they show the fault (P set, U/S clear: a supervisor access; cr2 the address). */
+static const char *smap_fault(bool ok, uint32_t err, vaddr_t va, const char *what)
+{
+    CHECK_MSG(!ok, "SMAP on: a supervisor %s of a user page did not fault", what);
+    CHECK_MSG(probe_last.vector == T_PF && (probe_last.err & 7) == err && probe_last.cr2 == va,
+              "SMAP %s fault: vector %u error %x cr2 %08x (want #PF, error %x, cr2 %08x)", what,
+              probe_last.vector, probe_last.err, probe_last.cr2, err, va);
+    return PASS;
+}
 
 static const char *smap_window(vaddr_t user, vaddr_t kern)
 {
     uint32_t v = 0;
-    bool r0 = probe_read(user, &v), w0 = probe_write(user, 1);
-    struct fault_info f = probe_last;
-    stac();
-    bool r1 = probe_read(user, &v), w1 = probe_write(user, 0x5A4A);
-    clac();
-    bool r2 = probe_read(user, &v), k = probe_read(kern, &v);
-    CHECK_MSG(!r0 && !w0, "SMAP on: a supervisor access to a user page did not fault");
-    CHECK_MSG(f.vector == T_PF && f.cr2 == user && (f.err & 7) == 3, "SMAP fault: vector %u error %x cr2 %08x",
-              f.vector, f.err, f.cr2);
-    CHECK_MSG(r1 && w1, "with EFLAGS.AC set the access still faulted");
-    CHECK_MSG(!r2, "clac did not close the window");
-    CHECK_MSG(k, "SMAP stopped a supervisor access to a supervisor page");
+    TRY(smap_fault(probe_read(user + 4, &v), 1, user + 4, "read"));
+    TRY(smap_fault(probe_write(user + 8, 1), 3, user + 8, "write"));
+    CHECK_MSG(probe_read(kern, &v), "SMAP stopped a supervisor access to a supervisor page");
+    x86_user_access_begin();
+    bool ac = x86_read_eflags() & EFLAGS_AC;
+    bool w1 = probe_write(user, 0x5A4A), r1 = probe_read(user, &v);
+    x86_user_access_end();
+    CHECK_MSG(ac, "x86_user_access_begin did not set EFLAGS.AC");
+    CHECK_MSG(w1 && r1 && v == 0x5A4A, "in the window: write %u read %u value %x", w1, r1, v);
+    CHECK_MSG(!(x86_read_eflags() & EFLAGS_AC), "x86_user_access_end left EFLAGS.AC set");
+    TRY(smap_fault(probe_read(user + 4, &v), 1, user + 4, "read after the window"));
+    TRY(smap_fault(probe_write(user + 8, 2), 3, user + 8, "write after the window"));
+    /* A fault inside the window resumes at the fixup with the window still open (iret restores
+     * AC); the end closes it whatever happened. */
+    x86_user_access_begin();
+    bool r0 = probe_read(0, &v);
+    ac = x86_read_eflags() & EFLAGS_AC;
+    x86_user_access_end();
+    CHECK_MSG(!r0 && probe_last.vector == T_PF && probe_last.cr2 == 0, "the null page read in a window");
+    CHECK_MSG(ac, "a recovered fault closed the window early (EFLAGS.AC lost)");
+    CHECK_MSG(!(x86_read_eflags() & EFLAGS_AC), "EFLAGS.AC set after a faulting probe's window");
+    return PASS;
+}
+
+/* Every #PF handler runs with EFLAGS.AC clear (trap_dispatch), whatever the interrupted code
+ * had: a window in ring 0, or AC set by ring 3 with popf. */
+static bool (*saved_pf_hook)(struct trapframe *, uint32_t);
+static uint32_t hook_calls, hook_ac, hook_tf_ac;
+static bool ac_watch_hook(struct trapframe *tf, uint32_t cr2)
+{
+    hook_calls++;
+    hook_ac |= x86_read_eflags() & EFLAGS_AC;
+    hook_tf_ac |= tf->eflags & EFLAGS_AC;
+    return saved_pf_hook(tf, cr2);
+}
+
+static const char *smap_handlers_clear_ac(vaddr_t demand_a, vaddr_t demand_b)
+{
+    saved_pf_hook = trap_pf_hook;
+    hook_calls = hook_ac = hook_tf_ac = 0;
+    trap_pf_hook = ac_watch_hook;
+    x86_user_access_begin();
+    bool r0 = probe_read(demand_a, NULL);                    /* a demand-zero fault in a window */
+    x86_user_access_end();
+    uint32_t calls0 = hook_calls, ac0 = hook_ac, tf0 = hook_tf_ac;
+    hook_calls = hook_ac = hook_tf_ac = 0;
+    struct user_result u;
+    int rc = user_call(u_ac_read, demand_b, 0, &u);         /* and one from ring 3 with AC set */
+    trap_pf_hook = saved_pf_hook;
+    CHECK_MSG(r0 && calls0 == 1, "ring 0 demand fault in a window: read %u, %u #PF", r0, calls0);
+    CHECK_MSG(tf0, "the interrupted ring-0 window had no EFLAGS.AC");
+    CHECK_MSG(!ac0, "the #PF handler ran with EFLAGS.AC set (inherited from a ring-0 window)");
+    CHECK_MSG(rc == 0 && !u.faulted && u.value == 0 && hook_calls == 1, "ring 3 demand fault: %u #PF", hook_calls);
+    CHECK_MSG(hook_tf_ac, "ring 3 did not run with EFLAGS.AC set");
+    CHECK_MSG(!hook_ac, "the #PF handler ran with EFLAGS.AC set (inherited from ring 3)");
     return PASS;
 }
 
 TEST(harden_smap, "stress/harden-smap-blocks-user-access")
 {
-    if (!x86.smap) SKIP("no SMAP on this CPU");
+    uint32_t cr4 = x86_read_cr4();
+    CHECK_MSG(!!(cr4 & CR4_SMAP) == !!x86.smap, "CR4.SMAP %u, CPUID says %u", !!(cr4 & CR4_SMAP), !!x86.smap);
+    CHECK_EQ(x86_smap_on, !!x86.smap);
+    if (!x86.smap) SKIP("no SMAP on this CPU (CR4.SMAP checked clear)");
     struct as *p = as_create(), *prev = as_current();
     CHECK(p);
     as_switch(p);
-    LIN buf = 0, kbuf = 0;
+    LIN buf = 0, kbuf = 0, dz = 0;
     const char *fail = DevHelp_VMAlloc(VMDHA_PROCESS | VMDHA_FIXED, PAGE_SIZE, VMDHA_NOPHYSADDR, &buf, NULL) ||
+                       DevHelp_VMAlloc(VMDHA_PROCESS, 2 * PAGE_SIZE, VMDHA_NOPHYSADDR, &dz, NULL) ||
                        DevHelp_VMAlloc(VMDHA_FIXED, PAGE_SIZE, VMDHA_NOPHYSADDR, &kbuf, NULL) ? "VMAlloc" : PASS;
-    uint32_t cr4 = x86_read_cr4();
-    if (!fail) {
-        x86_write_cr4(cr4 | CR4_SMAP);
-        fail = smap_window(buf, kbuf);
-        x86_write_cr4(cr4);
-    }
-    if (!fail && *(volatile uint32_t *)buf != 0x5A4A) fail = "the write through the stac window was lost";
+    if (!fail) fail = smap_window(buf, kbuf);
+    if (!fail && uread(buf) != 0x5A4A) fail = "the write through the window was lost";
+    if (!fail) fail = smap_handlers_clear_ac(dz, dz + PAGE_SIZE);
     if (kbuf) DevHelp_VMFree(kbuf);
     as_switch(prev);
     as_destroy(p);

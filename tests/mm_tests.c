@@ -162,7 +162,7 @@ TEST(mm_ring3, "mm/protection-ring3")
     if (!fail && (user_call(u_write, ro, 5, &u) || !u.faulted || u.vector != T_PF || (u.err & 7) != 7))
         fail = "user write of a read-only user page did not fault (P|W|U)";
     if (!fail && (user_call(u_write, rw, 9, &u) || u.faulted)) fail = "user write of a demand-zero user page";
-    if (!fail && *(volatile uint32_t *)rw != 9) fail = "ring-3 write not seen by ring 0";
+    if (!fail && uread(rw) != 9) fail = "ring-3 write not seen by ring 0";
     if (!fail && (user_call(u_read, sup, 0, &u) || !u.faulted || (u.err & 5) != 5))
         fail = "user read of a supervisor page did not fault (P|U)";
     if (!fail && (user_call(u_read, 0x80100000u, 0, &u) || !u.faulted)) fail = "user read of the kernel image";

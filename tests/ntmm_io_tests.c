@@ -358,7 +358,7 @@ TEST(ntmm_io_cross_process, "ntmm/io-cross-process-physical")
     const vaddr_t buf = 0x00700000u;
     struct region *r = mm_reserve(ARENA_PRIVATE, buf, 1, 1, OWNER_TEST, NULL);
     bool ok = r && mm_commit(buf, 1, MM_PROT_WRITE | MM_PROT_USER, 0, NULL, NULL) == MM_OK;
-    if (ok) memcpy((void *)(buf + 0x321), "process A's secret", 19);
+    if (ok) umemcpy((void *)(buf + 0x321), "process A's secret", 19);   /* a user page */
     PHYSICAL_ADDRESS pa = MmGetPhysicalAddress((PVOID)(buf + 0x321));
     as_switch(b);
     PHYSICAL_ADDRESS pa_in_b = MmGetPhysicalAddress((PVOID)(buf + 0x321));   /* not mapped in B */

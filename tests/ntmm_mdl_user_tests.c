@@ -160,7 +160,7 @@ TEST(ntmm_mdl_process_destroyed, "ntmm/mdl-locked-process-destroyed")
     const vaddr_t buf = 0x00A00000u;
     bool ok = mm_reserve(ARENA_PRIVATE, buf, 1, 1, OWNER_TEST, NULL) &&
               mm_commit(buf, 1, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
-    if (ok) *(volatile uint32_t *)buf = 0x0B5E55ED;
+    if (ok) uwrite(buf, 0x0B5E55ED);                         /* a user page */
     PMDL m = IoAllocateMdl((PVOID)buf, 4, FALSE, FALSE, NULL);
     NTSTATUS st = m && ok ? MmProbeAndLockPagesEx(m, UserMode, IoReadAccess) : STATUS_UNSUCCESSFUL;
     as_switch(prev);

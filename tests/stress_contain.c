@@ -80,16 +80,16 @@ TEST(contain_write_readonly, "stress/contain-write-readonly")
 {
     struct box b;
     TRY(box_open(&b));
-    uint32_t code = *(volatile uint32_t *)u_ret;
+    uint32_t code = uread((vaddr_t)u_ret);                 /* the ring-3 image: user pages */
     LIN ro = 0, view = 0;
     /* A read-only ring-3 view of the process's own writable page (global alias, mapped back). */
     const char *fail = DevHelp_VMProcessToGlobal(0, b.page, PAGE_SIZE, &ro) ? "VMProcessToGlobal" : PASS;
     if (!fail && DevHelp_VMGlobalToProcess(0, ro, PAGE_SIZE, &view)) fail = "VMGlobalToProcess";
     if (!fail) fail = expect_fault(u_write, view + 8, 1, T_PF, 7, 7, true, view + 8);
-    if (!fail && *(volatile uint32_t *)(b.page + 8) != 0) fail = "the page changed through a read-only view";
+    if (!fail && uread(b.page + 8) != 0) fail = "the page changed through a read-only view";
     /* The ring-3 code itself is read-only. */
     if (!fail) fail = expect_fault(u_write, (uint32_t)u_ret, 0xCCCCCCCCu, T_PF, 7, 7, true, (uint32_t)u_ret);
-    if (!fail && *(volatile uint32_t *)u_ret != code) fail = "the ring-3 code changed";
+    if (!fail && uread((vaddr_t)u_ret) != code) fail = "the ring-3 code changed";
     if (view && DevHelp_VMFree(view) && !fail) fail = "VMFree(view)";
     if (ro && DevHelp_VMFree(ro) && !fail) fail = "VMFree(alias)";
     box_close(&b);
@@ -129,8 +129,8 @@ static const struct garbage garbage[] = {
 
 static const char *run_garbage(struct box *b, const struct garbage *g)
 {
-    memset((void *)b->page, 0x90, PAGE_SIZE);                /* nops after the bytes: never reached */
-    memcpy((void *)b->page, g->code, g->len);
+    umemset(b->page, 0x90, PAGE_SIZE);                       /* nops after the bytes: never reached */
+    umemcpy((void *)b->page, g->code, g->len);
     const char *r = expect_fault(u_exec, b->page, 0, g->vector, g->err_mask, g->err, false, 0);
     if (!r) return PASS;
     char why[160];
@@ -148,8 +148,9 @@ TEST(contain_exec_garbage, "stress/contain-exec-garbage")
     extern char _kernel_start[];
     static const uint8_t jmp_kernel[] = { 0xB8, 0, 0, 0, 0, 0xFF, 0xE0 };   /* mov eax, imm32; jmp eax */
     if (!fail) {
-        memcpy((void *)b.page, jmp_kernel, sizeof jmp_kernel);
-        *(uint32_t *)(b.page + 1) = (uint32_t)_kernel_start;
+        umemcpy((void *)b.page, jmp_kernel, sizeof jmp_kernel);
+        uint32_t target = (uint32_t)_kernel_start;
+        umemcpy((void *)(b.page + 1), &target, sizeof target);
         fail = expect_fault(u_exec, b.page, 0, T_PF, 5, 5, true, (uint32_t)_kernel_start);
     }
     box_close(&b);
@@ -162,7 +163,7 @@ TEST(contain_user_stack, "stress/contain-user-stack-overflow")
     struct box b;
     TRY(box_open(&b));
     static const uint8_t push_loop[] = { 0x50, 0xEB, 0xFD };
-    memcpy((void *)b.page, push_loop, sizeof push_loop);
+    umemcpy((void *)b.page, push_loop, sizeof push_loop);
     struct user_result u;
     const char *fail = user_call(u_ret, 0, 0, &u) ? "user_call" : PASS;      /* maps the stack */
     vaddr_t bottom = b.as->ustack ? b.as->ustack->base : 0;

@@ -241,7 +241,7 @@ const char *sx_check_page(struct sx_map *m, uint32_t i)
     uint32_t a = 0, b = 0;
     if (c == SX_NOCELL || !sx.cells[c].present || !sx_visible(m)) return NULL;
     struct sx_cell *x = &sx.cells[c];
-    if (!probe_read(va, &a) || !probe_read(va + PAGE_SIZE - 4, &b))
+    if (!uprobe_read(va, &a) || !uprobe_read(va + PAGE_SIZE - 4, &b))   /* maybe user pages */
         return sx_fail("%s page %08x (frame %x) faults on a read: vector %u cr2 %08x", kind_name(m->kind),
                        va, x->pfn, probe_last.vector, probe_last.cr2);
     if (a != x->tag || b != (x->tag ? x->tag ^ SX_TAG2 : 0))

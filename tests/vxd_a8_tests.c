@@ -20,9 +20,9 @@ TEST(vxd_a8_01, "vxd/a8-01-pageallocate-count-and-vm")
     CHECK(v >= SHARED_START && v < SHARED_END && k >= SHARED_START && k < SHARED_END);
     CHECK_EQ(vxd_edx, k);
     *(volatile uint32_t *)s = 1;
-    *(volatile uint32_t *)v = 2;
-    *(volatile uint32_t *)k = 3;
-    CHECK_EQ(*(volatile uint32_t *)v + *(volatile uint32_t *)k, 5);
+    uwrite(v, 2);                                        /* PG_VM / PG_HOOKED: user pages */
+    uwrite(k, 3);
+    CHECK_EQ(uread(v) + uread(k), 5);
     CHECK_EQ(_PageFree((PVOID)s, 0), 1);
     CHECK_EQ(_PageFree((PVOID)v, 0), 1);
     CHECK_EQ(_PageFree((PVOID)k, 0), 1);

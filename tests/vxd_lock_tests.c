@@ -102,7 +102,7 @@ TEST(vxd_lock_global_other_as, "vxd/lock-mapglobal-other-address-space")
     CHECK_EQ(vt_check(g + PAGE_SIZE, 22), PAGE_SIZE);
     *(volatile uint32_t *)(g + 100) = 0xA5A5F00D;
     as_switch(a);
-    uint32_t seen = *(volatile uint32_t *)(p + 100);
+    uint32_t seen = uread(p + 100);
     /* Freeing the block: the frames live on in the alias, still locked. */
     ULONG freed = _PageFree((PVOID)p, 0);
     as_switch(prev);
@@ -143,16 +143,17 @@ TEST(vxd_perm_faults, "vxd/modifypermissions-write-and-ring3-faults")
     ULONG r = _PageReserve(PR_SHARED, 1, 0);             /* the shared arena: ring 3 can reach it */
     CHECK(r != VXD_ERR);
     CHECK_EQ(_PageCommit(PG(r), 1, PD_ZEROINIT, 0, PC_USER | PC_WRITEABLE | PC_PRESENT), 1);
-    *(volatile uint32_t *)r = 0x0BAD5EED;
+    uwrite(r, 0x0BAD5EED);
     CHECK_EQ(user_call(u_read, r, 0, &u), 0);
     CHECK(!u.faulted);
     CHECK_EQ(u.value, 0x0BAD5EED);
     CHECK_EQ(user_call(u_write, r, 77, &u), 0);
     CHECK(!u.faulted);
-    CHECK_EQ(*(volatile uint32_t *)r, 77);
-    /* Take PC_WRITEABLE away: ring 0 (CR0.WP) and ring 3 writes fault, reads do not. */
+    CHECK_EQ(uread(r), 77);
+    /* Take PC_WRITEABLE away: ring 0 (CR0.WP; in a user-access window, so not SMAP) and ring 3
+     * writes fault, reads do not. */
     CHECK_EQ(_PageModifyPermissions(PG(r), 1, ~PC_WRITEABLE, 0), PC_USER | PC_WRITEABLE);
-    CHECK(!probe_write(r, 1));
+    CHECK(!uprobe_write(r, 1));
     CHECK_EQ(probe_last.err & 3, 3);
     CHECK_EQ(user_call(u_write, r, 78, &u), 0);
     CHECK(u.faulted && u.vector == T_PF && (u.err & 7) == 7);
@@ -162,12 +163,12 @@ TEST(vxd_perm_faults, "vxd/modifypermissions-write-and-ring3-faults")
     CHECK_EQ(_PageModifyPermissions(PG(r), 1, ~PC_USER, 0), PC_USER);
     CHECK_EQ(user_call(u_read, r, 0, &u), 0);
     CHECK(u.faulted && u.vector == T_PF && (u.err & 5) == 5 && u.cr2 == r);
-    CHECK_EQ(*(volatile uint32_t *)r, 77);
+    CHECK_EQ(*(volatile uint32_t *)r, 77);               /* a supervisor page now: no window */
     /* Grant both back. */
     CHECK_EQ(_PageModifyPermissions(PG(r), 1, ~0u, PC_USER | PC_WRITEABLE), 0);
     CHECK_EQ(user_call(u_write, r, 79, &u), 0);
     CHECK(!u.faulted);
-    CHECK_EQ(*(volatile uint32_t *)r, 79);
+    CHECK_EQ(uread(r), 79);
     CHECK_EQ(_PageFree((PVOID)r, 0), 1);
     return PASS;
 }

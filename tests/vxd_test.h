@@ -30,32 +30,40 @@ static inline uint16_t vt_locks(vaddr_t va)
     return pi.present ? pi.locks : 0;
 }
 
-static inline bool vt_readable(vaddr_t va) { return probe_read(va, NULL); }
-static inline bool vt_writable(vaddr_t va) { return probe_rewrite(va); }
+/* Mapped for ring 0?  In a user-access window: a user page's answer is its PTE's, not SMAP's. */
+static inline bool vt_readable(vaddr_t va) { return uprobe_read(va, NULL); }
+static inline bool vt_writable(vaddr_t va) { return uprobe_rewrite(va); }
 
-/* Every byte of a page gets a value that depends on the seed and its offset. */
+/* Every byte of a page gets a value that depends on the seed and its offset.  The page may
+ * be a user page (PC_USER, PG_VM): fill, check and zero run in a user-access window (SMAP). */
 static inline uint8_t vt_byte(uint32_t seed, uint32_t i) { return (uint8_t)(seed * 131u + i * 7u + (i >> 8) + 1u); }
 
 static inline void vt_fill(vaddr_t va, uint32_t seed)
 {
     volatile uint8_t *p = (volatile uint8_t *)va;
+    x86_user_access_begin();
     for (uint32_t i = 0; i < PAGE_SIZE; i++) p[i] = vt_byte(seed, i);
+    x86_user_access_end();
 }
 
 /* Offset of the first wrong byte, or PAGE_SIZE when the whole page matches. */
 static inline uint32_t vt_check(vaddr_t va, uint32_t seed)
 {
     volatile uint8_t *p = (volatile uint8_t *)va;
-    for (uint32_t i = 0; i < PAGE_SIZE; i++)
-        if (p[i] != vt_byte(seed, i)) return i;
-    return PAGE_SIZE;
+    uint32_t i = 0;
+    x86_user_access_begin();
+    while (i < PAGE_SIZE && p[i] == vt_byte(seed, i)) i++;
+    x86_user_access_end();
+    return i;
 }
 
 static inline bool vt_zero(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages * PAGE_SIZE / 4; i++)
-        if (((volatile uint32_t *)va)[i]) return false;
-    return true;
+    uint32_t i = 0, n = npages * PAGE_SIZE / 4;
+    x86_user_access_begin();
+    while (i < n && !((volatile uint32_t *)va)[i]) i++;
+    x86_user_access_end();
+    return i == n;
 }
 
 /* A free physical region of n pages, allocated "during init" (PAGEMAPFREEPHYSREG is init-only).
