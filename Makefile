@@ -91,13 +91,16 @@ $(BUILD)/ksyms0.c: | $(BUILD)/.deps-build
 $(BUILD)/commit.stamp: FORCE | $(BUILD)/.deps-build
 	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
 $(BUILD)/kernel/main.o: $(BUILD)/commit.stamp
+# ... and the kernel is relinked when a source file comes or goes (the list changes only then).
+$(BUILD)/objs.list: FORCE | $(BUILD)/.deps-build
+	@echo '$(OBJS)' | cmp -s - $@ || echo '$(OBJS)' > $@
 .PHONY: FORCE
 FORCE:
 
 $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld
+$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/objs.list
 	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
 
 $(BUILD)/ksyms.c: $(BUILD)/kernel0.elf tools/mksyms.sh
@@ -106,7 +109,7 @@ $(BUILD)/ksyms.c: $(BUILD)/kernel0.elf tools/mksyms.sh
 $(BUILD)/ksyms.o: $(BUILD)/ksyms.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld
+$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
 	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
 	@$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
 	@$(NM) -n $@ | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text1.sym

@@ -62,13 +62,10 @@ static USHORT relocation_error(mm_status st, ULONG flags)
  * page that first needs a frame is a page OS/2 would have to wait for). */
 static USHORT check_pages(vaddr_t va, uint32_t n, ULONG flags)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        struct mm_page_info pi;
-        mm_page_info(va + i * PAGE_SIZE, &pi);
-        if (pi.state != PAGE_COMMITTED) return ERROR_INVALID_PARAMETER;
-        if ((flags & VMDHL_NOBLOCK) && !pi.present) return ERROR_NOBLOCK;
-    }
-    return NO_ERROR;
+    uint32_t absent, uncommitted = mm_scan_committed(va, n, &absent);
+    /* Page by page, the first page that fails decides: an uncommitted page is absent too. */
+    if ((flags & VMDHL_NOBLOCK) && absent < uncommitted) return ERROR_NOBLOCK;
+    return uncommitted < n ? ERROR_INVALID_PARAMETER : NO_ERROR;
 }
 
 /* CONTIGUOUS: one run (below 16 MiB with 16M); TRY_CONTIG: the same, failure ignored; 16M alone:

@@ -16,6 +16,7 @@
 #define MM_MM_H
 #include "kernel/kernel.h"
 #include "mm/layout.h"
+#include "mm/x86.h"               /* mm_read_pte below reads through the self-map */
 
 typedef enum {
     MM_OK = 0,
@@ -147,8 +148,20 @@ struct mm_page_info {
     struct region *region;
 };
 void mm_page_info(vaddr_t va, struct mm_page_info *out);
-/* The PTE for va (0 when no page table); false when the PDE is not present. */
-bool mm_read_pte(vaddr_t va, uint32_t *pte);
+/* One pass over [va, va + npages): returns the index of the first page that is not committed
+ * (npages if all are) and sets *first_absent to the first that is not present, committed or
+ * not (npages if none).  A 4 MiB page is committed and present, as mm_page_info reports it. */
+uint32_t mm_scan_committed(vaddr_t va, uint32_t npages, uint32_t *first_absent);
+/* The PTE for va (the PDE itself when it maps a 4 MiB page); false when the PDE is not
+ * present.  Inline: it is the whole of a VA->PA lookup, two dependent loads through the
+ * self-map. */
+static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!(pde & PTE_P)) return false;
+    *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
+    return true;
+}
 bool mm_frame_is_ram(pfn_t p);
 uint16_t mm_frame_locks(pfn_t p);
 uint32_t mm_free_frames(void);

@@ -16,6 +16,7 @@
  * at 0x80000000 maps the kernel image and the VGA buffer only, with holes), so every address
  * goes through the PDE and PTE walk; on x86 MI_IS_PHYSICAL_ADDRESS is the large-PDE test itself.
  */
+#define NTMM_PA_LINKAGE                       /* the out-of-line MmGetPhysicalAddress */
 #include "mm/ntmm.h"
 #include "mm/x86.h"
 
@@ -51,21 +52,7 @@ BOOLEAN MmIsAddressValid(PVOID va)
  * Ours: NT's, and 0 for anything not mapped.  The large frame is PDE bits 22-31 (bit 12 is the
  * PAT bit of a 4 MiB PDE and bits 13-21 are reserved without PSE-36, which we do not use).
  */
-PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va)
-{
-    PHYSICAL_ADDRESS pa;
-    pa.QuadPart = 0;
-    pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return pa;
-    if (pde & PDE_PS) {
-        pa.LowPart = (pde & PDE_LARGE_FRAME) + ((vaddr_t)va & (LARGE_PAGE_SIZE - 1));
-        return pa;
-    }
-    pte_t pte = *MiGetPteAddress(va);
-    if (!(pte & PTE_P)) return pa;
-    pa.LowPart = (pte & PTE_FRAME) + BYTE_OFFSET(va);
-    return pa;
-}
+/* (The definition is in mm/ntmm.h, emitted out of line here: NTMM_PA_LINKAGE.) */
 
 /* The first page of system space, in ascending address order, that maps frame pfn; 0 if none. */
 static vaddr_t find_system_mapping(pfn_t pfn)

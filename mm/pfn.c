@@ -6,9 +6,12 @@
  *      a range that overlaps a non-usable entry loses the overlap (firmware wins);
  *   2. the database itself needs memory before any allocator exists: a bump allocator takes
  *      frames above the kernel image that are usable and not reserved;
- *   3. every record is written once, then one ascending pass threads the free frames onto two
- *      lists - below 16 MiB ("low", kept for ISA DMA) and above ("high", used first).
- * Cost is linear in the number of frames.
+ *   3. one ascending pass over the (sorted, merged) usable ranges writes every record once and
+ *      threads the free frames onto two lists as it goes - below 16 MiB ("low", kept for ISA
+ *      DMA) and above ("high", used first) - with their chunk counts per run; then the few
+ *      exceptions (firmware overlaps, reserved ranges, the database's own frames) leave the
+ *      lists one by one.
+ * Cost is linear in the number of frames: about four stores per frame.
  *
  * Exhaustion: pfn_alloc returns PFN_NONE and changes nothing; callers turn that into their
  * API's out-of-memory error.
@@ -47,17 +50,21 @@ const char *pfn_state_name(uint8_t s)
 
 /* ---- free lists ---------------------------------------------------------------------------- */
 
-static int list_of(pfn_t p) { return p >= ISA_DMA_LIMIT_PFN; }
+static inline int list_of(pfn_t p) { return p >= ISA_DMA_LIMIT_PFN; }
 
-static void list_push(pfn_t p)
+/* The only two places a frame becomes or stops being free (with their callers pfn_alloc's pop
+ * and pfn_give_back's push, which are these with the list head known).  Both keep the chunk
+ * counter and, on a push, the run hint. */
+static inline __attribute__((always_inline)) void list_push(struct pfn *db, pfn_t p)
 {
-    struct pfn *r = &pfn_db[p];
+    struct pfn *r = &db[p];
     int l = list_of(p);
+    pfn_t h = free_head[l];
     pfn_chunk_free[p >> PFN_CHUNK_SHIFT]++;
-    run_hint[l] = MIN(run_hint[l], p);
+    if (p < run_hint[l]) run_hint[l] = p;
     r->prev = PFN_NONE;
-    r->next = free_head[l];
-    if (free_head[l] != PFN_NONE) pfn_db[free_head[l]].prev = p;
+    r->next = h;
+    if (h != PFN_NONE) db[h].prev = p;
     free_head[l] = p;
 }
 
@@ -70,38 +77,95 @@ static void list_remove(pfn_t p)
     if (r->next != PFN_NONE) pfn_db[r->next].prev = r->prev;
 }
 
-/* Free -> used: the caller now owns the frame and must map, hold or free it. */
-static void take(pfn_t p, uint32_t flags)
+/* Free -> used, once the frame is off its list: the caller now owns it and must map, hold or
+ * free it.  `next` is left as it is: for a used frame it is mm_check's scratch, which clears it
+ * before use; `pins` (the union's other half) must start at zero. */
+static inline __attribute__((always_inline)) void take_record(pfn_t p, uint32_t flags)
 {
     struct pfn *r = &pfn_db[p];
-    list_remove(p);
+    uint8_t was = r->flags;
     pfn_count.free--;
-    if (r->flags & PFNF_ZEROED) pfn_count.zeroed--;
-    r->state = PFN_USED;
-    r->map_count = r->hold_count = r->lock_count = 0;
-    r->next = r->prev = 0;
-    if ((flags & PFN_ALLOC_ZERO) && !(r->flags & PFNF_ZEROED)) pfn_zero(p);
-    r->flags = 0;
     pfn_count.used++;
+    r->state = PFN_USED;
+    r->flags = 0;
+    r->lock_count = 0;
+    r->map_count = r->hold_count = 0;
+    r->pins = 0;
+    if (__builtin_expect(was & PFNF_ZEROED, 0)) pfn_count.zeroed--;
+    else if (flags & PFN_ALLOC_ZERO) pfn_zero(p);
 }
 
-static void give_back(pfn_t p)
+static void take(pfn_t p, uint32_t flags)
 {
-    struct pfn *r = &pfn_db[p];
-    r->flags = 0;
-    if (pfn_poison_on_free && hyper_ready) pfn_fill(p, PFN_POISON);
+    list_remove(p);
+    take_record(p, flags);
+}
+
+/* Used -> free.  pfn_free and pfn_give_back share it inline: pfn_free is half of every
+ * single-frame round trip.  No call on the way (poisoning is a debug option, done out of line),
+ * so the common case needs no saved registers. */
+static inline __attribute__((always_inline)) void put_record(struct pfn *db, pfn_t p)
+{
+    struct pfn *r = &db[p];
     r->state = PFN_FREE;
-    list_push(p);
+    r->flags = 0;
+    list_push(db, p);
     pfn_count.free++;
     pfn_count.used--;
 }
 
+static __attribute__((noinline)) int put_poisoned(pfn_t p)
+{
+    pfn_fill(p, PFN_POISON);
+    put_record(pfn_db, p);
+    return 0;
+}
+
+static inline __attribute__((always_inline)) int free_frame(struct pfn *db, pfn_t p)
+{
+    if (__builtin_expect(pfn_poison_on_free && hyper_ready, 0)) return put_poisoned(p);
+    put_record(db, p);
+    return 0;
+}
+
+void pfn_give_back(pfn_t p)
+{
+    (void)free_frame(pfn_db, p);
+}
+
+/* Pops the head of list l (not empty): a head has no predecessor, so this is list_remove
+ * without the prev test. */
+static inline __attribute__((always_inline)) void pop_head(int l, pfn_t p)
+{
+    pfn_t n = pfn_db[p].next;
+    free_head[l] = n;
+    if (n != PFN_NONE) pfn_db[n].prev = PFN_NONE;
+    pfn_chunk_free[p >> PFN_CHUNK_SHIFT]--;
+}
+
+static __attribute__((noinline)) pfn_t alloc_slow(uint32_t flags)
+{
+    int l = 1;
+    pfn_t p = free_head[1];
+    if (p == PFN_NONE || (flags & PFN_ALLOC_LOW)) {
+        l = 0;
+        p = free_head[0];
+        if (p == PFN_NONE) return PFN_NONE;
+    }
+    pop_head(l, p);
+    take_record(p, flags);
+    return p;
+}
+
+/* O(1): the head of the high list (or of the low one).  The common case - no zero fill, high
+ * memory left - is a leaf; the rest is alloc_slow. */
 pfn_t pfn_alloc(uint32_t flags)
 {
     pfn_t p = free_head[1];
-    if (p == PFN_NONE || (flags & PFN_ALLOC_LOW)) p = free_head[0];
-    if (p == PFN_NONE) return PFN_NONE;
-    take(p, flags);
+    if (__builtin_expect((flags & (PFN_ALLOC_LOW | PFN_ALLOC_ZERO)) || p == PFN_NONE, 0))
+        return alloc_slow(flags);
+    pop_head(1, p);
+    take_record(p, 0);
     return p;
 }
 
@@ -112,52 +176,45 @@ bool pfn_is_ram(pfn_t p)
 
 int pfn_free(pfn_t p)
 {
-    if (!pfn_is_ram(p)) return -1;
-    struct pfn *r = &pfn_db[p];
-    if (r->state != PFN_USED || r->map_count || r->hold_count || r->lock_count) return -1;
-    give_back(p);
-    return 0;
+    struct pfn *db = pfn_db, *r = &db[p];
+    if (p >= pfn_max || r->state != PFN_USED || !pfn_unused(r)) return -1;   /* also: not RAM, free, system */
+    return free_frame(db, p);
+}
+
+/* pfn_unref for each frame of a list, with the free inline: the second half of a range unmap
+ * (pte_clear_range), once per page. */
+void pfn_unref_many(const pfn_t *f, uint32_t n)
+{
+    struct pfn *db = pfn_db;
+    bool poison = pfn_poison_on_free && hyper_ready;
+    uint32_t freed = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        pfn_t p = f[k];
+        struct pfn *r = &db[p];
+        if (r->state != PFN_USED || !r->map_count) pfn_count_panic("pfn_unref", p);
+        if (--r->map_count || r->hold_count || r->lock_count) continue;
+        if (__builtin_expect(poison, 0)) pfn_fill(p, PFN_POISON);
+        r->state = PFN_FREE;                         /* put_record, with the counters summed */
+        r->flags = 0;
+        list_push(db, p);
+        freed++;
+    }
+    pfn_count.free += freed;
+    pfn_count.used -= freed;
 }
 
 void pfn_release_if_unused(pfn_t p)
 {
     struct pfn *r = &pfn_db[p];
-    if (r->state == PFN_USED && !r->map_count && !r->hold_count && !r->lock_count)
-        give_back(p);
+    if (r->state == PFN_USED && pfn_unused(r)) pfn_give_back(p);
 }
 
-void pfn_ref(pfn_t p)
-{
-    struct pfn *r = &pfn_db[p];
-    if (r->state != PFN_USED || r->map_count == 0xFFFF)
-        panic("pfn_ref: frame %x is %s with %u mappings", p, pfn_state_name(r->state), r->map_count);
-    r->map_count++;
-}
-
-void pfn_unref(pfn_t p)
-{
-    struct pfn *r = &pfn_db[p];
-    if (r->state != PFN_USED || !r->map_count)
-        panic("pfn_unref: frame %x is %s with %u mappings", p, pfn_state_name(r->state), r->map_count);
-    r->map_count--;
-    pfn_release_if_unused(p);
-}
-
-void pfn_lock(pfn_t p)
+NORETURN void pfn_count_panic(const char *op, pfn_t p)
 {
     struct pfn *r = pfn_get(p);
-    if (!r || r->state == PFN_NOTRAM) return;           /* I/O space: nothing to pin */
-    if (r->lock_count == 0xFFFF) panic("pfn_lock: frame %x lock count overflow", p);
-    if (r->lock_count++ == 0) pfn_count.locked++;
-}
-
-void pfn_unlock(pfn_t p)
-{
-    struct pfn *r = pfn_get(p);
-    if (!r || r->state == PFN_NOTRAM) return;
-    if (!r->lock_count) panic("pfn_unlock: frame %x is not locked", p);
-    if (--r->lock_count == 0) pfn_count.locked--;
-    pfn_release_if_unused(p);
+    if (!r) panic("%s: frame %x has no record", op, p);
+    panic("%s: frame %x is %s with %u mappings, %u locks", op, p, pfn_state_name(r->state), r->map_count,
+          r->lock_count);
 }
 
 void pfn_pin(pfn_t p)
@@ -174,13 +231,6 @@ void pfn_unpin(pfn_t p)
         r->pins--;
     }
     pfn_unlock(p);
-}
-
-uint32_t pfn_extra_locks(pfn_t p)
-{
-    struct pfn *r = pfn_get(p);
-    if (!r || r->state == PFN_NOTRAM) return 0;
-    return r->lock_count - (r->state == PFN_USED ? r->pins : 0);
 }
 
 void pfn_hold(pfn_t p)
@@ -341,6 +391,84 @@ static pfn_t boot_alloc(void)
     panic("pfn: not enough memory for the PFN database");
 }
 
+/* ---- one pass over the records ------------------------------------------------------------ */
+
+static uint32_t state_count[PFN_RESERVED + 1];      /* during pfn_init: frames per state */
+
+/* Usable ranges sorted and merged, so that one ascending pass can write every record and
+ * thread the free lists as it goes. */
+static void sort_usable(void)
+{
+    for (uint32_t i = 1; i < nusable; i++)                 /* insertion sort: a few entries */
+        for (uint32_t j = i; j > 0 && usable[j].start < usable[j - 1].start; j--) {
+            struct urange t = usable[j];
+            usable[j] = usable[j - 1];
+            usable[j - 1] = t;
+        }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < nusable; i++) {
+        if (n && usable[i].start <= usable[n - 1].end) usable[n - 1].end = MAX(usable[n - 1].end, usable[i].end);
+        else usable[n++] = usable[i];
+    }
+    nusable = n;
+}
+
+/* [s, e) free frames of one zone, after the zone's tail: each record written once, linked to
+ * its neighbours; the run's ends are joined to the list afterwards. */
+static void free_run(pfn_t s, pfn_t e, pfn_t *tail)
+{
+    struct pfn *db = pfn_db, *r = &db[s];
+    int l = list_of(s);
+    for (pfn_t p = s; p < e; p++, r++) {
+        r->state = PFN_FREE;
+        r->flags = 0;
+        r->lock_count = 0;
+        r->map_count = r->hold_count = 0;
+        r->next = p + 1;
+        r->prev = p - 1;
+    }
+    db[s].prev = tail[l];
+    if (tail[l] != PFN_NONE) db[tail[l]].next = s;
+    else free_head[l] = s;
+    db[e - 1].next = PFN_NONE;
+    tail[l] = e - 1;
+    for (pfn_t c = s; c < e; c = (c | (PFN_CHUNK - 1)) + 1)
+        pfn_chunk_free[c >> PFN_CHUNK_SHIFT] += (uint16_t)(MIN(e, (c | (PFN_CHUNK - 1)) + 1) - c);
+    state_count[PFN_FREE] += e - s;
+}
+
+/* Every record of the database, once: holes zeroed (PFN_NOTRAM), usable frames free and on their
+ * zone's list in ascending order. */
+static void build_records(uint32_t nrecords)
+{
+    pfn_t tail[2] = { PFN_NONE, PFN_NONE }, done = 0;
+    for (uint32_t i = 0; i < nusable; i++) {
+        pfn_t s = usable[i].start, e = usable[i].end;
+        memset(&pfn_db[done], 0, (s - done) * sizeof(struct pfn));
+        if (s < ISA_DMA_LIMIT_PFN && e > ISA_DMA_LIMIT_PFN) {
+            free_run(s, ISA_DMA_LIMIT_PFN, tail);
+            free_run(ISA_DMA_LIMIT_PFN, e, tail);
+        } else {
+            free_run(s, e, tail);
+        }
+        done = e;
+    }
+    memset(&pfn_db[done], 0, (nrecords - done) * sizeof(struct pfn));
+}
+
+/* The exceptions, frame by frame (few: firmware overlaps, the reserved ranges, the database's
+ * own frames): a free frame leaves its list. */
+static void set_state(pfn_t p, uint8_t st)
+{
+    struct pfn *r = &pfn_db[p];
+    if (r->state == st) return;
+    if (r->state == PFN_FREE) list_remove(p);
+    state_count[r->state]--;
+    state_count[st]++;
+    r->state = st;
+    r->next = r->prev = 0;
+}
+
 static void mark_non_usable_entries(void)
 {
     if (!bootinfo.has_mmap) return;
@@ -353,7 +481,7 @@ static void mark_non_usable_entries(void)
         for (pfn_t p = s; p < e; p++) {
             if (pfn_db[p].state != PFN_NOTRAM)
                 kprintf("pfn: frame %x is both usable and type %u: treated as not RAM\n", p, m->type);
-            pfn_db[p].state = PFN_NOTRAM;
+            set_state(p, PFN_NOTRAM);
         }
     }
 }
@@ -361,32 +489,31 @@ static void mark_non_usable_entries(void)
 void pfn_init(void)
 {
     collect_ranges();
+    sort_usable();
     for (uint32_t i = 0; i < nusable; i++) pfn_max = MAX(pfn_max, usable[i].end);
     if (pfn_max == 0) panic("pfn: no usable memory in the memory map");
     uint32_t db_pages = (pfn_max * sizeof(struct pfn) + PAGE_MASK) >> PAGE_SHIFT;
     for (uint32_t i = 0; i < db_pages; i++)
         pte_boot_map(PFNDB_BASE + i * PAGE_SIZE, boot_alloc(), boot_alloc);
 
-    memset(pfn_db, 0, db_pages * PAGE_SIZE);          /* every record: PFN_NOTRAM */
-    for (uint32_t i = 0; i < nusable; i++)
-        for (pfn_t p = usable[i].start; p < usable[i].end; p++) pfn_db[p].state = PFN_FREE;
+    build_records(db_pages * (PAGE_SIZE / sizeof(struct pfn)));
     mark_non_usable_entries();
     for (uint32_t i = 0; i < nreserved; i++)
         for (pfn_t p = reserved[i].start; p < reserved[i].end && p < pfn_max; p++)
-            if (pfn_db[p].state != PFN_NOTRAM) pfn_db[p].state = PFN_RESERVED;
-    for (uint32_t i = 0; i < nboot; i++) pfn_db[boot_frames[i]].state = PFN_SYSTEM;
+            if (pfn_db[p].state != PFN_NOTRAM) set_state(p, PFN_RESERVED);
+    for (uint32_t i = 0; i < nboot; i++) set_state(boot_frames[i], PFN_SYSTEM);
     pte_boot_account();                                /* page tables made by pte_boot_map */
-
-    for (pfn_t p = pfn_max; p-- > 0;) {                /* descending: lists come out ascending */
-        struct pfn *r = &pfn_db[p];
-        switch (r->state) {
-        case PFN_FREE: list_push(p); pfn_count.free++; pfn_count.total++; break;
-        case PFN_NOTRAM: break;
-        case PFN_RESERVED: pfn_count.reserved++; pfn_count.total++; break;
-        case PFN_PAGETABLE: pfn_count.pagetables++; pfn_count.total++; break;
-        default: pfn_count.system++; pfn_count.total++; break;
+    for (uint32_t i = 0; i < nboot; i++)               /* ... which it turned from system */
+        if (pfn_db[boot_frames[i]].state == PFN_PAGETABLE) {
+            state_count[PFN_SYSTEM]--;
+            state_count[PFN_PAGETABLE]++;
         }
-    }
+
+    pfn_count.free = state_count[PFN_FREE];
+    pfn_count.reserved = state_count[PFN_RESERVED];
+    pfn_count.pagetables = state_count[PFN_PAGETABLE];
+    pfn_count.system = state_count[PFN_SYSTEM] + state_count[PFN_USED] + state_count[PFN_PAGEDIR];
+    pfn_count.total = pfn_count.free + pfn_count.reserved + pfn_count.pagetables + pfn_count.system;
     kprintf("pfn: %u frames (%u KiB) of RAM below frame %x; %u free, %u reserved, %u for the database (%u KiB)\n",
             pfn_count.total, pfn_count.total * 4, pfn_max, pfn_count.free, pfn_count.reserved,
             db_pages, db_pages * 4);

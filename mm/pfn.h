@@ -78,16 +78,62 @@ int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, sti
 pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags);
 
 /* Reference helpers used by the PTE transition code; a frame whose counts all reach zero
- * goes back to the free list. */
-void pfn_ref(pfn_t p);
-void pfn_unref(pfn_t p);
-void pfn_lock(pfn_t p);
-void pfn_unlock(pfn_t p);
+ * goes back to the free list.  They run once per page of every range operation, so the common
+ * case is inline here; the rare halves (a panic on a broken count, the free) are in pfn.c. */
+NORETURN void pfn_count_panic(const char *op, pfn_t p);
+void pfn_give_back(pfn_t p);              /* used with no counts left -> free (pfn.c) */
+void pfn_release_if_unused(pfn_t p);
+void pfn_unref_many(const pfn_t *frames, uint32_t n);   /* pfn_unref of each, in order */
 void pfn_pin(pfn_t p);                    /* a lock held by a PTE_SW_PIN mapping */
 void pfn_unpin(pfn_t p);
-uint32_t pfn_extra_locks(pfn_t p);        /* lock_count - pins: locks taken through an API */
 void pfn_hold(pfn_t p);
-void pfn_release_if_unused(pfn_t p);
+
+static inline bool pfn_unused(const struct pfn *r)
+{
+    return !r->map_count && !r->hold_count && !r->lock_count;
+}
+
+static inline void pfn_ref(pfn_t p)
+{
+    struct pfn *r = &pfn_db[p];
+    if (r->state != PFN_USED || r->map_count == 0xFFFF) pfn_count_panic("pfn_ref", p);
+    r->map_count++;
+}
+
+static inline void pfn_unref(pfn_t p)
+{
+    struct pfn *r = &pfn_db[p];
+    if (r->state != PFN_USED || !r->map_count) pfn_count_panic("pfn_unref", p);
+    if (--r->map_count == 0 && !r->hold_count && !r->lock_count) pfn_give_back(p);
+}
+
+/* lock_count - pins: locks taken through an API (0 for I/O space). */
+static inline uint32_t pfn_extra_locks(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return 0;
+    return r->lock_count - (r->state == PFN_USED ? r->pins : 0);
+}
+
+/* Lock / unlock: no-ops for I/O space (no record, or not RAM). */
+static inline void pfn_lock(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return;
+    if (r->lock_count == 0xFFFF) pfn_count_panic("pfn_lock", p);
+    if (r->lock_count++ == 0) pfn_count.locked++;
+}
+
+static inline void pfn_unlock(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return;
+    if (!r->lock_count) pfn_count_panic("pfn_unlock", p);
+    if (--r->lock_count == 0) {
+        pfn_count.locked--;
+        if (r->state == PFN_USED && !r->map_count && !r->hold_count) pfn_give_back(p);
+    }
+}
 void pfn_zero(pfn_t p);                   /* zero through hyperspace */
 void pfn_fill(pfn_t p, uint32_t pattern);
 const char *pfn_state_name(uint8_t s);

@@ -57,13 +57,6 @@ pte_t pte_read(vaddr_t va)
     return p ? *p : 0;
 }
 
-pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
-{
-    pte_t e = (pfn << PAGE_SHIFT) | (flags & 0xFFFu) | PTE_P;
-    if (mm_global_pages && va >= SHARED_START && !(va >= PTE_BASE && va < SYSTEM_START))
-        e |= PTE_G;
-    return e;
-}
 
 /* ---- page directories -------------------------------------------------------------------- */
 
@@ -143,7 +136,6 @@ static void pt_release(vaddr_t va)
     pfn_free(pt);
 }
 
-/* The one store.  Takes the new entry's references, writes, flushes, drops the old ones. */
 bool pte_pin_table(vaddr_t va)
 {
     if (PDI(va) < PDI(SHARED_START) || !pte_ensure(va)) return false;
@@ -159,6 +151,24 @@ void pte_trim(vaddr_t va)
     if (t && t->state == PFN_PAGETABLE && t->map_count == 0) pt_release(va);
 }
 
+/* The record of the page table behind a present PDE, when it is one we count (boot tables of
+ * the kernel image are not). */
+static inline struct pfn *table_record(pte_t pde)
+{
+    struct pfn *t = pfn_get(pde >> PAGE_SHIFT);
+    return t && t->state == PFN_PAGETABLE ? t : NULL;
+}
+
+/* n non-zero entries of va's table became zero: the table goes with its last entry. */
+static inline void table_drop(vaddr_t va, pte_t pde, uint32_t n)
+{
+    struct pfn *t = table_record(pde);
+    if (t && (t->map_count -= n) == 0 && !pdi_permanent(PDI(va))) pt_release(va);
+}
+
+/* The one general store.  Takes the new entry's references, writes, flushes, drops the old
+ * ones; the table's count follows zero <-> non-zero.  The caller has checked that va's table
+ * exists. */
 static pte_t pte_store(vaddr_t va, pte_t new)
 {
     pte_t *p = MiGetPteAddress(va);
@@ -172,20 +182,34 @@ static pte_t pte_store(vaddr_t va, pte_t new)
     if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
     if (old_ref) pfn_unref(pte_pfn(old));
 
-    struct pfn *t = pfn_get(*MiGetPdeAddress(va) >> PAGE_SHIFT);
-    if (t && t->state == PFN_PAGETABLE && !old != !new) {
-        if (new) t->map_count++;
-        else if (--t->map_count == 0 && !pdi_permanent(PDI(va)))
-            pt_release(va);
+    if (!old != !new) {
+        pte_t pde = *MiGetPdeAddress(va);
+        if (new) {
+            struct pfn *t = table_record(pde);
+            if (t) t->map_count++;
+        } else {
+            table_drop(va, pde, 1);
+        }
     }
     return old;
 }
 
+/* Not present -> present, the hot half of every map: written out rather than through
+ * pte_store, since most of its cases cannot arise here (no old frame, no flush). */
 void pte_install(vaddr_t va, pte_t e)
 {
-    pte_t *p = pte_lookup(va, NULL);
-    if (!p || (*p & PTE_P) || !(e & PTE_P)) panic("pte_install(%08x, %08x): entry %08x", va, e, p ? *p : 0);
-    pte_store(va, e);
+    pte_t pde = *MiGetPdeAddress(va);
+    pte_t *p = MiGetPteAddress(va);
+    if ((pde & (PTE_P | PDE_PS)) != PTE_P || (*p & PTE_P) || !(e & PTE_P))
+        panic("pte_install(%08x, %08x): entry %08x", va, e, (pde & (PTE_P | PDE_PS)) == PTE_P ? *p : 0);
+    pte_t old = *p;
+    if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
+    if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+    *p = e;
+    if (!old) {
+        struct pfn *t = table_record(pde);
+        if (t) t->map_count++;
+    }
 }
 
 void pte_update(vaddr_t va, pte_t e)
@@ -203,12 +227,29 @@ void pte_remap(vaddr_t va, pte_t e)
     pte_store(va, e);
 }
 
+/* Anything -> not present, the hot half of every unmap; the same shortcut as pte_install. */
 pte_t pte_clear(vaddr_t va, pte_t np)
 {
-    pte_t *p = pte_lookup(va, NULL);
     if (np & PTE_P) panic("pte_clear(%08x): replacement %08x is present", va, np);
-    if (!p) return 0;
-    return pte_store(va, np);
+    pte_t pde = *MiGetPdeAddress(va);
+    if ((pde & (PTE_P | PDE_PS)) != PTE_P) return 0;
+    pte_t *p = MiGetPteAddress(va);
+    pte_t old = *p;
+    *p = np;
+    if (old & PTE_P) {
+        x86_invlpg(va);
+        if (old & PTE_SW_PIN) pfn_unpin(pte_pfn(old));
+        if (!(old & PTE_SW_RAW)) pfn_unref(pte_pfn(old));
+    }
+    if (!old != !np) {
+        if (np) {
+            struct pfn *t = table_record(pde);
+            if (t) t->map_count++;
+        } else {
+            table_drop(va, pde, 1);
+        }
+    }
+    return old;
 }
 
 void pte_set_np(vaddr_t va, pte_t np)
@@ -217,6 +258,172 @@ void pte_set_np(vaddr_t va, pte_t np)
     if (!p || (*p & PTE_P) || (np & PTE_P)) panic("pte_set_np(%08x, %08x): entry %08x", va, np, p ? *p : 0);
     pte_store(va, np);
 }
+
+/* Hyperspace slots (hyper_map below; pte_install_fresh borrows one).  Hyperspace entries are
+ * raw (no frame reference) and its table is permanent, so a slot needs only its store, the
+ * table's count and - on unmap - its invlpg: the zero fill's and the poison fill's mapping. */
+#define HYPER_SLOTS 1024
+static uint16_t hyper_free[HYPER_SLOTS];
+static uint32_t hyper_nfree;
+static struct pfn *hyper_table;
+
+/* ---- ranges --------------------------------------------------------------------------------- */
+
+/*
+ * pte_clear_range: every entry of [va, va + npages) becomes 0, table by table (a missing table
+ * is stepped over whole).  One TLB decision per batch instead of one per page: the present
+ * entries of a batch are cleared first, then the batch is flushed - invlpg per page while there
+ * are few, otherwise one full flush (CR3 reload, or the CR4.PGE toggle that also drops global
+ * entries) - and only then are their frames released, so no frame is reused while a stale
+ * translation to it may survive (the TLB rule above).  A table's count drops once per table.
+ */
+#define CLEAR_BATCH 64u            /* present entries per flush (struct clear_batch: 650 bytes) */
+#define INVLPG_MAX 16u             /* beyond this, one full flush is cheaper than n invlpg */
+
+static void flush_batch(vaddr_t va, const uint16_t *idx, uint32_t n)
+{
+    if (n > INVLPG_MAX || !x86.invlpg || x86_force_cr3_flush) {
+        x86_flush_tlb_all();
+        return;
+    }
+    for (uint32_t k = 0; k < n; k++) __asm__ volatile("invlpg (%0)" :: "r"(va + idx[k] * PAGE_SIZE) : "memory");
+}
+
+/* A batch of cleared present entries, waiting for their flush: where they were (for invlpg),
+ * the frames whose pins and whose map counts they held. */
+struct clear_batch {
+    uint32_t n, npin, nref;
+    uint16_t idx[CLEAR_BATCH];
+    pfn_t pin[CLEAR_BATCH], ref[CLEAR_BATCH];
+};
+
+/* Flush, then drop the references: pins first, then map counts (which may free the frames). */
+static void finish_batch(vaddr_t va, struct clear_batch *b)
+{
+    flush_batch(va, b->idx, b->n);
+    for (uint32_t k = 0; k < b->npin; k++) pfn_unpin(b->pin[k]);
+    pfn_unref_many(b->ref, b->nref);
+    b->n = b->npin = b->nref = 0;
+}
+
+/* n pages from va, all in the table behind pde (present, not 4 MiB). */
+static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
+{
+    pte_t *p = MiGetPteAddress(va);
+    struct clear_batch b;
+    uint32_t cleared = 0;
+    b.n = b.npin = b.nref = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        pte_t e = p[i];
+        if (!e) continue;
+        p[i] = 0;
+        cleared++;
+        if (!(e & PTE_P)) continue;
+        b.idx[b.n++] = (uint16_t)i;
+        if (e & PTE_SW_PIN) b.pin[b.npin++] = pte_pfn(e);
+        if (!(e & PTE_SW_RAW)) b.ref[b.nref++] = pte_pfn(e);
+        if (b.n == CLEAR_BATCH) finish_batch(va, &b);
+    }
+    if (b.n) finish_batch(va, &b);
+    if (cleared) table_drop(va, pde, cleared);
+}
+
+void pte_clear_range(vaddr_t va, uint32_t npages)
+{
+    while (npages) {
+        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
+        pte_t pde = *MiGetPdeAddress(va);
+        if ((pde & (PTE_P | PDE_PS)) == PTE_P) clear_in_table(va, n, pde);
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+}
+
+/*
+ * pte_install_copy: not present -> present for every page of [va, va + npages), entry i being
+ * tmpl | (src[i] & keep) - an alias's entries from its source's (keep = frame and PTE_SW_RAW).
+ * As pte_install page by page (the same checks, references and pins), with one pass through
+ * the self-map and one table-count update per table.  The tables must exist; src must not
+ * overlap the entries written.
+ */
+void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep, pte_t tmpl)
+{
+    while (npages) {
+        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
+        pte_t pde = *MiGetPdeAddress(va);
+        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_copy(%08x): no page table", va);
+        pte_t *p = MiGetPteAddress(va);
+        uint32_t added = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            pte_t e = tmpl | (src[i] & keep), old = p[i];
+            if ((old & PTE_P) || !(e & PTE_P))
+                panic("pte_install_copy(%08x, %08x): entry %08x", va + i * PAGE_SIZE, e, old);
+            if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
+            if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+            p[i] = e;
+            added += !old;
+        }
+        struct pfn *t = table_record(pde);
+        if (t) t->map_count += added;
+        src += n;
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+}
+
+/*
+ * pte_install_fresh: the entries of [va, va + npages) that are neither present nor demand-zero
+ * (0, or a guard / free-physical marker) get a frame of their own - pfn_alloc(0), zero-filled
+ * through one hyperspace slot that moves from frame to frame (invlpg per move: a frame change),
+ * then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl | frame.  Each frame is
+ * filled before its entry makes it reachable.  The tables must exist and the caller must have
+ * checked that enough frames are free (pfn_count.free): running out here is a bug, not an
+ * error.  Returns the first frame used (PFN_NONE if no entry needed one).  This is commit's
+ * inner loop: one pass through the self-map, one table-count update per table.
+ */
+pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
+{
+    if (!hyper_nfree) panic("hyperspace: all %u slots in use", HYPER_SLOTS);
+    vaddr_t z = HYPER_START + (uint32_t)hyper_free[--hyper_nfree] * PAGE_SIZE;
+    pte_t *zp = MiGetPteAddress(z);
+    hyper_table->map_count++;
+    pfn_t first = PFN_NONE;
+    while (npages) {
+        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
+        pte_t pde = *MiGetPdeAddress(va);
+        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_fresh(%08x): no page table", va);
+        pte_t *p = MiGetPteAddress(va);
+        uint32_t added = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            pte_t old = p[i];
+            if (old & (PTE_P | PTE_NP_DEMAND)) continue;
+            pfn_t f = pfn_alloc(0);
+            if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", va);
+            pte_t was = *zp;
+            *zp = (f << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW;
+            if (was) x86_invlpg(z);
+            uint32_t *d = (uint32_t *)z, cnt = PAGE_SIZE / 4;
+            __asm__ volatile("rep stosl" : "+D"(d), "+c"(cnt) : "a"(0) : "memory");
+            pfn_ref(f);
+            if (tmpl & PTE_SW_PIN) pfn_pin(f);
+            p[i] = tmpl | (f << PAGE_SHIFT);
+            added += !old;
+            if (first == PFN_NONE) first = f;
+        }
+        struct pfn *t = table_record(pde);
+        if (t) t->map_count += added;
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+    if (*zp) {
+        *zp = 0;
+        x86_invlpg(z);
+    }
+    hyper_table->map_count--;
+    hyper_free[hyper_nfree++] = (uint16_t)((z - HYPER_START) >> PAGE_SHIFT);
+    return first;
+}
+
 
 /* ---- 4 MiB pages -------------------------------------------------------------------------- */
 
@@ -237,22 +444,21 @@ void pde_unmap_large(vaddr_t va)
 
 /* ---- hyperspace ----------------------------------------------------------------------------- */
 
-#define HYPER_SLOTS 1024
-static uint16_t hyper_free[HYPER_SLOTS];
-static uint32_t hyper_nfree;
-
 void *hyper_map(pfn_t pfn)
 {
     if (!hyper_nfree) panic("hyperspace: all %u slots in use", HYPER_SLOTS);
     vaddr_t va = HYPER_START + (uint32_t)hyper_free[--hyper_nfree] * PAGE_SIZE;
-    pte_store(va, (pfn << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW);
+    *MiGetPteAddress(va) = (pfn << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW;   /* was 0: no flush */
+    hyper_table->map_count++;
     return (void *)va;
 }
 
 void hyper_unmap(void *p)
 {
     vaddr_t va = PAGE_ALIGN_DOWN((vaddr_t)p);
-    pte_store(va, 0);
+    *MiGetPteAddress(va) = 0;
+    x86_invlpg(va);
+    hyper_table->map_count--;
     hyper_free[hyper_nfree++] = (uint16_t)((va - HYPER_START) >> PAGE_SHIFT);
 }
 
@@ -282,9 +488,11 @@ void pte_boot_account(void)
         pfn_db[pt].state = PFN_PAGETABLE;
         pfn_db[pt].map_count = 0;
     }
-    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += PAGE_SIZE) {
+    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* table by table */
         pte_t *p = pte_lookup(va, NULL);
-        if (p && *p) pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count++;
+        uint32_t n = 0;
+        for (uint32_t i = 0; p && i < PTES_PER_TABLE; i++) n += p[i] != 0;
+        if (n) pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count += n;
     }
 }
 
@@ -297,6 +505,7 @@ static void hyper_init(void)
     pfn_count.pagetables++;
     pde_write(PDI(HYPER_START), (pt << PAGE_SHIFT) | pde_flags(PDI(HYPER_START)));
     memset(MiGetPteAddress(HYPER_START), 0, PAGE_SIZE);    /* the table, through the self-map */
+    hyper_table = &pfn_db[pt];
     for (uint32_t i = 0; i < HYPER_SLOTS; i++) hyper_free[i] = (uint16_t)(HYPER_SLOTS - 1 - i);
     hyper_nfree = HYPER_SLOTS;
     hyper_ready = true;

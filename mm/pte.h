@@ -38,13 +38,41 @@ bool pte_pin_table(vaddr_t va);
 void pte_trim(vaddr_t va);
 
 /* Builds a present entry: frame | flags | P, plus G in the shared/system arenas. */
-pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags);
+static inline pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
+{
+    pte_t e = (pfn << PAGE_SHIFT) | (flags & 0xFFFu) | PTE_P;
+    if (mm_global_pages && va >= SHARED_START && !(va >= PTE_BASE && va < SYSTEM_START))
+        e |= PTE_G;
+    return e;
+}
 
 void pte_install(vaddr_t va, pte_t e);
 void pte_update(vaddr_t va, pte_t e);
 void pte_remap(vaddr_t va, pte_t e);
 pte_t pte_clear(vaddr_t va, pte_t np);
 void pte_set_np(vaddr_t va, pte_t np);
+/* Every entry of [va, va + npages) -> 0, as pte_clear page by page would, with one TLB flush
+ * decision per batch of pages (frames are released after their flush); no-table stretches are
+ * skipped whole. */
+void pte_clear_range(vaddr_t va, uint32_t npages);
+/* Not present -> tmpl | (src[i] & keep) for each page of [va, va + npages), as pte_install would
+ * page by page (tables must exist): aliases copy their source's frames this way. */
+void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep, pte_t tmpl);
+/* Entries of [va, va + npages) neither present nor demand-zero -> tmpl | a fresh zeroed frame
+ * (tables must exist; the caller has checked pfn_count.free).  Returns the first frame. */
+pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl);
+
+/* Range walk (reads only): the pages of [va, va + npages) that share va's page table - at
+ * least 1, at most to the table's end - with *pt = va's entry, or NULL when the table does not
+ * exist or the PDE maps a 4 MiB page (*large set).  Entries of one table are consecutive. */
+static inline uint32_t pte_span(vaddr_t va, uint32_t npages, pte_t **pt, bool *large)
+{
+    uint32_t n = PTES_PER_TABLE - PTI(va);
+    pte_t pde = *MiGetPdeAddress(va);
+    *large = pde_large(pde);
+    *pt = (pde & (PTE_P | PDE_PS)) == PTE_P ? MiGetPteAddress(va) : NULL;
+    return n < npages ? n : npages;
+}
 
 /* 4 MiB pages (needs CR4.PSE): install / remove a large PDE.  Kernel arenas only. */
 bool pde_map_large(vaddr_t va, pfn_t pfn, uint32_t flags);

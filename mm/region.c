@@ -106,6 +106,12 @@ struct region *mm_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uint
     return r;
 }
 
+/* The region found last: a range operation, its checks and its undo look the same region up
+ * several times, and the lists are searched from the start.  A private region is a hit only in
+ * its own address space; the hint is dropped when its region is released (the only place a
+ * region goes away), so it never points at freed memory. */
+static struct region *find_hint;
+
 mm_status mm_release(struct region *r)
 {
     if (!r) return MM_EINVAL;
@@ -121,17 +127,27 @@ mm_status mm_release(struct region *r)
         if (r->as && r->as->ustack == r) r->as->ustack = NULL;
     }
     as_switch(prev);
-    if (st == MM_OK) kfree(r);
+    if (st == MM_OK) {
+        if (find_hint == r) find_hint = NULL;
+        kfree(r);
+    }
     return st;
+}
+
+static inline struct region *region_lookup(vaddr_t va)
+{
+    struct region *h = find_hint;
+    if (h && va >= h->base && va < region_end(h) && (!h->as || h->as == as_current())) return h;
+    struct region *list = va < SHARED_START ? as_current()->regions
+                        : va < PTE_BASE ? shared_list : system_list;
+    for (struct region *r = list; r && r->base <= va; r = r->next)
+        if (va < region_end(r)) return find_hint = r;
+    return NULL;
 }
 
 struct region *mm_region_find(vaddr_t va)
 {
-    struct region *list = va < SHARED_START ? as_current()->regions
-                        : va < PTE_BASE ? shared_list : system_list;
-    for (struct region *r = list; r && r->base <= va; r = r->next)
-        if (va < region_end(r)) return r;
-    return NULL;
+    return region_lookup(va);
 }
 
 bool mm_region_contains(const struct region *r, vaddr_t va, uint32_t npages)
@@ -140,11 +156,14 @@ bool mm_region_contains(const struct region *r, vaddr_t va, uint32_t npages)
            npages <= (region_end(r) - va) >> PAGE_SHIFT && va < region_end(r);
 }
 
+/* Checked once per core operation: mm_region_contains(mm_region_find(va)) in one step (the
+ * region found contains va, so only the length is left to check). */
 bool core_range_mappable(vaddr_t va, uint32_t npages)
 {
     if (!core_range_valid(va, npages)) return false;
     if (va >= SYSPTE_START && va < SYSPTE_END) return syspte_range_allocated(va, npages);
-    return mm_region_contains(mm_region_find(va), va, npages);
+    struct region *r = region_lookup(va);
+    return r && npages <= (region_end(r) - va) >> PAGE_SHIFT;
 }
 
 uint32_t mm_region_count(void)

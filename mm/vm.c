@@ -23,9 +23,11 @@ static uint32_t pte_prot(pte_t e)
 /* Page tables for the whole range; on failure the ones just made are freed again. */
 static bool ensure_tables(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        vaddr_t v = va + i * PAGE_SIZE;
-        if ((i == 0 || PTI(v) == 0) && !pte_ensure(v)) {
+    vaddr_t last = va + (npages - 1) * PAGE_SIZE;
+    for (uint32_t pdi = PDI(va); pdi <= PDI(last); pdi++) {
+        vaddr_t v = pdi == PDI(va) ? va : pdi << 22;
+        if ((*MiGetPdeAddress(v) & (PTE_P | PDE_PS)) == PTE_P) continue;   /* the common case */
+        if (!pte_ensure(v)) {
             pt_trim(va, npages);
             return false;
         }
@@ -64,22 +66,47 @@ static int frame_class(pfn_t f, uint32_t prot)
 
 static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++)
-        if (pte_is_committed(pte_read(va + i * PAGE_SIZE))) return MM_EEXIST;
+    while (npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va, npages, &p, &large);
+        for (uint32_t i = 0; p && i < n; i++)
+            if (pte_is_committed(p[i])) return MM_EEXIST;
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
     return MM_OK;
 }
 
 /* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
- * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL. */
+ * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL;
+ * a page without a table or not committed is MM_ENOENT; the first such page decides.  One
+ * pass through the entries; *all (if given) gets the AND of them: PTE_P clear means some page
+ * is still demand-zero, PTE_W / PTE_U clear that some page lacks that permission. */
+static mm_status check_committed_all(vaddr_t va, uint32_t npages, pte_t *all)
+{
+    pte_t and = ~0u;
+    while (npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va, npages, &p, &large);
+        if (large) return MM_EINVAL;
+        if (!p) return MM_ENOENT;
+        for (uint32_t i = 0; i < n; i++) {
+            pte_t e = p[i];
+            if (!pte_is_committed(e)) return MM_ENOENT;
+            and &= e;
+        }
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+    if (all) *all = and;
+    return MM_OK;
+}
+
 static mm_status check_committed(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        bool large;
-        pte_t *p = pte_lookup(va + i * PAGE_SIZE, &large);
-        if (large) return MM_EINVAL;
-        if (!p || !pte_is_committed(*p)) return MM_ENOENT;
-    }
-    return MM_OK;
+    return check_committed_all(va, npages, NULL);
 }
 
 static bool frame_ok(pfn_t f, const struct mm_frame_req *q)
@@ -110,6 +137,42 @@ static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const s
     return MM_OK;
 }
 
+/* The pages of [va, va + npages) not committed yet (a page without a table counts as not
+ * committed); -1u when one is and `skip` is false. */
+static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip)
+{
+    uint32_t todo = 0;
+    while (npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va, npages, &p, &large);
+        if (!p) todo += n;
+        for (uint32_t i = 0; p && i < n; i++) {
+            if (!pte_is_committed(p[i])) todo++;
+            else if (!skip) return ~0u;
+        }
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+    return todo;
+}
+
+/* The common commit: any frames, present now.  The tables come first; then, since pfn_alloc
+ * without constraints takes any free frame, enough free frames means no allocation below can
+ * fail - so each frame is taken, zeroed and mapped in one step (pte_install_fresh), with no
+ * list of frames.  Committed = present or demand-zero, the entries pte_install_fresh skips. */
+static mm_status commit_any(vaddr_t va, uint32_t npages, uint32_t todo, uint32_t bits, pfn_t *first_pfn)
+{
+    if (!ensure_tables(va, npages)) return MM_ENOMEM;
+    if (pfn_count.free < todo) {
+        pt_trim(va, npages);
+        return MM_ENOMEM;
+    }
+    pfn_t first = pte_install_fresh(va, npages, pte_make(va, 0, bits));   /* one arena: one G bit */
+    if (first_pfn) *first_pfn = first;
+    return MM_OK;
+}
+
 mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
                     const struct mm_frame_req *req, pfn_t *first_pfn)
 {
@@ -123,12 +186,12 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
      * So no frame ever shows a previous owner's data.  MM_COMMIT_ZERO stays as documentation. */
     flags |= MM_COMMIT_ZERO;
-    uint32_t todo = 0;
-    for (uint32_t i = 0; i < npages; i++) {
-        if (!pte_is_committed(pte_read(va + i * PAGE_SIZE))) todo++;
-        else if (!(flags & MM_COMMIT_SKIP)) return MM_EEXIST;
-    }
+    uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
+    if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
+    uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
+    if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req)
+        return commit_any(va, npages, todo, bits, first_pfn);
     pfn_t *frames = NULL;
     if (flags & MM_COMMIT_PRESENT) {
         frames = kmalloc(todo * sizeof(pfn_t));
@@ -141,7 +204,6 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
         kfree(frames);
         return MM_ENOMEM;
     }
-    uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
     for (uint32_t i = 0, k = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         if (pte_is_committed(pte_read(v))) continue;
@@ -194,42 +256,44 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
     if (!core_range_mappable(dst, npages) || !core_range_mappable(src, npages) ||
         (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
         return MM_EINVAL;
-    mm_status st = check_committed(src, npages);
+    pte_t all;
+    mm_status st = check_committed_all(src, npages, &all);
     if (st == MM_OK) st = check_uncommitted(dst, npages);
     if (st != MM_OK) return st;
     if (!ensure_tables(dst, npages)) return MM_ENOMEM;
-    st = make_range_present(src, npages);   /* pages faulted in stay committed; no loss */
-    if (st != MM_OK) { pt_trim(dst, npages); return st; }
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(src + i * PAGE_SIZE);
-        vaddr_t v = dst + i * PAGE_SIZE;
-        pte_install(v, pte_make(v, pte_pfn(e), prot | (e & PTE_SW_RAW)));
+    if (!(all & PTE_P)) {
+        st = make_range_present(src, npages);   /* pages faulted in stay committed; no loss */
+        if (st != MM_OK) { pt_trim(dst, npages); return st; }
     }
+    /* Both ranges' tables exist now, so the source's entries are consecutive in the self-map. */
+    pte_install_copy(dst, npages, MiGetPteAddress(src), PTE_FRAME | PTE_SW_RAW, pte_make(dst, 0, prot));
     return MM_OK;
 }
 
 /* ---- decommit --------------------------------------------------------------------------------- */
 
+/* MM_EBUSY when some page's frame is locked beyond its pins and this is its last mapping. */
 mm_status core_decommit_check(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(va + i * PAGE_SIZE);
-        if (!(e & PTE_P) || (e & PTE_SW_RAW)) continue;
-        struct pfn *r = pfn_get(pte_pfn(e));
-        if (pfn_extra_locks(pte_pfn(e)) && r->map_count == 1) return MM_EBUSY;
+    while (npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va, npages, &p, &large);
+        for (uint32_t i = 0; p && i < n; i++) {
+            pte_t e = p[i];
+            if (!(e & PTE_P) || (e & PTE_SW_RAW)) continue;
+            struct pfn *r = &pfn_db[pte_pfn(e)];        /* a counted mapping: a used frame */
+            if (r->map_count == 1 && r->lock_count != r->pins) return MM_EBUSY;
+        }
+        va += n * PAGE_SIZE;
+        npages -= n;
     }
     return MM_OK;
 }
 
 void core_decommit(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        vaddr_t v = va + i * PAGE_SIZE;
-        bool large;
-        pte_t *p = pte_lookup(v, &large);
-        if (p && *p) pte_clear(v, 0);
-        if (!p && PTI(v) == 0 && npages - i >= PTES_PER_TABLE) i += PTES_PER_TABLE - 1;   /* no table: skip 4 MiB */
-    }
+    pte_clear_range(va, npages);
 }
 
 mm_status mm_decommit(vaddr_t va, uint32_t npages)
@@ -266,21 +330,20 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
 {
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
-    mm_status st = check_committed(va, npages);
+    pte_t all, need = ((flags & MM_LOCK_WRITE) ? PTE_W : 0) | ((flags & MM_LOCK_USER) ? PTE_U : 0);
+    mm_status st = check_committed_all(va, npages, &all);
     if (st != MM_OK) return st;
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(va + i * PAGE_SIZE);
-        if (((flags & MM_LOCK_WRITE) && !(e & PTE_W)) || ((flags & MM_LOCK_USER) && !(e & PTE_U)))
-            return MM_EACCES;
+    if ((all & need) != need) return MM_EACCES;
+    if (!(all & PTE_P)) {
+        st = make_range_present(va, npages);
+        if (st != MM_OK) return st;
     }
-    st = make_range_present(va, npages);
-    if (st != MM_OK) return st;
+    const pte_t *p = MiGetPteAddress(va);           /* every table exists: checked above */
     for (uint32_t i = 0; i < npages; i++) {
-        vaddr_t v = va + i * PAGE_SIZE;
-        pte_t e = pte_read(v);
+        pte_t e = p[i];
         pfn_lock(pte_pfn(e));
         if (flags & MM_LOCK_DIRTY) {
-            if (!(e & PTE_D)) pte_update(v, e | PTE_D);
+            if (!(e & PTE_D)) pte_update(va + i * PAGE_SIZE, e | PTE_D);
             struct pfn *r = pfn_get(pte_pfn(e));
             if (r) r->flags |= PFNF_DIRTY;
         }
@@ -289,13 +352,14 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
     return MM_OK;
 }
 
-/* Locks beyond the ones pinned mappings hold for themselves (counted per frame, so an
- * unlock through an alias can never take a fixed commit's own lock). */
-static uint32_t extra_locks(pte_t e)
+/* Does this present page's frame hold a lock beyond its pins?  I/O space: always (lock and
+ * unlock are no-ops there).  Counted per frame, so an unlock through an alias can never take a
+ * fixed commit's own lock. */
+static inline bool has_extra_lock(pte_t e)
 {
     struct pfn *r = pfn_get(pte_pfn(e));
-    if (!r || r->state == PFN_NOTRAM) return 1;        /* I/O: lock/unlock are no-ops */
-    return pfn_extra_locks(pte_pfn(e));
+    if (!r || r->state == PFN_NOTRAM) return true;
+    return r->lock_count != (r->state == PFN_USED ? r->pins : 0);
 }
 
 mm_status mm_unlock(vaddr_t va, uint32_t npages)
@@ -304,13 +368,22 @@ mm_status mm_unlock(vaddr_t va, uint32_t npages)
     /* Unlock page by page; a page without a lock of its own (beyond pins) undoes the pages
      * done so far.  Checking first and unlocking after would be wrong when one frame appears
      * at several pages of the range. */
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(va + i * PAGE_SIZE);
-        if (!(e & PTE_P) || extra_locks(e) == 0) {
-            while (i--) pfn_lock(pte_pfn(pte_read(va + i * PAGE_SIZE)));
-            return MM_ENOTLOCKED;
+    vaddr_t v = va;
+    uint32_t left = npages, done = 0;
+    while (left) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(v, left, &p, &large);
+        for (uint32_t i = 0; i < n; i++, done++) {
+            pte_t e = p ? p[i] : 0;
+            if (!(e & PTE_P) || !has_extra_lock(e)) {
+                while (done--) pfn_lock(pte_pfn(pte_read(va + done * PAGE_SIZE)));
+                return MM_ENOTLOCKED;
+            }
+            pfn_unlock(pte_pfn(e));                  /* still mapped here, so never freed */
         }
-        pfn_unlock(pte_pfn(e));                      /* still mapped here, so never freed */
+        v += n * PAGE_SIZE;
+        left -= n;
     }
     return MM_OK;
 }
@@ -376,6 +449,32 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
 
 /* ---- queries ----------------------------------------------------------------------------------- */
 
+uint32_t mm_scan_committed(vaddr_t va, uint32_t npages, uint32_t *first_absent)
+{
+    uint32_t done = 0, absent = npages;
+    while (done < npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
+        if (!large) {
+            if (!p) break;                           /* no table: nothing committed here */
+            for (uint32_t i = 0; i < n; i++) {
+                pte_t e = p[i];
+                if (!(e & PTE_P) && absent == npages) absent = done + i;
+                if (!pte_is_committed(e)) {
+                    done += i;
+                    goto out;
+                }
+            }
+        }
+        done += n;
+    }
+out:
+    if (absent > done) absent = done;
+    *first_absent = absent;
+    return done;
+}
+
 void mm_page_info(vaddr_t va, struct mm_page_info *o)
 {
     memset(o, 0, sizeof *o);
@@ -406,13 +505,6 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
     }
 }
 
-bool mm_read_pte(vaddr_t va, uint32_t *pte)
-{
-    pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return false;
-    *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
-    return true;
-}
 
 bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
 uint16_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }

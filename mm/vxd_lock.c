@@ -91,6 +91,14 @@ static uint32_t source_pin(const struct region *a, uint32_t i, pfn_t f)
     return frame_of(e) == f && (e & PTE_SW_PIN) ? 1 : 0;
 }
 
+/* Is there any PAGEMAPGLOBAL alias at all (one pass over the global regions)? */
+static bool any_alias(void)
+{
+    for (struct region *r = mm_region_next_global(NULL); r; r = mm_region_next_global(r))
+        if (r->owner == OWNER_VXD && r->kind == VXD_ALIAS) return true;
+    return false;
+}
+
 /* Locks on frame f held by PAGEMAPGLOBAL aliases (one per alias page that maps it). */
 static uint32_t alias_locks(pfn_t f)
 {
@@ -188,6 +196,12 @@ ULONG _LinPageUnLock(ULONG page, ULONG npages, ULONG flags)
     if (flags & PAGEMAPGLOBAL) return unlock_global(va, npages);
     if (!one_region(va, npages) || in_alias(va)) return 0;
     if (flags & PAGELOCKEDIFDP) return committed_range(va, npages);
+    /* The common case in one core call: no PAGEMAPGLOBAL alias anywhere (so no page has alias
+     * locks to spare) and one unlock per page.  mm_unlock then does what the loops below do,
+     * page by page in the same order; when some page cannot be unlocked it changes nothing,
+     * and the loops give the answer (0, or 1 after the partial unlock they allow when a frame
+     * repeats in the range). */
+    if (!(flags & PL_TOTALUNLOCK) && !any_alias() && mm_unlock(va, npages) == MM_OK) return 1;
     for (uint32_t i = 0; i < npages; i++)
         if (!unlockable(va + i * PAGE_SIZE)) return 0;
     for (uint32_t i = 0; i < npages; i++) {
