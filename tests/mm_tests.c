@@ -388,6 +388,33 @@ TEST(mm_syspte_guard, "mm/syspte-guard-pages")
     return PASS;
 }
 
+/* The pool's first page table is made at boot and kept (mm/syspte.c): small mappings come and
+ * go there without building and freeing a table each time - no frame moves at all - and a
+ * freed run is not handed out again by the next request (next-fit: a stale pointer finds its
+ * page unmapped, not someone else's mapping). */
+TEST(mm_syspte_kept_table, "mm/syspte-first-table-kept")
+{
+    pte_t pde = *MiGetPdeAddress(SYSPTE_START);
+    CHECK(pde & PTE_P);
+    CHECK_EQ(pfn_db[pde >> PAGE_SHIFT].state, PFN_PAGETABLE);
+    uint32_t free0 = mm_free_frames();
+    vaddr_t a = syspte_alloc(1);
+    CHECK(a >= SYSPTE_START && a < SYSPTE_START + LARGE_PAGE_SIZE);
+    CHECK_EQ(mm_map_physical(a, 1, 0xB8, 1, MM_PROT_WRITE | MM_CACHE_UC), MM_OK);
+    CHECK_EQ(mm_free_frames(), free0);                   /* the table was there */
+    uint32_t x;
+    CHECK(probe_read(a, &x));
+    CHECK_EQ(mm_decommit(a, 1), MM_OK);
+    CHECK_EQ(syspte_free(a, 1), MM_OK);
+    CHECK_EQ(*MiGetPdeAddress(SYSPTE_START), pde);       /* kept with no entry in it */
+    CHECK_EQ(mm_free_frames(), free0);
+    vaddr_t b = syspte_alloc(1);
+    CHECK(b && b != a);
+    CHECK(!probe_read(a, &x));                           /* the stale address maps nothing */
+    CHECK_EQ(syspte_free(b, 1), MM_OK);
+    return PASS;
+}
+
 /* The checker itself must be able to fail: corrupt one fact at a time, expect a complaint,
  * put it back, expect silence. */
 TEST(mm_checker_detects, "mm/checker-detects-corruption")
