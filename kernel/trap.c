@@ -131,3 +131,13 @@ void double_fault_report(void)
     kprintf("\nPANIC: double fault (kernel stack overflow or a fault while delivering a fault)\n");
     panic("double fault");
 }
+
+bool probe_caller_range(vaddr_t va, uint32_t n, bool write)
+{
+    bool ok = true;
+    x86_user_access_begin();
+    for (vaddr_t pg = PAGE_ALIGN_DOWN(va); ok && pg < va + n && pg >= PAGE_ALIGN_DOWN(va); pg += PAGE_SIZE)
+        ok = write ? probe_rewrite(pg) : probe_read(pg, NULL);
+    x86_user_access_end();                     /* also after a fault (mm/x86.h) */
+    return ok;
+}

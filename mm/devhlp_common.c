@@ -55,12 +55,7 @@ bool devhlp_range_allowed(LIN p, uint32_t n)
 bool devhlp_ptr_ok(LIN p, uint32_t n, bool write)
 {
     if (!n || p + n < p || !devhlp_range_allowed(p, n)) return false;
-    bool ok = true;
-    x86_user_access_begin();                          /* the caller's memory may be a user page */
-    for (LIN pg = PAGE_ALIGN_DOWN(p); ok && pg < p + n && pg >= PAGE_ALIGN_DOWN(p); pg += PAGE_SIZE)
-        ok = write ? probe_rewrite(pg) : probe_read(pg, NULL);
-    x86_user_access_end();                            /* also after a fault (mm/x86.h) */
-    return ok;
+    return probe_caller_range(p, n, write);
 }
 
 /* Probed, and in a user-access window: the caller's dword may be in a user page. */

@@ -83,12 +83,7 @@ bool vxd_ptr_ok(const void *ptr, uint32_t n, bool write)
 {
     vaddr_t p = (vaddr_t)ptr;
     if (!n || p + n < p || !ptr_range_allowed(p, n)) return false;
-    bool ok = true;
-    x86_user_access_begin();                      /* the caller's memory may be a user page */
-    for (vaddr_t pg = PAGE_ALIGN_DOWN(p); ok && pg < p + n && pg >= PAGE_ALIGN_DOWN(p); pg += PAGE_SIZE)
-        ok = write ? probe_rewrite(pg) : probe_read(pg, NULL);
-    x86_user_access_end();                        /* also after a fault (mm/x86.h) */
-    return ok;
+    return probe_caller_range(p, n, write);
 }
 
 bool vxd_align_ok(ULONG mask)
