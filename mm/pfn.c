@@ -55,17 +55,23 @@ static inline int list_of(pfn_t p) { return p >= ISA_DMA_LIMIT_PFN; }
 /* The only two places a frame becomes or stops being free (with their callers pfn_alloc's pop
  * and pfn_give_back's push, which are these with the list head known).  Both keep the chunk
  * counter and, on a push, the run hint. */
-static inline __attribute__((always_inline)) void list_push(struct pfn *db, pfn_t p)
+static inline __attribute__((always_inline)) void list_push_to(struct pfn *db, pfn_t p, int l)
 {
     struct pfn *r = &db[p];
-    int l = list_of(p);
-    pfn_t h = free_head[l];
-    pfn_chunk_free[p >> PFN_CHUNK_SHIFT]++;
+    pfn_chunk_free[p >> PFN_CHUNK_SHIFT]++;             /* in this order: short live ranges */
     if (p < run_hint[l]) run_hint[l] = p;
+    pfn_t h = free_head[l];
+    free_head[l] = p;
     r->prev = PFN_NONE;
     r->next = h;
-    if (h != PFN_NONE) db[h].prev = p;
-    free_head[l] = p;
+    if (h != PFN_NONE) r[(int32_t)(h - p)].prev = p;    /* db[h], one register fewer */
+}
+
+/* The list is chosen by a branch so that each copy addresses its head and hint directly. */
+static inline __attribute__((always_inline)) void list_push(struct pfn *db, pfn_t p)
+{
+    if (list_of(p)) list_push_to(db, p, 1);
+    else list_push_to(db, p, 0);
 }
 
 static void list_remove(pfn_t p)
@@ -137,9 +143,10 @@ void pfn_give_back(pfn_t p)
  * without the prev test. */
 static inline __attribute__((always_inline)) void pop_head(int l, pfn_t p)
 {
-    pfn_t n = pfn_db[p].next;
+    struct pfn *r = &pfn_db[p];
+    pfn_t n = r->next;
     free_head[l] = n;
-    if (n != PFN_NONE) pfn_db[n].prev = PFN_NONE;
+    if (n != PFN_NONE) r[(int32_t)(n - p)].prev = PFN_NONE;   /* pfn_db[n], one register fewer */
     pfn_chunk_free[p >> PFN_CHUNK_SHIFT]--;
 }
 
@@ -182,18 +189,30 @@ int pfn_free(pfn_t p)
 }
 
 /* pfn_unref for each frame of a list, with the free inline: the second half of a range unmap
- * (pte_clear_range), once per page. */
+ * (pte_clear_range), once per page.  With poisoning on (a debug option) the frames go back
+ * one by one through pfn_give_back, out of the loop that matters. */
+static __attribute__((noinline)) void unref_many_poisoned(const pfn_t *f, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) pfn_unref(f[k]);
+}
+
 void pfn_unref_many(const pfn_t *f, uint32_t n)
 {
+    if (__builtin_expect(pfn_poison_on_free && hyper_ready, 0)) {
+        unref_many_poisoned(f, n);
+        return;
+    }
     struct pfn *db = pfn_db;
-    bool poison = pfn_poison_on_free && hyper_ready;
     uint32_t freed = 0;
-    for (uint32_t k = 0; k < n; k++) {
-        pfn_t p = f[k];
+    for (const pfn_t *end = f + n; f < end; f++) {
+        pfn_t p = *f;
         struct pfn *r = &db[p];
         if (r->state != PFN_USED || !r->map_count) pfn_count_panic("pfn_unref", p);
-        if (--r->map_count || r->hold_count || r->lock_count) continue;
-        if (__builtin_expect(poison, 0)) pfn_fill(p, PFN_POISON);
+        if (r->map_count != 1 || r->hold_count || r->lock_count) {   /* not the last count */
+            r->map_count--;
+            continue;
+        }
+        r->map_count = 0;
         r->state = PFN_FREE;                         /* put_record, with the counters summed */
         r->flags = 0;
         list_push(db, p);

@@ -63,7 +63,13 @@ extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure
 
 void pfn_init(void);                      /* from bootinfo; maps the database */
 extern uint64_t pfn_init_ticks;           /* its TSC ticks at boot (mm/init.c; make bench) */
-static inline struct pfn *pfn_get(pfn_t p) { return p < pfn_max ? &pfn_db[p] : NULL; }
+static inline struct pfn *pfn_get(pfn_t p)
+{
+    if (p >= pfn_max) return NULL;
+    struct pfn *r = &pfn_db[p];
+    if (!r) __builtin_unreachable();      /* a record is never at 0: spares callers a NULL test */
+    return r;
+}
 bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firmware range */
 
 /* Single frames, O(1).  PFN_ALLOC_LOW takes only below 16 MiB; otherwise high memory is used

@@ -23,6 +23,15 @@ static pfn_t dirs[MAX_DIRS];
 static uint32_t ndirs;
 extern pte_t boot_pd[1024], boot_pt[1024];
 
+/* Hyperspace (one permanent table, HYPER_START..HYPER_END): the first HYPER_SLOTS pages are
+ * short-lived slots (hyper_map); after them, the directory window - dirs[i] kept mapped at page
+ * HYPER_SLOTS + i - so that mirroring a kernel PDE costs one store per directory rather than a
+ * map, a store and an unmap with its invlpg.  Entries there are raw (no frame reference). */
+#define HYPER_SLOTS 512
+_Static_assert(HYPER_SLOTS + MAX_DIRS <= PTES_PER_TABLE, "hyperspace is one table: slots + directory window");
+static struct pfn *hyper_table;
+static inline pte_t *dir_window(uint32_t i) { return (pte_t *)(HYPER_START + (HYPER_SLOTS + i) * PAGE_SIZE); }
+
 static inline pfn_t current_pd(void) { return x86_read_cr3() >> PAGE_SHIFT; }
 static inline bool pdi_kernel(uint32_t pdi) { return pdi >= PDI(SHARED_START); }
 
@@ -68,15 +77,22 @@ static void pde_write(uint32_t pdi, pte_t val)
     *cur = val;
     if (pdi_kernel(pdi)) {
         pfn_t me = current_pd();
-        for (uint32_t i = 0; i < ndirs; i++) {
-            if (dirs[i] == me) continue;
-            pte_t *pd = hyper_map(dirs[i]);
-            pd[pdi] = val;
-            hyper_unmap(pd);
-        }
+        for (uint32_t i = 0; i < ndirs; i++)
+            if (dirs[i] != me) dir_window(i)[pdi] = val;
     }
     x86_invlpg(PTE_BASE + pdi * PAGE_SIZE);
     if (old & PTE_P) x86_invlpg(pdi << 22);
+}
+
+/* Window page i -> directory pd (PFN_NONE: unmapped).  A frame change or removal is flushed
+ * before the caller may free the old directory. */
+static void dir_window_set(uint32_t i, pfn_t pd)
+{
+    vaddr_t va = (vaddr_t)dir_window(i);
+    pte_t *e = MiGetPteAddress(va), old = *e;
+    *e = pd == PFN_NONE ? 0 : (pd << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW;
+    if (old) x86_invlpg(va);
+    hyper_table->map_count += (*e != 0) - (old != 0);
 }
 
 pfn_t pte_new_directory(void)
@@ -86,11 +102,11 @@ pfn_t pte_new_directory(void)
     if (pd == PFN_NONE) return PFN_NONE;
     pfn_db[pd].state = PFN_PAGEDIR;
     pfn_count.used--;
-    pte_t *d = hyper_map(pd);
+    dir_window_set(ndirs, pd);
+    pte_t *d = dir_window(ndirs);
     memset(d, 0, 512 * sizeof(pte_t));                                  /* private arena */
     memcpy(d + 512, (pte_t *)PDE_BASE + 512, 512 * sizeof(pte_t));      /* shared + system */
     d[SELFMAP_PDI] = (pd << PAGE_SHIFT) | PTE_P | PTE_W;
-    hyper_unmap(d);
     dirs[ndirs++] = pd;
     return pd;
 }
@@ -98,7 +114,12 @@ pfn_t pte_new_directory(void)
 void pte_free_directory(pfn_t pd)
 {
     for (uint32_t i = 0; i < ndirs; i++)
-        if (dirs[i] == pd) { dirs[i] = dirs[--ndirs]; break; }
+        if (dirs[i] == pd) {                         /* the last one moves into the gap */
+            dirs[i] = dirs[--ndirs];
+            if (i != ndirs) dir_window_set(i, dirs[i]);
+            dir_window_set(ndirs, PFN_NONE);
+            break;
+        }
     pfn_db[pd].state = PFN_USED;
     pfn_count.used++;
     pfn_free(pd);
@@ -155,8 +176,8 @@ void pte_trim(vaddr_t va)
  * the kernel image are not). */
 static inline struct pfn *table_record(pte_t pde)
 {
-    struct pfn *t = pfn_get(pde >> PAGE_SHIFT);
-    return t && t->state == PFN_PAGETABLE ? t : NULL;
+    struct pfn *t = &pfn_db[pde >> PAGE_SHIFT];     /* a table is RAM: it has a record */
+    return t->state == PFN_PAGETABLE ? t : NULL;
 }
 
 /* n non-zero entries of va's table became zero: the table goes with its last entry. */
@@ -195,8 +216,9 @@ static pte_t pte_store(vaddr_t va, pte_t new)
 }
 
 /* Not present -> present, the hot half of every map: written out rather than through
- * pte_store, since most of its cases cannot arise here (no old frame, no flush). */
-void pte_install(vaddr_t va, pte_t e)
+ * pte_store, since most of its cases cannot arise here (no old frame, no flush).  This is the
+ * general case, with every check; pte_install below takes the common one without a frame. */
+static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
 {
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
@@ -210,6 +232,28 @@ void pte_install(vaddr_t va, pte_t e)
         struct pfn *t = table_record(pde);
         if (t) t->map_count++;
     }
+}
+
+/* The common case inline - a counted, unpinned entry over a zero one in a table that exists,
+ * its frame in use - with nothing changed before every check has passed; anything else
+ * (including every error) goes the general way. */
+void pte_install(vaddr_t va, pte_t e)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    pte_t *p = MiGetPteAddress(va);
+    if (__builtin_expect((pde & (PTE_P | PDE_PS)) != PTE_P || *p ||
+                         (e & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0)) {
+        install_general(va, e);
+        return;
+    }
+    struct pfn *db = pfn_db, *r = &db[pte_pfn(e)], *t = &db[pde >> PAGE_SHIFT];
+    if (__builtin_expect(r->state != PFN_USED || r->map_count == 0xFFFF, 0)) {
+        install_general(va, e);                      /* panics in pfn_ref */
+        return;
+    }
+    r->map_count++;
+    *p = e;
+    if (t->state == PFN_PAGETABLE) t->map_count++;
 }
 
 void pte_update(vaddr_t va, pte_t e)
@@ -227,8 +271,9 @@ void pte_remap(vaddr_t va, pte_t e)
     pte_store(va, e);
 }
 
-/* Anything -> not present, the hot half of every unmap; the same shortcut as pte_install. */
-pte_t pte_clear(vaddr_t va, pte_t np)
+/* Anything -> not present, the hot half of every unmap; the same shortcut as pte_install.  The
+ * general case; pte_clear below takes the common one without a frame. */
+static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
 {
     if (np & PTE_P) panic("pte_clear(%08x): replacement %08x is present", va, np);
     pte_t pde = *MiGetPdeAddress(va);
@@ -252,6 +297,28 @@ pte_t pte_clear(vaddr_t va, pte_t np)
     return old;
 }
 
+/* The common case inline - a counted, unpinned present entry -> 0 whose frame and table both
+ * keep other references (so nothing is freed) - checked before anything changes; the rest,
+ * including a last reference, goes the general way. */
+pte_t pte_clear(vaddr_t va, pte_t np)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    pte_t *p = MiGetPteAddress(va);
+    pte_t old;
+    if (__builtin_expect(np || (pde & (PTE_P | PDE_PS)) != PTE_P ||
+                         ((old = *p) & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0))
+        return clear_general(va, np);
+    struct pfn *db = pfn_db, *r = &db[pte_pfn(old)], *t = &db[pde >> PAGE_SHIFT];
+    if (__builtin_expect(r->state != PFN_USED || r->map_count < 2 ||
+                         (t->state == PFN_PAGETABLE && t->map_count < 2), 0))
+        return clear_general(va, np);
+    *p = 0;
+    x86_invlpg(va);
+    r->map_count--;
+    if (t->state == PFN_PAGETABLE) t->map_count--;
+    return old;
+}
+
 void pte_set_np(vaddr_t va, pte_t np)
 {
     pte_t *p = pte_lookup(va, NULL);
@@ -262,10 +329,8 @@ void pte_set_np(vaddr_t va, pte_t np)
 /* Hyperspace slots (hyper_map below; pte_install_fresh borrows one).  Hyperspace entries are
  * raw (no frame reference) and its table is permanent, so a slot needs only its store, the
  * table's count and - on unmap - its invlpg: the zero fill's and the poison fill's mapping. */
-#define HYPER_SLOTS 1024
 static uint16_t hyper_free[HYPER_SLOTS];
 static uint32_t hyper_nfree;
-static struct pfn *hyper_table;
 
 /* ---- ranges --------------------------------------------------------------------------------- */
 
@@ -277,7 +342,7 @@ static struct pfn *hyper_table;
  * entries) - and only then are their frames released, so no frame is reused while a stale
  * translation to it may survive (the TLB rule above).  A table's count drops once per table.
  */
-#define CLEAR_BATCH 64u            /* present entries per flush (struct clear_batch: 650 bytes) */
+#define CLEAR_BATCH 64u            /* present entries per flush (clear_in_table's arrays: 640 bytes) */
 #define INVLPG_MAX 16u             /* beyond this, one full flush is cheaper than n invlpg */
 
 static void flush_batch(vaddr_t va, const uint16_t *idx, uint32_t n)
@@ -290,41 +355,44 @@ static void flush_batch(vaddr_t va, const uint16_t *idx, uint32_t n)
 }
 
 /* A batch of cleared present entries, waiting for their flush: where they were (for invlpg),
- * the frames whose pins and whose map counts they held. */
-struct clear_batch {
-    uint32_t n, npin, nref;
-    uint16_t idx[CLEAR_BATCH];
-    pfn_t pin[CLEAR_BATCH], ref[CLEAR_BATCH];
-};
-
-/* Flush, then drop the references: pins first, then map counts (which may free the frames). */
-static void finish_batch(vaddr_t va, struct clear_batch *b)
+ * the frames whose pins and whose map counts they held.  Flush, then drop the references: pins
+ * first, then map counts (which may free the frames).  The counts are passed by value so that
+ * the clearing loop keeps them in registers. */
+static __attribute__((noinline)) void finish_batch(vaddr_t va, const uint16_t *idx, uint32_t n,
+                                                   const pfn_t *pin, uint32_t npin,
+                                                   const pfn_t *ref, uint32_t nref)
 {
-    flush_batch(va, b->idx, b->n);
-    for (uint32_t k = 0; k < b->npin; k++) pfn_unpin(b->pin[k]);
-    pfn_unref_many(b->ref, b->nref);
-    b->n = b->npin = b->nref = 0;
+    flush_batch(va, idx, n);
+    for (uint32_t k = 0; k < npin; k++) pfn_unpin(pin[k]);
+    pfn_unref_many(ref, nref);
 }
 
 /* n pages from va, all in the table behind pde (present, not 4 MiB). */
 static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
 {
     pte_t *p = MiGetPteAddress(va);
-    struct clear_batch b;
-    uint32_t cleared = 0;
-    b.n = b.npin = b.nref = 0;
+    uint16_t idx[CLEAR_BATCH];
+    pfn_t pin[CLEAR_BATCH], ref[CLEAR_BATCH];
+    uint32_t nb = 0, npin = 0, nref = 0, cleared = 0;   /* cleared: non-present non-zero ones */
     for (uint32_t i = 0; i < n; i++) {
         pte_t e = p[i];
         if (!e) continue;
         p[i] = 0;
-        cleared++;
-        if (!(e & PTE_P)) continue;
-        b.idx[b.n++] = (uint16_t)i;
-        if (e & PTE_SW_PIN) b.pin[b.npin++] = pte_pfn(e);
-        if (!(e & PTE_SW_RAW)) b.ref[b.nref++] = pte_pfn(e);
-        if (b.n == CLEAR_BATCH) finish_batch(va, &b);
+        if (__builtin_expect(!(e & PTE_P), 0)) {
+            cleared++;
+            continue;
+        }
+        idx[nb++] = (uint16_t)i;
+        if (__builtin_expect(e & PTE_SW_PIN, 0)) pin[npin++] = pte_pfn(e);
+        if (!(e & PTE_SW_RAW)) ref[nref++] = pte_pfn(e);
+        if (__builtin_expect(nb == CLEAR_BATCH, 0)) {
+            finish_batch(va, idx, nb, pin, npin, ref, nref);
+            cleared += nb;
+            nb = npin = nref = 0;
+        }
     }
-    if (b.n) finish_batch(va, &b);
+    if (nb) finish_batch(va, idx, nb, pin, npin, ref, nref);
+    cleared += nb;
     if (cleared) table_drop(va, pde, cleared);
 }
 
@@ -540,6 +608,7 @@ void pte_init(void)
         if (boot_pt[i] & PTE_P) boot_pt[i] |= PTE_SW_RAW;
     dirs[ndirs++] = pte_kernel_directory();
     hyper_init();
+    dir_window_set(0, dirs[0]);
     uint32_t cr4 = x86_read_cr4();
     if (x86.pse) cr4 |= CR4_PSE;
     if (x86.pge) cr4 |= CR4_PGE;

@@ -339,6 +339,14 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
         if (st != MM_OK) return st;
     }
     const pte_t *p = MiGetPteAddress(va);           /* every table exists: checked above */
+    if (!(flags & MM_LOCK_DIRTY)) {                 /* the common case, without the D updates */
+        for (uint32_t i = 0; i < npages; i++) {
+            pfn_t f = pte_pfn(p[i]);
+            pfn_lock(f);
+            if (frames) frames[i] = f;
+        }
+        return MM_OK;
+    }
     for (uint32_t i = 0; i < npages; i++) {
         pte_t e = p[i];
         pfn_lock(pte_pfn(e));
