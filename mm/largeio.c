@@ -27,7 +27,7 @@ mm_status mm_map_large_io(vaddr_t va, uint32_t nlarge, pfn_t first, uint32_t pro
         return MM_EINVAL;
     uint32_t npages = nlarge * PTES_PER_TABLE;
     if (first > 0xFFFFFu || npages - 1 > 0xFFFFFu - first) return MM_EINVAL;   /* past 4 GiB */
-    for (uint32_t i = 0; i < npages; i++)
+    for (uint32_t i = 0; i < npages && first + i < pfn_max; i++)    /* none at or above pfn_max is */
         if (pfn_is_ram(first + i)) return MM_EACCES;
     for (uint32_t i = 0; i < nlarge; i++)
         if (*MiGetPdeAddress(va + i * LARGE_PAGE_SIZE) & PTE_P) return MM_EEXIST;
