@@ -187,6 +187,19 @@ static inline void table_drop(vaddr_t va, pte_t pde, uint32_t n)
     if (t && (t->map_count -= n) == 0 && !pdi_permanent(PDI(va))) pt_release(va);
 }
 
+/* The table's count of non-zero entries follows one entry of it going from zero to non-zero
+ * or back (the table goes with its last one). */
+static inline void table_count(vaddr_t va, pte_t pde, pte_t old, pte_t new)
+{
+    if (!old == !new) return;
+    if (new) {
+        struct pfn *t = table_record(pde);
+        if (t) t->map_count++;
+    } else {
+        table_drop(va, pde, 1);
+    }
+}
+
 /* The one general store.  Takes the new entry's references, writes, flushes, drops the old
  * ones; the table's count follows zero <-> non-zero.  The caller has checked that va's table
  * exists. */
@@ -203,15 +216,7 @@ static pte_t pte_store(vaddr_t va, pte_t new)
     if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
     if (old_ref) pfn_unref(pte_pfn(old));
 
-    if (!old != !new) {
-        pte_t pde = *MiGetPdeAddress(va);
-        if (new) {
-            struct pfn *t = table_record(pde);
-            if (t) t->map_count++;
-        } else {
-            table_drop(va, pde, 1);
-        }
-    }
+    table_count(va, *MiGetPdeAddress(va), old, new);
     return old;
 }
 
@@ -228,10 +233,7 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
     if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
     if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
     *p = e;
-    if (!old) {
-        struct pfn *t = table_record(pde);
-        if (t) t->map_count++;
-    }
+    table_count(va, pde, old, e);
 }
 
 /* The common case inline - a counted, unpinned entry over a zero one in a table that exists,
@@ -286,14 +288,7 @@ static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
         if (old & PTE_SW_PIN) pfn_unpin(pte_pfn(old));
         if (!(old & PTE_SW_RAW)) pfn_unref(pte_pfn(old));
     }
-    if (!old != !np) {
-        if (np) {
-            struct pfn *t = table_record(pde);
-            if (t) t->map_count++;
-        } else {
-            table_drop(va, pde, 1);
-        }
-    }
+    table_count(va, pde, old, np);
     return old;
 }
 

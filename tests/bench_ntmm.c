@@ -16,19 +16,13 @@
 #include "tests/bench.h"
 #include "mm/ntmm.h"
 #include "mm/x86.h"
+#include "tests/ntmm_test.h"
 
 #define BENCH_IO_PA 0xE0000000u          /* 4 MiB-aligned I/O space: no RAM, no device */
 
 static inline uint32_t touch(vaddr_t va)
 {
     return *(volatile uint32_t *)va;
-}
-
-static PHYSICAL_ADDRESS phys(uint32_t pa)
-{
-    PHYSICAL_ADDRESS p;
-    p.QuadPart = pa;
-    return p;
 }
 
 static uint16_t locks_at(vaddr_t va)

@@ -14,13 +14,12 @@
 #include "mm/devhlp.h"
 #include "mm/ntmm.h"
 #include "mm/pfn.h"
+#include "tests/ntmm_test.h"
 
 #define EX_KEEP 8192u                 /* frames left to the API under test (32 MiB) */
 #define EX_SLACK 2u                   /* frames one page may still leave: a page table it needs */
 #define F 0xFFFFFFFFu
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
-
-static PHYSICAL_ADDRESS pa32(uint32_t lo) { PHYSICAL_ADDRESS p; p.QuadPart = lo; return p; }
 
 /* ---- the allocators ------------------------------------------------------------------------------ */
 
@@ -43,7 +42,7 @@ static void give_vmalloc(struct exhaust *x, uint32_t h, uint32_t n) { (void)x; (
 static bool take_contig(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *res)
 {
     (void)x;
-    *h = *res = (uint32_t)MmAllocateContiguousMemory(n * PAGE_SIZE, pa32(0xFFFFFFFFu));
+    *h = *res = (uint32_t)MmAllocateContiguousMemory(n * PAGE_SIZE, phys(0xFFFFFFFFu));
     return *h != 0;
 }
 static void give_contig(struct exhaust *x, uint32_t h, uint32_t n) { (void)x; (void)n; MmFreeContiguousMemory((PVOID)h); }
@@ -127,7 +126,7 @@ static uint32_t t_VMLock(const uint32_t *a)
     ULONG n;
     return DevHelp_VMLock(a[1], a[0], PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, &n);
 }
-static uint32_t t_Contig(const uint32_t *a) { (void)a; return (uint32_t)MmAllocateContiguousMemory(PAGE_SIZE, pa32(0xFFFFFFFFu)); }
+static uint32_t t_Contig(const uint32_t *a) { (void)a; return (uint32_t)MmAllocateContiguousMemory(PAGE_SIZE, phys(0xFFFFFFFFu)); }
 static uint32_t t_Probe(const uint32_t *a) { return (uint32_t)MmProbeAndLockPagesEx((PMDL)a[0], KernelMode, IoReadAccess); }
 static uint32_t t_mm_commit(const uint32_t *a) { return mm_commit(a[0], 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL); }
 static uint32_t t_as_create(const uint32_t *a) { (void)a; return (uint32_t)as_create(); }

@@ -16,11 +16,10 @@
 #include "mm/vxd.h"
 #include "mm/devhlp.h"
 #include "mm/ntmm.h"
+#include "tests/ntmm_test.h"
 
 #define F 0xFFFFFFFFu
 #define PRIVATE_ANY_PAGES ((PRIVATE_END - 0x00400000u) >> PAGE_SHIFT)   /* PR_PRIVATE's span (region.c) */
-
-static PHYSICAL_ADDRESS pa32(uint32_t lo) { PHYSICAL_ADDRESS p; p.QuadPart = lo; return p; }
 
 /* Runs x `rounds` times (1 or 2, fresh each time); between taking and giving back, the first
  * round runs `full`'s cases.  The amounts taken must match within `slack` (the system-PTE pool
@@ -51,15 +50,15 @@ static const char *rounds_of(struct hrun *r, struct exhaust *x, const char *(*fu
 static bool take_io(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *res)
 {
     (void)x;
-    *h = *res = (uint32_t)MmMapIoSpace(pa32(HF_IO_PA), n * PAGE_SIZE, MmCached);
+    *h = *res = (uint32_t)MmMapIoSpace(phys(HF_IO_PA), n * PAGE_SIZE, MmCached);
     return *h != 0;
 }
 static void give_io(struct exhaust *x, uint32_t h, uint32_t n) { (void)x; MmUnmapIoSpace((PVOID)h, n * PAGE_SIZE); }
 
 struct sfix { PMDL mdl, canfail; PAGELIST pl; };
 
-static uint32_t t_MapIo(const uint32_t *a) { return (uint32_t)MmMapIoSpace(pa32(a[0]), a[1], MmCached); }
-static uint32_t t_Contig(const uint32_t *a) { return (uint32_t)MmAllocateContiguousMemory(a[0], pa32(0xFFFFFFFFu)); }
+static uint32_t t_MapIo(const uint32_t *a) { return (uint32_t)MmMapIoSpace(phys(a[0]), a[1], MmCached); }
+static uint32_t t_Contig(const uint32_t *a) { return (uint32_t)MmAllocateContiguousMemory(a[0], phys(0xFFFFFFFFu)); }
 static uint32_t t_MapLocked(const uint32_t *a)
 {
     return (uint32_t)MmMapLockedPagesSpecifyCache((PMDL)a[0], KernelMode, MmCached, NULL, a[1], NormalPagePriority);

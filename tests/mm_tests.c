@@ -195,6 +195,43 @@ TEST(mm_global_visibility, "mm/global-visibility")
     return PASS;
 }
 
+/* A new kernel page table's PDE reaches every directory - through the directory window of
+ * mm/pte.c, which compacts when a directory goes (the last one moves into the gap, so a middle
+ * one is destroyed first) - and its removal does too: read through the mapping in each address
+ * space, then see the PDE gone in each. */
+TEST(mm_kernel_pde_mirror, "mm/kernel-pde-mirrored-to-every-directory")
+{
+    struct as *as[4], *prev = as_current();
+    for (int i = 0; i < 4; i++) CHECK((as[i] = as_create()) != NULL);
+    as_destroy(as[1]);
+    as[1] = as_kernel();
+    struct region *r = NULL;
+    for (vaddr_t v = SYSALLOC2_START; !r && v < SYSALLOC2_END - LARGE_PAGE_SIZE; v += LARGE_PAGE_SIZE)
+        if (!(*MiGetPdeAddress(v) & PTE_P)) r = mm_reserve(ARENA_SYSTEM, v, 1, 1, OWNER_TEST, NULL);
+    const char *fail = r ? NULL : "no system 4 MiB without a page table";
+    as_switch(as[3]);
+    if (!fail && mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK)
+        fail = "commit";
+    if (!fail) *(volatile uint32_t *)r->base = 0x91D1E;
+    for (int i = 0; !fail && i < 4; i++) {
+        uint32_t v = 0;
+        as_switch(as[i]);
+        if (!probe_read(r->base, &v) || v != 0x91D1E) fail = "the new kernel mapping is not seen in every process";
+    }
+    if (r) {
+        mm_decommit(r->base, 1);                         /* the table goes with its only page */
+        for (int i = 0; !fail && i < 4; i++) {
+            as_switch(as[i]);
+            if (*MiGetPdeAddress(r->base) & PTE_P) fail = "a freed kernel page table is left in a directory";
+        }
+        mm_release(r);
+    }
+    as_switch(prev);
+    for (int i = 0; i < 4; i++)
+        if (as[i] != as_kernel()) as_destroy(as[i]);
+    return fail;
+}
+
 TEST(mm_large_page, "mm/large-page")
 {
     if (!x86.pse) SKIP("no PSE");

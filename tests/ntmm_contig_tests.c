@@ -8,13 +8,7 @@
 #include "mm/mm.h"
 #include "mm/pte.h"
 #include "mm/ntmm.h"
-
-static PHYSICAL_ADDRESS phys(uint64_t a)
-{
-    PHYSICAL_ADDRESS p;
-    p.QuadPart = (LONGLONG)a;
-    return p;
-}
+#include "tests/ntmm_test.h"
 
 /* Every page of [va, va + n pages) maps consecutive frames; returns the first frame's address. */
 static const char *check_contiguous(uint8_t *va, uint32_t n, uint32_t *first)

@@ -11,13 +11,7 @@
 #include "mm/mm.h"
 #include "mm/pte.h"
 #include "mm/ntmm.h"
-
-static PHYSICAL_ADDRESS phys(uint64_t a)
-{
-    PHYSICAL_ADDRESS p;
-    p.QuadPart = (LONGLONG)a;
-    return p;
-}
+#include "tests/ntmm_test.h"
 
 static uint32_t rd32(const volatile void *base, uint32_t off) { return *(const volatile uint32_t *)((vaddr_t)base + off); }
 static void wr32(volatile void *base, uint32_t off, uint32_t v) { *(volatile uint32_t *)((vaddr_t)base + off) = v; }

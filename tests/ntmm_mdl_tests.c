@@ -10,38 +10,7 @@
 #include "mm/mm.h"
 #include "mm/pte.h"
 #include "mm/ntmm.h"
-
-static PHYSICAL_ADDRESS phys(uint64_t a)
-{
-    PHYSICAL_ADDRESS p;
-    p.QuadPart = (LONGLONG)a;
-    return p;
-}
-
-/* MmProbeAndLockPages, the NT way: inside a try block; returns the exception's status. */
-static NTSTATUS probe_and_lock(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
-{
-    NT_TRY_FRAME t;
-    volatile NTSTATUS st = STATUS_SUCCESS;
-    if (NT_TRY(&t)) {
-        MmProbeAndLockPages(mdl, mode, op);
-        NT_TRY_END(&t);
-    } else {
-        st = NtExceptionStatus(&t);
-    }
-    return st;
-}
-
-/* A system-arena block of n committed, present pages with protection prot. */
-static struct region *sys_block(uint32_t n, uint32_t prot)
-{
-    struct region *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
-        mm_release(r);
-        r = NULL;
-    }
-    return r;
-}
+#include "tests/ntmm_test.h"
 
 /* C.4 test 7 and the IRP chain. */
 TEST(ntmm_mdl_allocate, "ntmm/mdl-allocate")

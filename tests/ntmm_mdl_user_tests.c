@@ -10,20 +10,7 @@
 #include "mm/mm.h"
 #include "mm/pte.h"
 #include "mm/ntmm.h"
-
-/* MmProbeAndLockPages, the NT way: inside a try block; returns the exception's status. */
-static NTSTATUS probe_and_lock(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
-{
-    NT_TRY_FRAME t;
-    volatile NTSTATUS st = STATUS_SUCCESS;
-    if (NT_TRY(&t)) {
-        MmProbeAndLockPages(mdl, mode, op);
-        NT_TRY_END(&t);
-    } else {
-        st = NtExceptionStatus(&t);
-    }
-    return st;
-}
+#include "tests/ntmm_test.h"
 
 /* The user round trip, run inside process a. */
 static const char *user_round_trip(vaddr_t buf, uint32_t *locked_delta)
