@@ -6,9 +6,11 @@
  *   - nothing is mapped at linear address 0;
  *   - a page table's PFN record counts exactly its non-zero entries;
  *   - a used frame's map_count equals the counted PTEs that reference it, and a used frame
- *     with no reference, hold or lock would be a leak;
+ *     with no reference, hold or lock is an orphan (a leak);
  *   - no PTE maps a free frame, a page table or a directory;
- *   - locked frames are mapped (or held); free frames are unlocked and unreferenced;
+ *   - every frame's lock_count is exactly what its owners hold: pinned mappings, linear locks
+ *     (whose pages still map the frame they locked) and lock records (mm/lock.c); free frames
+ *     are unlocked and unreferenced;
  *   - every private-arena entry lies inside a region of its address space;
  *   - the free and locked counters equal what the database says.
  * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
@@ -44,9 +46,13 @@ static bool check_table(const pte_t *pt, uint32_t pdi, struct pfn *tr, struct as
         if (!r || r->state == PFN_NOTRAM) continue;
         if (r->state == PFN_FREE || r->state == PFN_PAGETABLE || r->state == PFN_PAGEDIR)
             FAIL("%08x maps frame %x which is %s", va, pte_pfn(e), pfn_state_name(r->state));
+        if (e & PTE_SW_PIN) {                            /* a pin is a lock its mapping owns */
+            r->scratch++;
+            if (r->state == PFN_USED) r->prev++;
+        }
         if (!(e & PTE_SW_RAW)) {
             if (r->state != PFN_USED) FAIL("%08x: counted mapping of %s frame %x", va, pfn_state_name(r->state), pte_pfn(e));
-            r->next += 1 + ((e & PTE_SW_PIN) ? 0x10000u : 0);   /* low half: mappings, high: pins */
+            r->next++;                                   /* mappings */
         }
     }
     if (tr && tr->state == PFN_PAGETABLE && tr->map_count != nonzero)
@@ -111,13 +117,13 @@ static bool check_frames(void)
         if (r->state == PFN_FREE) {
             nfree++;
             if (r->map_count || r->lock_count || r->hold_count) FAIL("free frame %x has counts %u/%u/%u", p, r->map_count, r->lock_count, r->hold_count);
-        } else if (r->state == PFN_USED) {
-            if ((r->next & 0xFFFF) != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next & 0xFFFF);
-            if ((r->next >> 16) != r->pins) FAIL("frame %x: %u pins recorded, %u pinned mappings found", p, r->pins, r->next >> 16);
-            if (r->pins > r->lock_count) FAIL("frame %x: %u pins but %u locks", p, r->pins, r->lock_count);
-            if (!r->map_count && !r->hold_count && !r->lock_count) FAIL("frame %x is used but nothing references it", p);
-            if (r->lock_count && !r->map_count && !r->hold_count) FAIL("frame %x is locked but not mapped", p);
-            r->next = 0;
+        } else if (r->state != PFN_NOTRAM) {
+            if (r->scratch != r->lock_count)
+                FAIL("frame %x (%s): lock_count %u, but its owners hold %u", p, pfn_state_name(r->state), r->lock_count, r->scratch);
+            if (r->state != PFN_USED) continue;
+            if (r->next != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next);
+            if (r->prev != r->pins) FAIL("frame %x: %u pins recorded, %u pinned mappings found", p, r->pins, r->prev);
+            if (!r->map_count && !r->hold_count && !r->lock_count) FAIL("frame %x is used but nothing references it (orphan)", p);
         }
     }
     if (nfree != pfn_count.free) FAIL("free counter %u, database has %u free frames", pfn_count.free, nfree);
@@ -130,8 +136,13 @@ bool mm_check(char *why, size_t n)
     static pte_t kernel_half[512];
     why_buf = why;
     why_len = n;
-    for (pfn_t p = 0; p < pfn_max; p++)
-        if (pfn_db[p].state == PFN_USED) pfn_db[p].next = 0;
+    for (pfn_t p = 0; p < pfn_max; p++) {
+        struct pfn *r = &pfn_db[p];
+        if (r->state == PFN_FREE || r->state == PFN_NOTRAM) continue;
+        r->scratch = 0;
+        if (r->state == PFN_USED) r->next = r->prev = 0;
+    }
+    if (!lock_tally(why, n)) return false;
     memcpy(kernel_half, (pte_t *)PDE_BASE + 512, sizeof kernel_half);
     kernel_half[SELFMAP_PDI - 512] = 0;
     uint32_t nas = 0;

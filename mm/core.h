@@ -20,6 +20,10 @@ bool core_range_mappable(vaddr_t va, uint32_t npages);
 bool core_range_valid(vaddr_t va, uint32_t npages);      /* aligned, non-zero, no wrap */
 bool pte_is_committed(pte_t e);
 void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables left empty */
-mm_status core_decommit_check(vaddr_t va, uint32_t npages);
-void core_decommit(vaddr_t va, uint32_t npages);
+void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then the PTEs go */
+/* Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all = AND of the PTEs. */
+mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all);
+mm_status core_make_present(vaddr_t va, uint32_t npages);   /* fault demand-zero pages in */
+void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/lock.c */
+bool lock_tally(char *why, size_t n);                       /* mm/lock.c, for mm_check */
 #endif

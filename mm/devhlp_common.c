@@ -26,7 +26,7 @@ USHORT devhlp_error(mm_status st)
 {
     switch (st) {
     case MM_OK: return NO_ERROR;
-    case MM_ENOMEM: case MM_ENOSPACE: return ERROR_NOT_ENOUGH_MEMORY;
+    case MM_ENOMEM: case MM_ENOSPACE: case MM_ELIMIT: return ERROR_NOT_ENOUGH_MEMORY;
     case MM_EBUSY: return ERROR_LOCK_VIOLATION;
     case MM_ENOTLOCKED: return ERROR_NOT_LOCKED;
     case MM_EACCES: return ERROR_ACCESS_DENIED;

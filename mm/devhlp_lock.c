@@ -1,10 +1,13 @@
 /*
  * devhlp_lock.c - VMLock and VMUnLock (API_REFERENCE B.3) and their lock handles.
  *
- * A lock is a record in a fixed table of DH_MAX_LOCKS slots holding the frames that were
- * locked (the core's frame lock counts, so the same pages are locked for every personality).
- * Unlocking works from the frames, so it needs neither the locking process's address space nor
- * its page tables: a driver may unlock at any time, in any context.
+ * A lock is a slot in a fixed table of DH_MAX_LOCKS holding the core's lock record (mm/lock.c):
+ * the record owns one lock on each frame it locked, so the pages are locked for every
+ * personality, and VMUnLock releases exactly that record's locks - never a lock another API or
+ * another handle holds on the same frames, and nothing at all for a stale handle.  Releasing
+ * needs neither the locking process's address space nor its page tables: a driver may unlock
+ * at any time, in any context, also after the memory was freed (the record kept its frames
+ * allocated, unmapped, until now).
  *
  * The 12-byte handle (B.2: opaque, caller-owned, VMUnLock may modify it) is
  *     dword 0  state: DH_LOCKED or DH_RELEASED
@@ -29,6 +32,7 @@
 #define VMDHL_VERIFY_VALID (VMDHL_VERIFY | VMDHL_WRITE | VMDHL_LONG)
 
 struct dh_lock {
+    mm_lock_t rec;                       /* the core's owner record */
     uint32_t flags, npages;
     struct as *as;                       /* the address space it was locked in (for reports) */
     vaddr_t va;
@@ -69,7 +73,8 @@ static USHORT check_pages(vaddr_t va, uint32_t n, ULONG flags)
 }
 
 /* CONTIGUOUS: one run (below 16 MiB with 16M); TRY_CONTIG: the same, failure ignored; 16M alone:
- * each page below 16 MiB, moved one by one only where it is not.  Contents move with them. */
+ * each page below 16 MiB, moving only the pages that are not - all of them or none.  Contents
+ * move with them. */
 static USHORT relocate(vaddr_t va, uint32_t n, ULONG flags)
 {
     struct mm_frame_req req = { 0, (flags & VMDHL_16M) ? DH_16M_PFN : DH_NO_LIMIT, 1, 0 };
@@ -78,11 +83,10 @@ static USHORT relocate(vaddr_t va, uint32_t n, ULONG flags)
         if (st == MM_OK) return NO_ERROR;
         if (flags & VMDHL_CONTIGUOUS) return relocation_error(st, flags);
     }
-    if (flags & VMDHL_16M)
-        for (uint32_t i = 0; i < n; i++) {
-            mm_status st = mm_make_contiguous(va + i * PAGE_SIZE, 1, &req);
-            if (st != MM_OK) return relocation_error(st, flags);
-        }
+    if (flags & VMDHL_16M) {
+        mm_status st = mm_make_eligible(va, n, &req);     /* all or nothing */
+        if (st != MM_OK) return relocation_error(st, flags);
+    }
     return NO_ERROR;
 }
 
@@ -131,9 +135,12 @@ static uint32_t core_lock_flags(ULONG Flags, vaddr_t va)
  *   and the frame's dirty flag: DMA writes the CPU does not see); VERIFY|WRITE also requires write
  *   access (5 if a page is read-only), and VERIFY of a private-arena range requires ring-3 access.
  *   LONG is recorded; the core has one kind of lock, so it behaves like a short lock.
- *   CONTIGUOUS / 16M / TRY_CONTIG relocate the pages first when they do not already qualify.
- *   NOBLOCK: 32792 instead of relocating pages someone else holds, and for pages that are
- *   committed but not yet resident (demand-zero).
+ *   CONTIGUOUS / 16M / TRY_CONTIG relocate the pages first when they do not already qualify -
+ *   but only movable pages (the core's predicate): fixed memory (VMDHA_FIXED, _PageAllocate
+ *   PAGEFIXED, PC_FIXED, contiguous commits) and pages that anyone has locked, or that are
+ *   mapped elsewhere too, never move: 33 (ERROR_LOCK_VIOLATION), as OS/2 would wait for them.
+ *   NOBLOCK: 32792 instead of 33 for those, and for pages that are committed but not yet
+ *   resident (demand-zero).  A count that would overflow (2^32 - 2^16 locks on a frame): 8.
  *   Range: non-zero, no wrap, committed, inside one object (region) -> else 87.
  *   pPagelist: -1 = no list (returns 0 entries), else room for the worst case
  *   ceil((off + len) / 4096) entries; the list merges physically adjacent pages (B.2).
@@ -159,13 +166,13 @@ USHORT DevHelp_VMLock(ULONG Flags, LIN LinearAddr, ULONG Length, LIN pPagelist, 
     l->as = as_current();
     l->va = va;
     err = relocate(va, n, Flags);
-    mm_status st = err ? MM_OK : mm_lock(va, n, core_lock_flags(Flags, va), l->frames);
+    mm_status st = err ? MM_OK : mm_lock_record(va, n, core_lock_flags(Flags, va), l->frames, &l->rec);
     if (!err && st != MM_OK) err = devhlp_error(st);
     if (err) { kfree(l); return err; }
     ULONG count;
     err = put_pagelist(l, LinearAddr, Length, pPagelist, &count);
     if (err) {
-        mm_unlock_frames(l->frames, n);
+        mm_unlock_record(l->rec);
         kfree(l);
         return err;
     }
@@ -193,7 +200,7 @@ USHORT DevHelp_VMUnLock(LIN pLockHandle)
     uint32_t slot = id & 0xFF;
     struct dh_lock *l = slots[slot];
     if (state == DH_RELEASED || !l || (gens[slot] & 0xFFFFFFu) != id >> 8) return ERROR_NOT_LOCKED;
-    mm_unlock_frames(l->frames, l->npages);
+    mm_unlock_record(l->rec);
     slots[slot] = NULL;
     gens[slot] = (gens[slot] + 1) & 0xFFFFFFu;
     kfree(l);

@@ -9,7 +9,8 @@
 const char *mm_status_name(mm_status s)
 {
     static const char *const n[] = { "ok", "invalid argument", "out of memory", "out of address space",
-                                     "busy (locked)", "not locked", "already exists", "not found", "access denied" };
+                                     "busy (locked)", "not locked", "already exists", "not found", "access denied",
+                                     "over a count limit" };
     return (unsigned)s < ARRAY_SIZE(n) ? n[s] : "?";
 }
 

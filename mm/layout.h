@@ -50,11 +50,11 @@
 #define SHARED_ALLOC_START  0x80400000u   /* PR_SHARED / PG_VM reservations start here */
 
 /* Inside the system arena. */
-#define PFNDB_BASE          0xC0C00000u   /* up to 1 Mi records x 16 bytes = 16 MiB */
-#define PFNDB_END           0xC1C00000u
-#define KPOOL_BASE          0xC1C00000u   /* kernel pool (heap), sized at boot */
-#define KPOOL_END           0xC2C00000u
-#define SYSALLOC_START      0xC2C00000u   /* PR_SYSTEM, OS/2 global VMAlloc, aliases */
+#define PFNDB_BASE          0xC0C00000u   /* up to 1 Mi records x 32 bytes = 32 MiB */
+#define PFNDB_END           0xC2C00000u
+#define KPOOL_BASE          0xC2C00000u   /* kernel pool (heap), sized at boot */
+#define KPOOL_END           0xC3C00000u
+#define SYSALLOC_START      0xC3C00000u   /* PR_SYSTEM, OS/2 global VMAlloc, aliases */
 #define SYSALLOC_END        0xE0000000u
 #define SYSPTE_START        0xE0000000u   /* system-PTE pool: MmMapIoSpace, MDL mappings */
 #define SYSPTE_END          0xF0000000u

@@ -28,6 +28,7 @@ typedef enum {
     MM_EEXIST,      /* part of the range is already reserved / committed / present */
     MM_ENOENT,      /* not reserved / not committed / not mapped */
     MM_EACCES,      /* access check failed (write to read-only, user to supervisor) */
+    MM_ELIMIT,      /* a count would pass its limit (PFN_COUNT_MAX locks on one frame) */
 } mm_status;
 const char *mm_status_name(mm_status s);
 
@@ -72,8 +73,9 @@ struct region {
  * MM_EEXIST if any page is taken.  The private arena is the current address space's. */
 struct region *mm_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uint32_t align_pages,
                           uint8_t owner, mm_status *st);
-/* Decommits every page and forgets the reservation.  MM_EBUSY (nothing changed) when a page
- * is locked beyond the lock its own mapping holds (MM_COMMIT_PIN). */
+/* Decommits every page and forgets the reservation.  Never refused because of a lock: the
+ * pages' linear locks die with them, and a frame another owner locks or holds outlives its
+ * last mapping until that owner lets go (see mm/lock.c). */
 mm_status mm_release(struct region *r);
 struct region *mm_region_find(vaddr_t va);          /* containing region, or NULL */
 bool mm_region_contains(const struct region *r, vaddr_t va, uint32_t npages);
@@ -112,29 +114,51 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot);
 /* Maps the frames currently behind src (faulting demand pages in) at dst as well. */
 mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot);
-/* Decommits / unmaps.  MM_EBUSY if a page's frame is locked and this is its last mapping. */
+/* Decommits / unmaps, as mm_release does for its pages (never refused because of a lock). */
 mm_status mm_decommit(vaddr_t va, uint32_t npages);
 /* For each page: prot = (prot & and_mask) | or_mask, over MM_PROT_WRITE|MM_PROT_USER.  All
  * pages must be committed.  *old_first gets the first page's previous protection. */
 mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or_mask, uint32_t *old_first);
 
-/* ---- locking ----------------------------------------------------------------------------- */
+/* ---- locking: every lock has an owner (mm/lock.c) ------------------------------------------ */
 #define MM_LOCK_DIRTY  0x01u     /* mark dirty (DMA writes the CPU will not see) */
 #define MM_LOCK_WRITE  0x02u     /* every page must be writable */
 #define MM_LOCK_USER   0x04u     /* every page must be ring-3 accessible */
-/* Makes every page present and raises its frame's lock count; all pages must be committed.
- * frames (optional) receives the frame numbers. */
+/* Linear locks (Win9x _LinPageLock): each page of the range - in the current address space, or
+ * the one shared/system page - gets one more lock, owned by that linear page; every page must
+ * be committed (demand-zero pages are made present).  frames (optional) gets the frame numbers.
+ * MM_EINVAL / MM_ENOENT / MM_EACCES as the range is bad, not committed or lacks the access;
+ * MM_ELIMIT when a count would pass PFN_COUNT_MAX; MM_ENOMEM without pool room; nothing locked. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames);
-/* MM_ENOTLOCKED (nothing changed) if any page has no lock beyond its pins.  A range that
- * maps one frame at several pages needs as many locks on it as pages. */
+/* One linear lock off each page; _total: all of each page's linear locks (PL_TOTALUNLOCK).
+ * MM_ENOTLOCKED (nothing changed) when a page has no linear lock.  Never a record's lock or a
+ * fixed pin. */
 mm_status mm_unlock(vaddr_t va, uint32_t npages);
-void mm_lock_frames(const pfn_t *frames, uint32_t n);
-/* One lock per frame, only where the frame has one beyond its pins (another API may have taken
- * it already: PL_TOTALUNLOCK); a frame without one is left alone. */
-void mm_unlock_frames(const pfn_t *frames, uint32_t n);
+mm_status mm_unlock_total(vaddr_t va, uint32_t npages);
+uint32_t mm_linear_locks(vaddr_t va);              /* the page's linear-lock count */
+/* Lock records: an owner that is not a linear page (a DevHelp lock handle, an MDL, a
+ * PAGEMAPGLOBAL alias) holds one lock on each frame it names, and releasing the record releases
+ * exactly those frames - whatever happened to the pages since.  mm_lock_record locks a range as
+ * mm_lock does; mm_lock_record_frames locks frames a caller found (RAM in use or I/O space:
+ * MM_EINVAL for a free frame).  mm_unlock_record: MM_ENOTLOCKED for a record that is not live
+ * (released already), nothing changed. */
+typedef struct mm_lockrec *mm_lock_t;
+mm_status mm_lock_record(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames, mm_lock_t *rec);
+mm_status mm_lock_record_frames(const pfn_t *frames, uint32_t n, mm_lock_t *rec);
+mm_status mm_unlock_record(mm_lock_t rec);
+uint32_t mm_lock_record_size(mm_lock_t rec);       /* pages, 0 if not live */
+const pfn_t *mm_lock_record_frames_of(mm_lock_t rec);
+/* Is any present page of the range locked by an owner other than its own fixed pin (a linear
+ * lock, a record)?  For services that refuse to move a block while someone relies on it. */
+bool mm_range_locked(vaddr_t va, uint32_t npages);
 /* Moves the pages to frames meeting req (contents copied) unless they already do.  Refuses
- * (MM_EBUSY) when a frame is locked or mapped elsewhere. */
+ * (MM_EBUSY) unless every frame is movable: no lock of any owner, no fixed pin, no hold, no
+ * other mapping (fixed memory never moves). */
 mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_req *req);
+/* Each page whose frame lies outside [req->min, req->max) moves to one inside (contents
+ * copied); all or nothing: MM_EBUSY unless every page that must move is movable, MM_ENOMEM
+ * without frames (or pool room) for all of them. */
+mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_req *req);
 
 /* ---- queries ------------------------------------------------------------------------------ */
 enum page_state { PAGE_FREE, PAGE_RESERVED, PAGE_COMMITTED };
@@ -143,8 +167,9 @@ struct mm_page_info {
     bool present, large;
     uint32_t prot;               /* MM_PROT_* (+ cache bits) of a committed page */
     pfn_t pfn;                   /* when present */
-    uint16_t locks;              /* frame lock count */
-    uint16_t pins;               /* of those, held by the frame's pinned (fixed) mappings */
+    uint32_t locks;              /* frame lock count: every owner's */
+    uint32_t pins;               /* of those, held by the frame's pinned (fixed) mappings */
+    uint32_t linear_locks;       /* of those, this page's linear locks (this address space) */
     struct region *region;
 };
 void mm_page_info(vaddr_t va, struct mm_page_info *out);
@@ -163,7 +188,7 @@ static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
     return true;
 }
 bool mm_frame_is_ram(pfn_t p);
-uint16_t mm_frame_locks(pfn_t p);
+uint32_t mm_frame_locks(pfn_t p);
 uint32_t mm_free_frames(void);
 uint32_t mm_locked_frames(void);
 uint32_t mm_total_frames(void);

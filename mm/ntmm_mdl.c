@@ -4,10 +4,11 @@
  *
  * An MDL describes a buffer (StartVa + ByteOffset, ByteCount) and, once built or locked, the
  * frame behind each of its pages in the PFN array that follows the 28-byte header.  Locking
- * raises each frame's lock count through the core (mm_lock_frames): the same count VMLock and
- * _LinPageLock raise, so a page locked through an MDL is locked for the other personalities too,
- * and the core refuses to free or decommit its last mapping while the lock is held.  Unlocking
- * works from the PFN array alone, so the buffer's process need not be current.
+ * makes a core lock record (mm/lock.c) owning one lock on each frame: locked for the other
+ * personalities too, never moved, and never freed while the record lives - if the buffer is
+ * freed first, its frames stay allocated until MmUnlockPages.  Unlocking releases that record,
+ * whatever the caller has written into the PFN array since, so the buffer's process need not be
+ * current and an edited array cannot release someone else's lock.
  */
 #include "mm/ntmm.h"
 #include "mm/x86.h"
@@ -44,7 +45,7 @@ static void fill_list_head(PMDL mdl, ULONG n)
  *     cannot take other callers' locks. */
 struct mdl_hdr { struct mdl_hdr *next; uint32_t pad[3]; };      /* 16 bytes: the MDL stays 16-aligned */
 static struct mdl_hdr *live_mdls;
-struct mdl_lock { PMDL mdl; struct mdl_lock *next; };
+struct mdl_lock { PMDL mdl; mm_lock_t rec; struct mdl_lock *next; };
 static struct mdl_lock *locked_mdls;
 
 static struct mdl_lock **lock_record(PMDL mdl)
@@ -54,10 +55,15 @@ static struct mdl_lock **lock_record(PMDL mdl)
     return pp;
 }
 
+/* The MDL's lock record goes with it: its locks are released (an MDL freed while locked
+ * would otherwise pin its frames for ever, with nothing left that could unlock them). */
 static void lock_forget(PMDL mdl)
 {
     struct mdl_lock **pp = lock_record(mdl), *l = *pp;
-    if (l) { *pp = l->next; kfree(l); }
+    if (!l) return;
+    *pp = l->next;
+    mm_unlock_record(l->rec);
+    kfree(l);
 }
 
 /*
@@ -98,8 +104,9 @@ PMDL IoAllocateMdl(PVOID va, ULONG length, BOOLEAN secondary, BOOLEAN charge_quo
  *   freeing anything else corrupts the pool or bug checks.
  * Ours: NULL does nothing; a pointer that is not a live IoAllocateMdl MDL (freed already, made
  * elsewhere, the middle of one) is reported as BAD_POOL_CALLER 0x46 (free of an invalid pool
- * address) through the non-halting KeBugCheckEx and nothing is freed.  A still-locked or mapped
- * MDL is the caller's bug and leaks its locks/mapping. */
+ * address) through the non-halting KeBugCheckEx and nothing is freed.  A still-locked MDL is the
+ * caller's bug: its locks are released with it (a frame whose buffer is gone is freed then); a
+ * still-mapped one leaks its system mapping, which keeps its frames. */
 VOID IoFreeMdl(PMDL mdl)
 {
     if (!mdl) return;
@@ -170,23 +177,21 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
     return NtExceptionStatus(&t);
 }
 
-/* Locks each page's frame after checking the entry allows the access; on failure unlocks what
- * it locked.  Sets *io when a frame is not RAM. */
-static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need, bool *io)
+/* Fills the PFN array after checking each entry allows the access, then locks every frame in
+ * one core record (all or nothing).  Sets *io when a frame is not RAM. */
+static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need, bool *io, mm_lock_t *rec)
 {
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
     for (ULONG i = 0; i < n; i++) {
         pfn_t f;
         uint32_t bits;
-        if (!page_frame(first_page + i * PAGE_SIZE, &f, &bits) || (bits & need) != need) {
-            mm_unlock_frames(pfns, i);
+        if (!page_frame(first_page + i * PAGE_SIZE, &f, &bits) || (bits & need) != need)
             return STATUS_ACCESS_VIOLATION;
-        }
-        mm_lock_frames(&f, 1);
         pfns[i] = f;
         if (!mm_frame_is_ram(f)) *io = true;
     }
-    return STATUS_SUCCESS;
+    mm_status st = mm_lock_record_frames(pfns, n, rec);
+    return st == MM_OK ? STATUS_SUCCESS : st == MM_EINVAL ? STATUS_ACCESS_VIOLATION : STATUS_INSUFFICIENT_RESOURCES;
 }
 
 /*
@@ -208,7 +213,8 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  *   - UserMode also requires each page to be ring-3 accessible (PTE and PDE U bits);
  *   - KernelMode buffers in the self-map, hyperspace or 0xFFC00000+ are access violations;
  *   - buffers in 4 MiB pages are supported (the frame is PDE frame + page index, as NT does);
- *   - STATUS_INSUFFICIENT_RESOURCES when the pool has no room to record the lock (see the top);
+ *   - STATUS_INSUFFICIENT_RESOURCES when the pool has no room to record the lock (see the top),
+ *     or when a frame's lock count would pass its limit (2^32 - 2^16);
  *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
  *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
  */
@@ -231,18 +237,17 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
     if (st == STATUS_SUCCESS) st = probe_pages(first_page, n, write && user_va);
     bool io = false;
     uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
-    if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io);
     struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
-    if (st == STATUS_SUCCESS && !rec) {
-        mm_unlock_frames(MmGetMdlPfnArray(mdl), n);
-        st = STATUS_INSUFFICIENT_RESOURCES;
-    }
+    if (st == STATUS_SUCCESS && !rec) st = STATUS_INSUFFICIENT_RESOURCES;
+    mm_lock_t core = NULL;
+    if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io, &core);
     if (st != STATUS_SUCCESS) {
+        kfree(rec);
         fill_list_head(mdl, n);
         mdl->Process = NULL;
         return st;
     }
-    *rec = (struct mdl_lock){ mdl, locked_mdls };
+    *rec = (struct mdl_lock){ mdl, core, locked_mdls };
     locked_mdls = rec;
     mdl->Process = user_va ? as_current() : NULL;
     mdl->MdlFlags = (CSHORT)((mdl->MdlFlags & ~MDL_WRITE_OPERATION) | MDL_PAGES_LOCKED |
@@ -262,26 +267,22 @@ VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
  * NT/ReactOS: requires PAGES_LOCKED, not SOURCE_IS_NONPAGED_POOL, not PARTIAL (asserted).  A
  *   system mapping (MAPPED_TO_SYSTEM_VA) is unmapped first; the frames' locks are dropped up to the
  *   first LIST_HEAD; PAGES_LOCKED and IO_SPACE are cleared.
- * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), one
- * MmProbeAndLockPages did not lock (written by hand), or whose PFN array names a RAM frame that
- * holds no lock (corrupt), is left unchanged.  The locks are
- * dropped before the mapping is removed: when the buffer's own mapping is already gone (its
- * process was destroyed) the system mapping is the frame's last, and the core will not remove
- * the last mapping of a locked frame.  Both happen before we return, so callers see NT's order.
+ * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), or one
+ * MmProbeAndLockPages did not lock (written by hand), is left unchanged.  The locks dropped are
+ * the ones this MDL's lock record holds - the frames it locked - not what the PFN array says now:
+ * a caller that edited the array after locking cannot unlock a frame someone else locked.  The
+ * system mapping is removed and the record released before we return, so callers see NT's order;
+ * a frame whose buffer was freed meanwhile goes back to the free list here.
  */
 VOID MmUnlockPages(PMDL mdl)
 {
-    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED ||
-        !*lock_record(mdl))
+    struct mdl_lock **pp = lock_record(mdl), *l = *pp;
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED || !l)
         return;
-    ULONG n = ntmm_mdl_pages(mdl), locked = 0;
-    PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
-    while (locked < n && pfns[locked] != LIST_HEAD_PFN) locked++;
-    for (ULONG i = 0; i < locked; i++)
-        if (mm_frame_is_ram(pfns[i]) && !mm_frame_locks(pfns[i])) return;
     PVOID mapped = (mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) ? mdl->MappedSystemVa : NULL;
-    mm_unlock_frames(pfns, locked);
-    lock_forget(mdl);
-    mdl->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
     if (mapped) MmUnmapLockedPages(mapped, mdl);
+    mm_unlock_record(l->rec);
+    *pp = l->next;
+    kfree(l);
+    mdl->MdlFlags &= ~(MDL_PAGES_LOCKED | MDL_IO_SPACE);
 }

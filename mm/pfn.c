@@ -391,22 +391,28 @@ static void collect_ranges(void)
     for (uint32_t i = 0; i < bootinfo.nmods; i++) add_reserved(bootinfo.mods[i].start, bootinfo.mods[i].end);
 }
 
-/* Bump allocator for the database's own pages, before any record exists. */
-static pfn_t boot_next = 0x100;
-static pfn_t boot_frames[4096 + 8];
+/* Bump allocator for the database's own pages, before any record exists.  Above 16 MiB first:
+ * on a big machine the database (32 bytes a frame: 28 MiB at 3.5 GiB) would otherwise fill the
+ * ISA-DMA zone that contiguous and below-16-MiB requests need; below it only when nothing above
+ * is left (small machines). */
+static pfn_t boot_next[2] = { 0, ISA_DMA_LIMIT_PFN };   /* [0] below 16 MiB, [1] above */
+static pfn_t boot_frames[(PFNDB_END - PFNDB_BASE) / PAGE_SIZE + 8];   /* the database + its tables */
 static uint32_t nboot;
 
 static pfn_t boot_alloc(void)
 {
     extern char _kernel_end[];
     pfn_t lo = ((paddr_t)_kernel_end - KERNEL_VBASE) >> PAGE_SHIFT;
-    if (boot_next < lo) boot_next = lo;
-    for (; boot_next < pfn_max; boot_next++)
-        if (is_usable(boot_next) && !is_reserved(boot_next)) {
-            if (nboot == ARRAY_SIZE(boot_frames)) break;
-            boot_frames[nboot++] = boot_next;
-            return boot_next++;
-        }
+    if (boot_next[0] < lo) boot_next[0] = lo;
+    for (int z = 1; z >= 0; z--) {
+        pfn_t end = z ? pfn_max : MIN(pfn_max, ISA_DMA_LIMIT_PFN);
+        for (pfn_t *p = &boot_next[z]; *p < end; (*p)++)
+            if (is_usable(*p) && !is_reserved(*p)) {
+                if (nboot == ARRAY_SIZE(boot_frames)) panic("pfn: too many frames for the PFN database");
+                boot_frames[nboot++] = *p;
+                return (*p)++;
+            }
+    }
     panic("pfn: not enough memory for the PFN database");
 }
 

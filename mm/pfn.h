@@ -1,7 +1,7 @@
 /*
  * pfn.h - the PFN database and the frame allocator.
  *
- * One 16-byte record per physical frame from 0 up to the highest usable frame, mapped at
+ * One 32-byte record per physical frame from 0 up to the highest usable frame, mapped at
  * PFNDB_BASE.  Frames above that have no record and are "not RAM" (I/O space) as far as
  * anything here is concerned; so are holes and firmware ranges below it (PFN_NOTRAM).
  *
@@ -12,11 +12,14 @@
  *   PAGEDIR    a page directory
  *   SYSTEM     kernel data (PFN database, kernel pool); never freed
  *   RESERVED   first MiB, kernel image, boot data, Multiboot data and modules; never freed
- * map_count counts present PTEs that reference the frame (not PTE_SW_RAW); lock_count counts
- * locks from every API (a VMLock'ed page is locked for _LinPageLock and MDLs too); hold_count
- * counts owners that are not mappings (PCCNOLIN pages); pins counts the locks that pinned
- * mappings (committed fixed/locked) hold, so "locked beyond its own pins" is one subtraction
- * whichever mapping is asked.
+ * map_count counts present PTEs that reference the frame (not PTE_SW_RAW): NT's share count.
+ * lock_count counts the locks every owner holds on it (NT's reference count, with hold_count):
+ * one per pinned (PTE_SW_PIN, fixed-commit) mapping - `pins` says how many of them - plus one
+ * per entry of a lock record (a DevHelp handle, an MDL, a PAGEMAPGLOBAL alias) and one per
+ * linear lock of a page that maps it (mm/lock.c keeps the owners; mm_check adds them up).
+ * hold_count counts owners that are not mappings (PCCNOLIN pages, kept frames).  All counts
+ * are 32 bits: a count that would pass PFN_COUNT_MAX is refused by the caller that would raise
+ * it (the lock services answer MM_ELIMIT), never wrapped.
  */
 #ifndef MM_PFN_H
 #define MM_PFN_H
@@ -31,16 +34,16 @@ enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN
 
 struct pfn {
     uint8_t state, flags;
-    uint16_t lock_count;
-    uint16_t map_count;
-    uint16_t hold_count;
-    uint32_t next;           /* free-list link; for used frames, scratch for mm_check */
-    union {
-        uint32_t prev;       /* free-list link */
-        uint32_t pins;       /* used frames: how many of lock_count are held by PTE_SW_PIN mappings */
-    };
+    uint16_t spare;
+    uint32_t map_count;      /* counted present mappings (share count) */
+    uint32_t lock_count;     /* pins + lock-record entries + linear locks */
+    uint32_t hold_count;     /* owners without a mapping */
+    uint32_t pins;           /* used frames: how many of lock_count are PTE_SW_PIN mappings */
+    uint32_t next, prev;     /* free-list links; for other frames, mm_check's scratch */
+    uint32_t scratch;        /* mm_check's scratch */
 };
-_Static_assert(sizeof(struct pfn) == 16, "PFN record must stay 16 bytes: PFNDB_END assumes it");
+_Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_END assumes it");
+#define PFN_COUNT_MAX 0xFFFF0000u          /* beyond this a lock or hold is refused (MM_ELIMIT) */
 
 #define PFN_NONE 0xFFFFFFFFu
 #define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
@@ -102,7 +105,7 @@ static inline bool pfn_unused(const struct pfn *r)
 static inline void pfn_ref(pfn_t p)
 {
     struct pfn *r = &pfn_db[p];
-    if (r->state != PFN_USED || r->map_count == 0xFFFF) pfn_count_panic("pfn_ref", p);
+    if (r->state != PFN_USED || r->map_count >= PFN_COUNT_MAX) pfn_count_panic("pfn_ref", p);
     r->map_count++;
 }
 
@@ -111,6 +114,15 @@ static inline void pfn_unref(pfn_t p)
     struct pfn *r = &pfn_db[p];
     if (r->state != PFN_USED || !r->map_count) pfn_count_panic("pfn_unref", p);
     if (--r->map_count == 0 && !r->hold_count && !r->lock_count) pfn_give_back(p);
+}
+
+/* The movability predicate: may this frame move to another frame (relocation, compaction, a
+ * pager) or leave memory?  Only a used frame that exactly one mapping refers to and nobody
+ * locks, pins (fixed memory) or holds.  Every path that moves a frame asks this. */
+static inline bool pfn_movable(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    return r && r->state == PFN_USED && r->map_count == 1 && !r->lock_count && !r->hold_count;
 }
 
 /* lock_count - pins: locks taken through an API (0 for I/O space). */
@@ -126,7 +138,7 @@ static inline void pfn_lock(pfn_t p)
 {
     struct pfn *r = pfn_get(p);
     if (!r || r->state == PFN_NOTRAM) return;
-    if (r->lock_count == 0xFFFF) pfn_count_panic("pfn_lock", p);
+    if (r->lock_count >= PFN_COUNT_MAX) pfn_count_panic("pfn_lock", p);
     if (r->lock_count++ == 0) pfn_count.locked++;
 }
 

@@ -117,21 +117,16 @@ mm_status mm_release(struct region *r)
     if (!r) return MM_EINVAL;
     struct as *prev = as_current();
     if (r->as && r->as != prev) as_switch(r->as);
-    mm_status st = core_decommit_check(r->base, r->npages);
-    if (st == MM_OK) {
-        core_decommit(r->base, r->npages);
-        struct region **pp = r->as ? &r->as->regions : region_list_for((enum mm_arena)r->arena);
-        while (*pp && *pp != r) pp = &(*pp)->next;
-        if (*pp) *pp = r->next;
-        if (r->as && r->as->utext == r) r->as->utext = NULL;
-        if (r->as && r->as->ustack == r) r->as->ustack = NULL;
-    }
+    core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
+    struct region **pp = r->as ? &r->as->regions : region_list_for((enum mm_arena)r->arena);
+    while (*pp && *pp != r) pp = &(*pp)->next;
+    if (*pp) *pp = r->next;
+    if (r->as && r->as->utext == r) r->as->utext = NULL;
+    if (r->as && r->as->ustack == r) r->as->ustack = NULL;
     as_switch(prev);
-    if (st == MM_OK) {
-        if (find_hint == r) find_hint = NULL;
-        kfree(r);
-    }
-    return st;
+    if (find_hint == r) find_hint = NULL;
+    kfree(r);
+    return MM_OK;
 }
 
 static inline struct region *region_lookup(vaddr_t va)

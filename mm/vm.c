@@ -83,7 +83,7 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
  * a page without a table or not committed is MM_ENOENT; the first such page decides.  One
  * pass through the entries; *all (if given) gets the AND of them: PTE_P clear means some page
  * is still demand-zero, PTE_W / PTE_U clear that some page lacks that permission. */
-static mm_status check_committed_all(vaddr_t va, uint32_t npages, pte_t *all)
+mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
 {
     pte_t and = ~0u;
     while (npages) {
@@ -106,7 +106,7 @@ static mm_status check_committed_all(vaddr_t va, uint32_t npages, pte_t *all)
 
 static mm_status check_committed(vaddr_t va, uint32_t npages)
 {
-    return check_committed_all(va, npages, NULL);
+    return core_check_committed(va, npages, NULL);
 }
 
 static bool frame_ok(pfn_t f, const struct mm_frame_req *q)
@@ -244,7 +244,7 @@ static pfn_t make_present(vaddr_t va)
     return f;
 }
 
-static mm_status make_range_present(vaddr_t va, uint32_t npages)
+mm_status core_make_present(vaddr_t va, uint32_t npages)
 {
     for (uint32_t i = 0; i < npages; i++)
         if (make_present(va + i * PAGE_SIZE) == PFN_NONE) return MM_ENOMEM;
@@ -257,12 +257,12 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
         (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
         return MM_EINVAL;
     pte_t all;
-    mm_status st = check_committed_all(src, npages, &all);
+    mm_status st = core_check_committed(src, npages, &all);
     if (st == MM_OK) st = check_uncommitted(dst, npages);
     if (st != MM_OK) return st;
     if (!ensure_tables(dst, npages)) return MM_ENOMEM;
     if (!(all & PTE_P)) {
-        st = make_range_present(src, npages);   /* pages faulted in stay committed; no loss */
+        st = core_make_present(src, npages);   /* pages faulted in stay committed; no loss */
         if (st != MM_OK) { pt_trim(dst, npages); return st; }
     }
     /* Both ranges' tables exist now, so the source's entries are consecutive in the self-map. */
@@ -272,36 +272,20 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
 
 /* ---- decommit --------------------------------------------------------------------------------- */
 
-/* MM_EBUSY when some page's frame is locked beyond its pins and this is its last mapping. */
-mm_status core_decommit_check(vaddr_t va, uint32_t npages)
-{
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++) {
-            pte_t e = p[i];
-            if (!(e & PTE_P) || (e & PTE_SW_RAW)) continue;
-            struct pfn *r = &pfn_db[pte_pfn(e)];        /* a counted mapping: a used frame */
-            if (r->map_count == 1 && r->lock_count != r->pins) return MM_EBUSY;
-        }
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
-    return MM_OK;
-}
-
+/* A page's linear locks die with it; frames that other owners lock (records) or hold outlive
+ * their last mapping, unmapped, until those owners let go (pfn_unlock / the hold).  So a
+ * decommit is never refused because of a lock: the lock protects the frame, not the page. */
 void core_decommit(vaddr_t va, uint32_t npages)
 {
+    lock_drop_linear(va, npages);
     pte_clear_range(va, npages);
 }
 
 mm_status mm_decommit(vaddr_t va, uint32_t npages)
 {
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
-    mm_status st = core_decommit_check(va, npages);
-    if (st == MM_OK) core_decommit(va, npages);
-    return st;
+    core_decommit(va, npages);
+    return MM_OK;
 }
 
 /* ---- protection ------------------------------------------------------------------------------ */
@@ -325,91 +309,20 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
     return MM_OK;
 }
 
-/* ---- locking --------------------------------------------------------------------------------- */
-
-mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
+bool mm_range_locked(vaddr_t va, uint32_t npages)
 {
-    if (!core_range_mappable(va, npages)) return MM_EINVAL;
-    pte_t all, need = ((flags & MM_LOCK_WRITE) ? PTE_W : 0) | ((flags & MM_LOCK_USER) ? PTE_U : 0);
-    mm_status st = check_committed_all(va, npages, &all);
-    if (st != MM_OK) return st;
-    if ((all & need) != need) return MM_EACCES;
-    if (!(all & PTE_P)) {
-        st = make_range_present(va, npages);
-        if (st != MM_OK) return st;
-    }
-    const pte_t *p = MiGetPteAddress(va);           /* every table exists: checked above */
-    if (!(flags & MM_LOCK_DIRTY)) {                 /* the common case, without the D updates */
-        for (uint32_t i = 0; i < npages; i++) {
-            pfn_t f = pte_pfn(p[i]);
-            pfn_lock(f);
-            if (frames) frames[i] = f;
-        }
-        return MM_OK;
-    }
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = p[i];
-        pfn_lock(pte_pfn(e));
-        if (flags & MM_LOCK_DIRTY) {
-            if (!(e & PTE_D)) pte_update(va + i * PAGE_SIZE, e | PTE_D);
-            struct pfn *r = pfn_get(pte_pfn(e));
-            if (r) r->flags |= PFNF_DIRTY;
-        }
-        if (frames) frames[i] = pte_pfn(e);
-    }
-    return MM_OK;
-}
-
-/* Does this present page's frame hold a lock beyond its pins?  I/O space: always (lock and
- * unlock are no-ops there).  Counted per frame, so an unlock through an alias can never take a
- * fixed commit's own lock. */
-static inline bool has_extra_lock(pte_t e)
-{
-    struct pfn *r = pfn_get(pte_pfn(e));
-    if (!r || r->state == PFN_NOTRAM) return true;
-    return r->lock_count != (r->state == PFN_USED ? r->pins : 0);
-}
-
-mm_status mm_unlock(vaddr_t va, uint32_t npages)
-{
-    if (!core_range_mappable(va, npages)) return MM_EINVAL;
-    /* Unlock page by page; a page without a lock of its own (beyond pins) undoes the pages
-     * done so far.  Checking first and unlocking after would be wrong when one frame appears
-     * at several pages of the range. */
-    vaddr_t v = va;
-    uint32_t left = npages, done = 0;
-    while (left) {
+    while (npages) {
         pte_t *p;
         bool large;
-        uint32_t n = pte_span(v, left, &p, &large);
-        for (uint32_t i = 0; i < n; i++, done++) {
-            pte_t e = p ? p[i] : 0;
-            if (!(e & PTE_P) || !has_extra_lock(e)) {
-                while (done--) pfn_lock(pte_pfn(pte_read(va + done * PAGE_SIZE)));
-                return MM_ENOTLOCKED;
-            }
-            pfn_unlock(pte_pfn(e));                  /* still mapped here, so never freed */
+        uint32_t n = pte_span(va, npages, &p, &large);
+        for (uint32_t i = 0; p && i < n; i++) {
+            struct pfn *r = (p[i] & PTE_P) ? pfn_get(pte_pfn(p[i])) : NULL;
+            if (r && r->state == PFN_USED && r->lock_count != r->pins) return true;
         }
-        v += n * PAGE_SIZE;
-        left -= n;
+        va += n * PAGE_SIZE;
+        npages -= n;
     }
-    return MM_OK;
-}
-
-void mm_lock_frames(const pfn_t *f, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) pfn_lock(f[i]);
-}
-
-/* Never takes a lock that is not there.  Counts carry no owner, so another API may already have
- * taken this caller's lock - _LinPageUnLock(PL_TOTALUNLOCK) forces a page's count down whoever
- * locked it - and the VMUnLock or MmUnlockPages that comes later must then find nothing to take:
- * not a fixed page's pin (its mapping would unpin a lock that is gone) and not a lock that is
- * not there (pfn_unlock panics).  The randomized stress found both (issue 10). */
-void mm_unlock_frames(const pfn_t *f, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (pfn_extra_locks(f[i])) pfn_unlock(f[i]);
+    return false;
 }
 
 /* ---- relocation to contiguous frames ------------------------------------------------------ */
@@ -424,35 +337,87 @@ static bool run_ok(vaddr_t va, uint32_t npages, const struct mm_frame_req *q)
     return true;
 }
 
+/* Pages [va, va + npages) get frames s + i (contents copied, PTE flags kept), or - when
+ * each is set - the frames each[i].  Every page was checked movable; no refusal from here on. */
+static void move_pages(vaddr_t va, uint32_t npages, pfn_t s, const pfn_t *each)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_t e = pte_read(v);
+        pfn_t to = each ? each[i] : s + i;
+        if (to == PFN_NONE) continue;
+        void *dst = hyper_map(to), *src = hyper_map(pte_pfn(e));
+        memcpy(dst, src, PAGE_SIZE);                 /* frame to frame: v may be a user page (SMAP) */
+        hyper_unmap(src);
+        hyper_unmap(dst);
+        pte_remap(v, (e & ~PTE_FRAME) | (to << PAGE_SHIFT));
+    }
+}
+
+/* Committed, present, and - where `need` says so - movable (the one predicate: no lock of any
+ * owner, no fixed pin, no hold, no other mapping).  need == NULL: every page must be. */
+static mm_status relocatable(vaddr_t va, uint32_t npages, const bool *need)
+{
+    mm_status st = check_committed(va, npages);
+    if (st == MM_OK) st = core_make_present(va, npages);
+    for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
+        pte_t e = pte_read(va + i * PAGE_SIZE);
+        if ((!need || need[i]) && ((e & PTE_SW_RAW) || !pfn_movable(pte_pfn(e))))
+            return MM_EBUSY;                         /* locked, fixed, held or seen elsewhere */
+    }
+    return st;
+}
+
 mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_req *req)
 {
     struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
     if (!q.align) q.align = 1;
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
     mm_status st = check_committed(va, npages);
-    if (st != MM_OK) return st;
-    st = make_range_present(va, npages);
+    if (st == MM_OK) st = core_make_present(va, npages);
     if (st != MM_OK) return st;
     if (run_ok(va, npages, &q)) return MM_OK;
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(va + i * PAGE_SIZE);
-        struct pfn *r = pfn_get(pte_pfn(e));
-        if ((e & PTE_SW_RAW) || !r || r->map_count != 1 || r->hold_count ||
-            pfn_extra_locks(pte_pfn(e)))
-            return MM_EBUSY;                         /* someone else can see this frame */
-    }
+    st = relocatable(va, npages, NULL);
+    if (st != MM_OK) return st;
     pfn_t s = pfn_alloc_run(npages, q.align, q.min, q.max, q.boundary, 0);
     if (s == PFN_NONE) return MM_ENOMEM;
-    for (uint32_t i = 0; i < npages; i++) {
-        vaddr_t v = va + i * PAGE_SIZE;
-        pte_t e = pte_read(v);
-        void *dst = hyper_map(s + i), *src = hyper_map(pte_pfn(e));
-        memcpy(dst, src, PAGE_SIZE);                 /* frame to frame: v may be a user page (SMAP) */
-        hyper_unmap(src);
-        hyper_unmap(dst);
-        pte_remap(v, (e & ~PTE_FRAME) | ((s + i) << PAGE_SHIFT));
-    }
+    move_pages(va, npages, s, NULL);
     return MM_OK;
+}
+
+mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_req *req)
+{
+    if (!core_range_mappable(va, npages) || !req) return MM_EINVAL;
+    mm_status st = check_committed(va, npages);
+    if (st == MM_OK) st = core_make_present(va, npages);
+    if (st != MM_OK) return st;
+    uint32_t moves = 0;
+    for (uint32_t i = 0; i < npages; i++) {
+        pfn_t f = pte_pfn(pte_read(va + i * PAGE_SIZE));
+        moves += !(f >= req->min && f < req->max);
+    }
+    if (!moves) return MM_OK;
+    pfn_t *to = kmalloc(npages * sizeof(pfn_t));
+    bool *need = kmalloc(npages);
+    st = to && need ? MM_OK : MM_ENOMEM;
+    for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
+        pfn_t f = pte_pfn(pte_read(va + i * PAGE_SIZE));
+        need[i] = !(f >= req->min && f < req->max);
+        to[i] = PFN_NONE;
+    }
+    if (st == MM_OK) st = relocatable(va, npages, need);
+    for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
+        if (!need[i]) continue;
+        to[i] = pfn_alloc_run(1, 1, req->min, req->max, 0, 0);
+        if (to[i] == PFN_NONE) {
+            while (i--) if (to[i] != PFN_NONE) pfn_free(to[i]);
+            st = MM_ENOMEM;
+        }
+    }
+    if (st == MM_OK) move_pages(va, npages, 0, to);
+    kfree(to);
+    kfree(need);
+    return st;
 }
 
 /* ---- queries ----------------------------------------------------------------------------------- */
@@ -506,7 +471,8 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
             o->pfn = pte_pfn(e);
             struct pfn *r = pfn_get(o->pfn);
             o->locks = r ? r->lock_count : 0;
-            o->pins = r && r->state == PFN_USED ? (uint16_t)r->pins : 0;
+            o->pins = r && r->state == PFN_USED ? r->pins : 0;
+            o->linear_locks = mm_linear_locks(va);
         }
     } else if (o->region || (va >= SYSPTE_START && va < SYSPTE_END && syspte_range_allocated(va, 1))) {
         o->state = PAGE_RESERVED;
@@ -515,7 +481,7 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
 
 
 bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
-uint16_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }
+uint32_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }
 uint32_t mm_free_frames(void) { return pfn_count.free; }
 uint32_t mm_locked_frames(void) { return pfn_count.locked; }
 uint32_t mm_total_frames(void) { return pfn_count.total; }

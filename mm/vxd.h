@@ -17,12 +17,14 @@
  * linear space, no lock).
  *
  * Choices where the reference leaves room (each also stated at the service):
- *   - Locks are per frame and shared by all APIs.  _PageFree and _PageDecommit FAIL (0), and
- *     change nothing, when a page of the range is locked beyond the block's own lock
- *     (PAGEFIXED/PAGELOCKED/PC_FIXED/PC_LOCKED) and the block is its frame's only mapping: the
- *     core never drops a locked frame's last mapping.  Issue 5 wins over the DDK's "freeing a
- *     locked block is not an error".  _PageReAllocate and _UnmapFreePhysReg refuse any such
- *     lock: they would move or give away the frame.
+ *   - Every lock has an owner (the core's mm/lock.c): _LinPageLock's belong to the linear page,
+ *     PAGEMAPGLOBAL's to its alias, a fixed block's to its own mappings, VMLock's and MDLs' to
+ *     their handles.  A locked frame never moves and never goes back to the free list while
+ *     any owner holds it, whichever API asks.  _PageFree and _PageDecommit of locked pages are
+ *     not an error (A.3): the pages' own locks die with them, and a frame another owner locks
+ *     (a VMLock handle, an MDL, a global alias) stays allocated until that owner lets go.
+ *     _PageReAllocate and _UnmapFreePhysReg refuse any lock beyond the block's own: they would
+ *     move or give away the frame under its owner.
  *   - PAGELOCKED / PC_LOCKED blocks hold their lock for life, like PAGEFIXED / PC_FIXED: there
  *     is no _PageUnLock here, and _LinPageUnLock only undoes _LinPageLock.
  *   - There is no pager and no swap file, so the "paging goes through DOS" condition of

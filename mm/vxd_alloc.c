@@ -123,11 +123,10 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
  * reservation; the whole block goes (decommitted first).  flags: 0 or PR_STATIC, which is
  * required when the reservation is PR_STATIC or anything in it was committed with PC_STATIC.
  * Returns 1, or 0 for a forged/partial handle, a free physical region, the null page, bad flags,
- * a missing PR_STATIC - and, our choice (issue 5, over the DDK's "not an error"), when a page is
- * locked beyond the block's own lock (_LinPageLock, VMLock, an MDL) and the block is the only
- * mapping of its frame: the core refuses to drop a locked frame's last mapping, nothing is freed
- * and the frames stay where they are.  A frame that another mapping also shows (a PAGEMAPGLOBAL
- * alias) survives the free in that mapping, still locked.
+ * or a missing PR_STATIC.  Freeing locked or partly locked pages is not an error (A.3): the
+ * locks taken through the block's own pages (_LinPageLock, its PAGEFIXED/PAGELOCKED pins) die
+ * with them; a frame that another owner still locks - a VMLock handle, an MDL, a PAGEMAPGLOBAL
+ * alias - stays allocated, unmapped, until that owner releases it.
  */
 ULONG _PageFree(PVOID hMem, DWORD flags)
 {

@@ -54,19 +54,7 @@ bool vxd_is_static(const struct region *r)
 
 bool vxd_foreign_locks(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        struct mm_page_info pi;
-        uint32_t e = 0;
-        vaddr_t v = va + i * PAGE_SIZE;
-        if (!mm_read_pte(v, &e)) {                /* no page table: skip to the next one */
-            i += PTES_PER_TABLE - 1 - PTI(v);
-            continue;
-        }
-        if (!(e & PTE_P)) continue;
-        mm_page_info(v, &pi);
-        if (pi.locks > ((e & PTE_SW_PIN) ? 1u : 0u)) return true;
-    }
-    return false;
+    return mm_range_locked(va, npages);
 }
 
 static bool ptr_range_allowed(vaddr_t p, uint32_t n)

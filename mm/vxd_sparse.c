@@ -152,9 +152,9 @@ ULONG _PageCommitContig(ULONG page, ULONG npages, ULONG flags, ULONG alignmask, 
 /*
  * _PageDecommit: the range lies in one reservation or block and may include uncommitted
  * pages.  flags must be 0 - or PC_STATIC, which a static reservation/block requires (inferred
- * from the PR_STATIC text, A.4).  Our choice (issue 5): fails when a page is locked beyond the
- * lock its own commit holds (_LinPageLock, VMLock, an MDL) and this is its frame's last mapping
- * - the core refuses to drop it - and then nothing is decommitted.  Returns 1, or 0.
+ * from the PR_STATIC text, A.4).  Locked pages decommit as _PageFree frees them (A.3): their
+ * own locks go with them, and a frame another owner locks (VMLock, an MDL, a global alias) stays
+ * allocated until released.  Returns 1, or 0.
  */
 ULONG _PageDecommit(ULONG page, ULONG npages, ULONG flags)
 {

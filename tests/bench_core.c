@@ -20,12 +20,12 @@
 
 #define SCR_FILL     (bench_scratch)                 /* page 0: zero / poison target */
 #define SCR_DIR      (bench_scratch + 1 * 1024)      /* page 1: a "directory" being built */
-#define SCR_RECORDS  (bench_scratch + 2 * 1024)      /* pages 2-5: 1024 PFN records (16 bytes) */
+#define SCR_RECORDS  (bench_scratch + 2 * 1024)      /* pages 2-5: 512 PFN records (32 bytes) */
 #define SCR_PTES     (bench_scratch + 6 * 1024)      /* page 6: 1024 PTEs of a fake table */
-#define SCR_LIST     (bench_scratch + 7 * 1024)      /* page 7: 256 fake PFN records, a free list */
-#define FAKE_FRAMES  256u
+#define SCR_LIST     (bench_scratch + 7 * 1024)      /* page 7: 128 fake PFN records, a free list */
+#define FAKE_FRAMES  128u
 
-struct fake_pfn { uint16_t lock, map; uint32_t next, pad[2]; };   /* the real record's size */
+struct fake_pfn { uint32_t lock, map, next, pad[5]; };   /* the real record's size */
 static struct fake_pfn *fake_rec;
 static uint32_t fake_head;
 
@@ -33,7 +33,7 @@ static uint32_t fake_head;
 static void fake_init(void)
 {
     fake_rec = (struct fake_pfn *)SCR_LIST;
-    for (uint32_t i = 0; i < FAKE_FRAMES; i++) fake_rec[i] = (struct fake_pfn){ 0, 0, i + 1, { 0, 0 } };
+    for (uint32_t i = 0; i < FAKE_FRAMES; i++) fake_rec[i] = (struct fake_pfn){ 0, 0, i + 1, { 0, 0, 0, 0, 0 } };
     fake_head = 0;
     for (uint32_t i = 0; i < PTES_PER_TABLE; i++) SCR_PTES[i] = ((i % FAKE_FRAMES) << PAGE_SHIFT) | PTE_W | PTE_P;
 }
@@ -99,9 +99,9 @@ BENCH_FLOOR(floor_run16, "pop + push of one 16-frame block + 16 record stores ea
     uint8_t *rec = (uint8_t *)SCR_RECORDS;
     BENCH_BATCHES(b) {
         uint32_t p = fake_pop();
-        __asm__ volatile(".irp o,0,16,32,48,64,80,96,112,128,144,160,176,192,208,224,240\n\t"
+        __asm__ volatile(".irp o,0,32,64,96,128,160,192,224,256,288,320,352,384,416,448,480\n\t"
                          "movb $2, \\o(%0)\n\t.endr\n\t"
-                         ".irp o,0,16,32,48,64,80,96,112,128,144,160,176,192,208,224,240\n\t"
+                         ".irp o,0,32,64,96,128,160,192,224,256,288,320,352,384,416,448,480\n\t"
                          "movb $1, \\o(%0)\n\t.endr" :: "r"(rec) : "memory");
         fake_push(p);
     }
@@ -244,9 +244,9 @@ BENCH_FLOOR(floor_demand, "pop, rep stosl 1024, PTE store, touch, PTE clear, inv
     mm_release(r);
 }
 
-BENCH_FLOOR(floor_pfn_init, "each 16-byte record written once: rep stosl, 4 dwords per frame")
+BENCH_FLOOR(floor_pfn_init, "each 32-byte record written once: rep stosl, 8 dwords per frame")
 {
-    b->pages = 1024;                                 /* 16 KiB of records, scaled to the row */
+    b->pages = 512;                                  /* 16 KiB of records, scaled to the row */
     BENCH_BATCHES(b) fill_dwords(SCR_RECORDS, 4 * 1024, 0);
 }
 

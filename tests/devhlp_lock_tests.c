@@ -7,6 +7,7 @@
 #include "kernel/trap.h"
 #include "mm/devhlp.h"
 #include "mm/pfn.h"
+#include "mm/pte.h"
 #include "mm/x86.h"
 
 static LIN alloc_pages(ULONG flags, uint32_t n)
@@ -57,12 +58,23 @@ TEST(devhlp_vmlock_unlock, "devhlp/vmlock-unlock-long")
     CHECK_EQ(count, 0);                                     /* no list asked for: none written */
     CHECK_EQ(mm_locked_frames(), locked0 + 3);              /* whole pages: 0x10 + 8 KiB touches 3 */
     CHECK_EQ(mm_frame_locks(f1), 1);
-    CHECK_EQ(DevHelp_VMFree(lin), ERROR_ACCESS_DENIED);     /* locked: the memory stays */
     CHECK_EQ(*(volatile uint32_t *)(lin + PAGE_SIZE), 1);
-    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
-    CHECK_EQ(mm_frame_locks(f1), 0);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    /* Freeing locked memory frees the linear range; the lock keeps the frames (a DMA in flight
+     * still lands in them) until VMUnLock, which gives them back. */
+    uint32_t free = mm_free_frames();
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
+    CHECK(!probe_read(lin + PAGE_SIZE, NULL));
+    CHECK_EQ(mm_free_frames(), free);
+    CHECK_EQ(pfn_db[f1].state, PFN_USED);
+    CHECK_EQ(pfn_db[f1].map_count, 0);
+    CHECK_EQ(mm_frame_locks(f1), 1);
+    uint32_t *k = hyper_map(f1);
+    CHECK_EQ(k[0], 1);
+    hyper_unmap(k);
+    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
+    CHECK_EQ(pfn_db[f1].state, PFN_FREE);
+    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_EQ(mm_free_frames(), free + 3);
     return PASS;
 }
 
@@ -299,15 +311,17 @@ TEST(devhlp_vmlock_verify, "devhlp/vmlock-verify-access")
              ERROR_ACCESS_DENIED);
     CHECK_EQ(mm_locked_frames(), locked0);
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY, r->base, 8, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
-    CHECK_EQ(mm_release(r), MM_EBUSY);                      /* verify lock: the mapping cannot go */
+    pfn_t f = frame_of(r->base);
+    CHECK_EQ(mm_release(r), MM_OK);                         /* the mapping goes, the lock keeps */
+    CHECK_EQ(pfn_db[f].state, PFN_USED);                    /* the frame until VMUnLock */
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
+    CHECK_EQ(pfn_db[f].state, PFN_FREE);
     /* A writable page passes VERIFY|WRITE. */
     LIN lin = alloc_pages(VMDHA_FIXED, 1);
     CHECK(lin);
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_WRITE, lin, 8, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_release(r), MM_OK);
     return PASS;
 }
 

@@ -1,17 +1,16 @@
 /*
- * harden_lock_tests.c - stress/harden-lock-*: the lock-count sequences the randomized stress
- * found to break the kernel, kept as plain regression tests.
+ * harden_lock_tests.c - stress/harden-lock-*: lock sequences across the personalities that the
+ * randomized stress and reviews found to break the kernel, kept as plain regression tests.
  *
- * Locks are counts per frame shared by the three personalities, and _LinPageUnLock's
- * PL_TOTALUNLOCK forces a page's count down whoever took the locks.  Before issue 10:
- *   - VMLock, PL_TOTALUNLOCK, VMUnLock: the VMUnLock found the frame unlocked and pfn_unlock
- *     panicked ("frame is not locked");
- *   - the same with a fixed page: VMUnLock (or MmUnlockPages) took the fixed commit's pin, and
- *     freeing the page later would unpin a lock that was gone (mm_check: pins > locks);
- *   - _LinPageUnLock(PAGEMAPGLOBAL) of an alias that is the last mapping of a frame someone else
- *     also locked returned 0 - but had already dropped the alias's lock;
- *   - _LinPageUnLock through an alias of a fixed page (a VMGlobalToProcess view) counted the
- *     page's pin as a lock and reported success while the core unlocked nothing.
+ * Every lock has an owner (mm/lock.c): _LinPageLock's belong to the linear page, VMLock's to
+ * its handle, an MDL's to the MDL, a PAGEMAPGLOBAL alias's to the alias, a fixed commit's pin
+ * to its mapping.  When locks were anonymous per-frame counts:
+ *   - PL_TOTALUNLOCK took a VMLock's or an MDL's lock, so the VMUnLock that came later found
+ *     nothing (a panic, later a silent no-op) or took a fixed page's pin, and the frame could be
+ *     freed and reused under the handle - whose VMUnLock then took the new owner's lock;
+ *   - _LinPageUnLock(PAGEMAPGLOBAL) of an alias that was the last mapping of a frame a VMLock also
+ *     held had to be refused;
+ *   - _LinPageUnLock through an alias of a fixed page counted the page's pin as a lock.
  */
 #include "kernel/test.h"
 #include "mm/mm.h"
@@ -24,9 +23,10 @@
 
 static pfn_t frame_of(vaddr_t va) { return pte_pfn(pte_read(va)); }
 
-/* VMLock, then PL_TOTALUNLOCK takes its lock, then VMUnLock: nothing to take, no panic, and a
- * fixed page keeps its pin. */
-static const char *total_then_vmunlock(ULONG alloc_flags, uint16_t pins)
+/* VMLock, then PL_TOTALUNLOCK: refused (the page has no _LinPageLock; the VMLock's lock is not
+ * its to take) and nothing changes; VMUnLock then takes exactly its own lock, and a fixed page
+ * keeps its pin. */
+static const char *total_then_vmunlock(ULONG alloc_flags, uint32_t pins)
 {
     static KernVMLock_t h;
     ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, alloc_flags);
@@ -36,9 +36,13 @@ static const char *total_then_vmunlock(ULONG alloc_flags, uint16_t pins)
     pfn_t f = frame_of(blk);
     CHECK_EQ(DevHelp_VMLock(0, blk, PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
     CHECK_EQ(mm_frame_locks(f), pins + 1);
-    CHECK_EQ(_LinPageUnLock(PG(blk), 1, PL_TOTALUNLOCK), 1);
-    CHECK_EQ(mm_frame_locks(f), pins);
-    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);         /* its lock is gone already */
+    CHECK_EQ(_LinPageUnLock(PG(blk), 1, PL_TOTALUNLOCK), 0);
+    CHECK_EQ(mm_frame_locks(f), pins + 1);
+    CHECK(_LinPageLock(PG(blk), 1, 0));
+    CHECK(_LinPageLock(PG(blk), 1, 0));
+    CHECK_EQ(_LinPageUnLock(PG(blk), 1, PL_TOTALUNLOCK), 1);   /* its own two, not the VMLock's */
+    CHECK_EQ(mm_frame_locks(f), pins + 1);
+    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     CHECK_EQ(mm_frame_locks(f), pins);
     CHECK_EQ(pfn_db[f].pins, pins);
     CHECK_EQ(_PageFree((PVOID)blk, 0), 1);
@@ -52,7 +56,7 @@ TEST(harden_lock_total_vmunlock, "stress/harden-lock-total-unlock-then-vmunlock"
     return PASS;
 }
 
-/* The same through an MDL: MmUnlockPages after PL_TOTALUNLOCK leaves a fixed page's pin. */
+/* The same through an MDL: PL_TOTALUNLOCK cannot take the MDL's lock. */
 TEST(harden_lock_total_mdl, "stress/harden-lock-total-unlock-then-mdl")
 {
     ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
@@ -62,7 +66,8 @@ TEST(harden_lock_total_mdl, "stress/harden-lock-total-unlock-then-mdl")
     CHECK(m);
     CHECK_EQ(MmProbeAndLockPagesEx(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
     CHECK_EQ(mm_frame_locks(f), 2);
-    CHECK_EQ(_LinPageUnLock(PG(blk), 1, PL_TOTALUNLOCK), 1);
+    CHECK_EQ(_LinPageUnLock(PG(blk), 1, PL_TOTALUNLOCK), 0);
+    CHECK_EQ(mm_frame_locks(f), 2);
     MmUnlockPages(m);
     IoFreeMdl(m);
     CHECK_EQ(mm_frame_locks(f), 1);                       /* the pin, and only the pin */
@@ -71,9 +76,10 @@ TEST(harden_lock_total_mdl, "stress/harden-lock-total-unlock-then-mdl")
     return PASS;
 }
 
-/* A PAGEMAPGLOBAL alias left as the last mapping of a frame a VMLock also holds: the release is
- * refused and changes nothing; after VMUnLock it goes. */
-TEST(harden_lock_alias_refusal, "stress/harden-lock-alias-release-refused-cleanly")
+/* A PAGEMAPGLOBAL alias left as the last mapping of a frame a VMLock also holds: the release
+ * succeeds (the alias and its lock go), the VMLock keeps the frame - unmapped, contents intact -
+ * and VMUnLock gives it back. */
+TEST(harden_lock_alias_release, "stress/harden-lock-alias-release-leaves-vmlock")
 {
     static KernVMLock_t h;
     ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
@@ -81,15 +87,24 @@ TEST(harden_lock_alias_refusal, "stress/harden-lock-alias-release-refused-cleanl
     ULONG alias = _LinPageLock(PG(blk), 1, PAGEMAPGLOBAL);
     CHECK(alias);
     pfn_t f = frame_of(blk);
+    *(volatile uint32_t *)alias = 0xA11A5ED;
     CHECK_EQ(DevHelp_VMLock(0, alias, PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
     CHECK_EQ(_PageFree((PVOID)blk, 0), 1);                 /* the alias keeps the frame */
     CHECK_EQ(mm_frame_locks(f), 2);                        /* the alias's and the VMLock's */
-    CHECK_EQ(_LinPageUnLock(PG(alias), 1, PAGEMAPGLOBAL), 0);
-    CHECK_EQ(mm_frame_locks(f), 2);                        /* refused: nothing changed */
-    CHECK_EQ(frame_of(alias), f);
-    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
+    uint32_t free = mm_free_frames();
     CHECK_EQ(_LinPageUnLock(PG(alias), 1, PAGEMAPGLOBAL), 1);
     CHECK(!(pte_read(alias) & PTE_P));
+    CHECK_EQ(mm_frame_locks(f), 1);
+    CHECK_EQ(pfn_db[f].state, PFN_USED);
+    CHECK_EQ(mm_free_frames(), free);
+    uint32_t *k = hyper_map(f);
+    uint32_t v = k[0];
+    hyper_unmap(k);
+    CHECK_EQ(v, 0xA11A5ED);
+    CHECK_EQ(_LinPageUnLock(PG(alias), 1, PAGEMAPGLOBAL), 0);   /* gone: a second release fails */
+    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
+    CHECK_EQ(pfn_db[f].state, PFN_FREE);
+    CHECK_EQ(mm_free_frames(), free + 1);
     return PASS;
 }
 

@@ -306,7 +306,6 @@ VXD(h_PageFree, "_PageFree")
     HLIST(r, &pf->handles, { t_PageFree, { 0, 0 }, 0, -1, false, 0, 0, 0, 0 });
     HLIST(r, &pf->handles, { t_PageFree, { 0, PR_STATIC }, 0, -1, false, 0, 0, 0, 0 });
     const struct hcase rows[] = {
-        { "free of a block locked beyond its own lock (our choice)", NULL, 0, { pf->lk, 0 } },
         { "a PR_STATIC reservation without PR_STATIC", NULL, 0, { pf->st, 0 } },
         { "the system null page", NULL, 0, { pf->nul, 0 } },
         { "the system null page, PR_STATIC", NULL, 0, { pf->nul, PR_STATIC } },
@@ -480,7 +479,6 @@ VXD(h_PageDecommit, "_PageDecommit")
     HLIST(r, &l, { t_PageDecommit, { 0, 0, 0 }, 0, 1, true, 0, 0, 0, 0 });
     NOT_SPARSE(r, pf, t_PageDecommit, 0, { 0, 0, 0 });
     const struct hcase rows[] = {
-        { "a page locked beyond its own lock, its last mapping (our choice)", NULL, 0, { PG(pf->lk), 1, 0 } },
         { "a static reservation with flags 1", NULL, 0, { PG(pf->st), 1, 1 } },
         { "npages 0xFFFFFFFF", NULL, 0, { PG(pf->res), F, 0 } },
     };

@@ -340,16 +340,26 @@ TEST(mm_lock_nesting, "mm/lock-nesting")
     CHECK_EQ(mm_lock(va, 2, 0, f), MM_OK);
     CHECK_EQ(mm_lock(va, 1, MM_LOCK_DIRTY, NULL), MM_OK);
     CHECK_EQ(mm_frame_locks(f[0]), 2);
+    CHECK_EQ(mm_linear_locks(va), 2);
     CHECK(pte_read(va) & PTE_D);
-    CHECK_EQ(mm_decommit(va, 1), MM_EBUSY);              /* locked: the frame stays */
-    CHECK_EQ(mm_release(r), MM_EBUSY);
     CHECK_EQ(mm_unlock(va, 2), MM_OK);
     CHECK_EQ(mm_frame_locks(f[0]), 1);
     CHECK_EQ(mm_unlock(va, 2), MM_ENOTLOCKED);           /* page 1 is not locked: nothing changes */
     CHECK_EQ(mm_frame_locks(f[0]), 1);
-    CHECK_EQ(mm_unlock(va, 1), MM_OK);
-    CHECK_EQ(mm_unlock(va, 1), MM_ENOTLOCKED);
-    CHECK_EQ(mm_release(r), MM_OK);
+    CHECK_EQ(mm_frame_locks(f[1]), 0);
+    CHECK_EQ(mm_lock(va + PAGE_SIZE, 1, 0, NULL), MM_OK);
+    /* A page's linear locks die with it: the decommit is not refused, and the frame - locked
+     * by nobody else - goes back to the free list with the page. */
+    uint32_t free = mm_free_frames(), locked = mm_locked_frames();
+    CHECK_EQ(mm_decommit(va, 1), MM_OK);
+    CHECK_EQ(mm_linear_locks(va), 0);
+    CHECK_EQ(pfn_db[f[0]].state, PFN_FREE);
+    CHECK_EQ(mm_free_frames(), free + 1);
+    CHECK_EQ(mm_locked_frames(), locked - 1);
+    CHECK_EQ(mm_unlock(va, 1), MM_ENOTLOCKED);           /* its lock went with it */
+    CHECK_EQ(mm_release(r), MM_OK);                      /* and so does page 1's */
+    CHECK_EQ(pfn_db[f[1]].state, PFN_FREE);
+    CHECK_EQ(mm_locked_frames(), locked - 2);
     return PASS;
 }
 
@@ -528,9 +538,13 @@ TEST(mm_pin_alias, "mm/pin-not-unlocked-through-alias")
     CHECK_EQ(mm_frame_locks(f), 1);
     CHECK_EQ(pfn_db[f].pins, 1);
     CHECK_EQ(mm_unlock(a->base, 1), MM_ENOTLOCKED);      /* the only lock is the pin */
-    CHECK_EQ(mm_lock(a->base, 1, 0, NULL), MM_OK);
-    CHECK_EQ(mm_unlock(r->base, 1), MM_OK);              /* an API lock, through either view */
     CHECK_EQ(mm_unlock(r->base, 1), MM_ENOTLOCKED);
+    CHECK_EQ(mm_lock(a->base, 1, 0, NULL), MM_OK);
+    CHECK_EQ(mm_frame_locks(f), 2);
+    CHECK_EQ(mm_unlock(r->base, 1), MM_ENOTLOCKED);      /* the lock is the alias page's own */
+    CHECK_EQ(mm_unlock_total(r->base, 1), MM_ENOTLOCKED);
+    CHECK_EQ(mm_unlock(a->base, 1), MM_OK);
+    CHECK_EQ(mm_unlock(a->base, 1), MM_ENOTLOCKED);
     CHECK_EQ(mm_frame_locks(f), 1);
     CHECK_EQ(mm_release(r), MM_OK);                      /* the pin goes with its mapping */
     CHECK_EQ(mm_frame_locks(f), 0);

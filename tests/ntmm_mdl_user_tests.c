@@ -136,8 +136,9 @@ TEST(ntmm_mdl_user_failures, "ntmm/mdl-probe-user-failures")
     return PASS;
 }
 
-/* Locked pages whose process goes away: with a system mapping the frame lives on until
- * MmUnlockPages; without one the core refuses to destroy the process while they are locked. */
+/* Locked pages whose process goes away: the process goes (its pages with it), the MDL's lock
+ * keeps the frame - unmapped, with its contents - and a system mapping made from the MDL still
+ * reads them; MmUnlockPages then unmaps it and the frame goes back to the free list. */
 TEST(ntmm_mdl_process_destroyed, "ntmm/mdl-locked-process-destroyed")
 {
     uint32_t frames = mm_free_frames(), locked = mm_locked_frames(), ptes = syspte_free_count();
@@ -151,19 +152,23 @@ TEST(ntmm_mdl_process_destroyed, "ntmm/mdl-locked-process-destroyed")
     PMDL m = IoAllocateMdl((PVOID)buf, 4, FALSE, FALSE, NULL);
     NTSTATUS st = m && ok ? MmProbeAndLockPagesEx(m, UserMode, IoReadAccess) : STATUS_UNSUCCESSFUL;
     as_switch(prev);
-    mm_status busy = as_destroy(a);                          /* the frame is locked, this its only mapping */
+    pfn_t f = st == STATUS_SUCCESS ? MmGetMdlPfnArray(m)[0] : PFN_NONE;
+    mm_status gone = as_destroy(a);                          /* the frame is locked: it stays */
+    uint32_t state = f != PFN_NONE ? pfn_db[f].state : 0, maps = f != PFN_NONE ? pfn_db[f].map_count : 9;
     uint32_t *sys = st == STATUS_SUCCESS ? MmGetSystemAddressForMdlSafe(m, NormalPagePriority) : NULL;
-    mm_status gone = as_destroy(a);                          /* now the system view keeps it */
     uint32_t value = sys ? *(volatile uint32_t *)sys : 0;
     if (st == STATUS_SUCCESS) MmUnlockPages(m);              /* unlocks, unmaps: the frame is freed */
+    uint32_t after = f != PFN_NONE ? pfn_db[f].state : 0;
     if (m) IoFreeMdl(m);
     if (gone != MM_OK) as_destroy(a);
     CHECK(ok);
     CHECK_EQ(st, STATUS_SUCCESS);
-    CHECK_EQ(busy, MM_EBUSY);
-    CHECK(sys);
     CHECK_EQ(gone, MM_OK);
+    CHECK_EQ(state, PFN_USED);
+    CHECK_EQ(maps, 0);
+    CHECK(sys);
     CHECK_EQ(value, 0x0B5E55ED);
+    CHECK_EQ(after, PFN_FREE);
     CHECK_EQ(mm_locked_frames(), locked);
     CHECK_EQ(syspte_free_count(), ptes);
     CHECK_EQ(mm_free_frames(), frames);

@@ -17,41 +17,69 @@ TEST(vxd_lock_nesting, "vxd/lock-nesting")
     CHECK_EQ(_LinPageUnLock(PG(h), 2, 0), 1);
     CHECK_EQ(vt_locks(h), 1);                            /* locked twice, unlocked once */
     CHECK_EQ(vt_locks(h + PAGE_SIZE), 1);
-    /* Neither a decommit nor a free may let the frames go: both fail and change nothing. */
-    CHECK_COSTLESS(_PageDecommit(PG(h), 2, 0), 0);
-    CHECK_COSTLESS(_PageDecommit(PG(h) + 1, 1, 0), 0);
-    CHECK_COSTLESS(_PageFree((PVOID)h, 0), 0);
-    CHECK_EQ(vt_pa(h), pa0);
-    CHECK_EQ(vt_pa(h + PAGE_SIZE), pa1);
-    CHECK_EQ(vt_check(h, 3), PAGE_SIZE);
-    CHECK_EQ(vt_check(h + PAGE_SIZE, 4), PAGE_SIZE);
-    CHECK_EQ(_PageGetSizeAddr(h, 0), 2);                 /* the handle is still good */
     CHECK_EQ(_LinPageUnLock(PG(h), 2, 0), 1);
     CHECK_EQ(vt_locks(h), 0);
     CHECK_COSTLESS(_LinPageUnLock(PG(h), 2, 0), 0);      /* a third unlock */
     CHECK_COSTLESS(_LinPageUnLock(PG(h), 1, 0), 0);
-    CHECK_EQ(_PageDecommit(PG(h) + 1, 1, 0), 1);         /* unlocked: now it may go */
+    CHECK_EQ(vt_pa(h), pa0);                             /* locked pages stayed where they were */
+    CHECK_EQ(vt_pa(h + PAGE_SIZE), pa1);
+    CHECK_EQ(vt_check(h, 3), PAGE_SIZE);
+    /* A.3: freeing or decommitting locked pages is not an error - the locks taken through the
+     * block's own pages die with them, and frames nobody else locks go back to the free list. */
+    CHECK_EQ(_LinPageLock(PG(h), 2, 0), 1);
+    CHECK_EQ(_LinPageLock(PG(h), 2, 0), 1);
+    uint32_t free = mm_free_frames(), locked = mm_locked_frames();
+    CHECK_EQ(_PageDecommit(PG(h) + 1, 1, 0), 1);
     CHECK(!vt_readable(h + PAGE_SIZE));
+    CHECK_EQ(mm_free_frames(), free + 1);
+    CHECK_EQ(mm_locked_frames(), locked - 1);
+    CHECK_EQ(pfn_db[pa1 >> PAGE_SHIFT].state, PFN_FREE);
+    CHECK_COSTLESS(_LinPageUnLock(PG(h) + 1, 1, 0), 0);  /* its locks went with it */
     CHECK_EQ(_PageFree((PVOID)h, 0), 1);
+    CHECK_EQ(mm_free_frames(), free + 2);
+    CHECK_EQ(mm_locked_frames(), locked - 2);
+    CHECK_EQ(pfn_db[pa0 >> PAGE_SHIFT].state, PFN_FREE);
     return PASS;
 }
 
 TEST(vxd_lock_shared, "vxd/lock-shared-with-core")
 {
-    /* A lock taken through another API (the core's mm_lock stands in for VMLock or an MDL)
-     * is a lock for the VxD services too, and the other way round. */
+    /* A lock record (what VMLock and MDLs hold) is a lock for the VxD services too, but not one
+     * they can take: _LinPageUnLock takes only _LinPageLock's locks, PL_TOTALUNLOCK included,
+     * and _PageFree of the block leaves the frame to the record, which frees it when released. */
     ULONG h = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
     CHECK(h);
     CHECK_EQ(vt_locks(h), 1);                            /* the block's own lock */
     CHECK_COSTLESS(_LinPageUnLock(PG(h), 1, 0), 0);      /* which is not _LinPageLock's to take */
-    CHECK_EQ(mm_lock(h, 1, 0, NULL), MM_OK);
-    CHECK_COSTLESS(_PageFree((PVOID)h, 0), 0);
-    CHECK_EQ(mm_unlock(h, 1), MM_OK);
+    CHECK_COSTLESS(_LinPageUnLock(PG(h), 1, PL_TOTALUNLOCK), 0);
+    mm_lock_t rec;
+    CHECK_EQ(mm_lock_record(h, 1, 0, NULL, &rec), MM_OK);
+    CHECK_EQ(vt_locks(h), 2);
+    CHECK_COSTLESS(_LinPageUnLock(PG(h), 1, PL_TOTALUNLOCK), 0);
+    CHECK_EQ(vt_locks(h), 2);
     CHECK_EQ(_LinPageLock(PG(h), 1, 0), 1);
-    CHECK_EQ(mm_decommit(h, 1), MM_EBUSY);               /* the core sees the VxD lock */
-    CHECK_EQ(_LinPageUnLock(PG(h), 1, 0), 1);
-    CHECK_EQ(vt_locks(h), 1);
-    CHECK_EQ(_PageFree((PVOID)h, 0), 1);                 /* a fixed block frees with its own lock */
+    CHECK_EQ(vt_locks(h), 3);
+    CHECK_EQ(_LinPageUnLock(PG(h), 1, PL_TOTALUNLOCK), 1);
+    CHECK_EQ(vt_locks(h), 2);
+    pfn_t f = vt_pa(h) >> PAGE_SHIFT;
+    vt_fill(h, 7);
+    uint32_t free = mm_free_frames();
+    CHECK_EQ(_PageFree((PVOID)h, 0), 1);                 /* not an error (A.3) ... */
+    CHECK(!vt_readable(h));
+    CHECK_EQ(mm_free_frames(), free);                    /* ... but the record keeps the frame */
+    CHECK_EQ(pfn_db[f].state, PFN_USED);
+    CHECK_EQ(pfn_db[f].map_count, 0);
+    CHECK_EQ(mm_frame_locks(f), 1);
+    uint8_t *k = hyper_map(f);                           /* with its contents (DMA may still land) */
+    uint32_t same = 0;
+    while (same < PAGE_SIZE && k[same] == vt_byte(7, same)) same++;
+    hyper_unmap(k);
+    CHECK_EQ(same, PAGE_SIZE);
+    CHECK_EQ(mm_unlock_record(rec), MM_OK);
+    CHECK_EQ(pfn_db[f].state, PFN_FREE);
+    CHECK_EQ(mm_free_frames(), free + 1);
+    CHECK_EQ(mm_unlock_record(rec), MM_ENOTLOCKED);      /* a stale owner changes nothing */
+    CHECK_EQ(mm_free_frames(), free + 1);
     return PASS;
 }
 

@@ -23,7 +23,7 @@ static inline uint32_t vt_pa(vaddr_t va)
     return pi.present ? pi.pfn << PAGE_SHIFT : 0;
 }
 
-static inline uint16_t vt_locks(vaddr_t va)
+static inline uint32_t vt_locks(vaddr_t va)
 {
     struct mm_page_info pi;
     mm_page_info(va, &pi);
