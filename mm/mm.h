@@ -109,15 +109,20 @@ struct mm_frame_req {            /* constraints for contiguous/low frames, in fr
 mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
                     const struct mm_frame_req *req, pfn_t *first_pfn);
 /* Maps given frames: frame i = first + i * step (step 0: all pages on one frame).  RAM in
- * use gets a counted reference; not-RAM (I/O) and reserved frames are mapped raw; free RAM
- * is refused (MM_EACCES): the allocator could hand it out under a live mapping. */
+ * use gets a counted reference (the frame outlives its other mappings); I/O space, firmware
+ * RAM and the kernel's own frames (image, pool) are mapped raw.  MM_EACCES (nothing changed)
+ * when the rights policy (mm/pte.h: one table per frame class) refuses a frame or the asked
+ * W/U: free RAM, page tables, the PFN database, a writable view of kernel code or ring-3
+ * shared code, a ring-3 view of the pool or kernel image. */
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot);
-/* Maps the frames currently behind src (faulting demand pages in) at dst as well. */
+/* Maps the frames currently behind src (faulting demand pages in) at dst as well; MM_EACCES
+ * when the rights policy refuses prot for one of them (a writable view of read-only code). */
 mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot);
 /* Decommits / unmaps, as mm_release does for its pages (never refused because of a lock). */
 mm_status mm_decommit(vaddr_t va, uint32_t npages);
 /* For each page: prot = (prot & and_mask) | or_mask, over MM_PROT_WRITE|MM_PROT_USER.  All
- * pages must be committed.  *old_first gets the first page's previous protection. */
+ * pages must be committed; MM_EACCES (nothing changed) when the rights policy refuses the new
+ * protection for a page's frame.  *old_first gets the first page's previous protection. */
 mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or_mask, uint32_t *old_first);
 
 /* ---- locking: every lock has an owner (mm/lock.c) ------------------------------------------ */

@@ -31,6 +31,7 @@ enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN
 #define PFNF_DIRTY   0x02   /* written by DMA or through an alias (PAGEMARKDIRTY, VMDHL_WRITE) */
 #define PFNF_CONTIG_START 0x04   /* first / last frame of an NT contiguous allocation */
 #define PFNF_CONTIG_END   0x08
+#define PFNF_KPOOL   0x10   /* a system frame of the kernel pool (the rights policy, pte.c) */
 
 struct pfn {
     uint8_t state, flags;

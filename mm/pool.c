@@ -28,6 +28,7 @@ void kpool_init(void)
         pfn_t f = pfn_alloc(0);
         if (f == PFN_NONE || !pte_ensure(va)) panic("kpool: no memory for %u pages", pages);
         pfn_db[f].state = PFN_SYSTEM;
+        pfn_db[f].flags |= PFNF_KPOOL;
         pfn_count.used--;
         pfn_count.system++;
         pte_install(va, pte_make(va, f, PTE_W | PTE_SW_RAW));

@@ -50,6 +50,54 @@ static uint32_t pde_flags(uint32_t pdi)
     return pdi < PDI(PTE_BASE) ? (PTE_P | PTE_W | PTE_U) : (PTE_P | PTE_W);
 }
 
+/* ---- the rights policy (pte.h) ---------------------------------------------------------------- */
+
+#define RIGHTS_ALL (PTE_P | PTE_W | PTE_U)
+
+static bool home_mapping(vaddr_t va, pfn_t f)
+{
+    return (va >= KERNEL_VBASE && va < KWINDOW_END && ((va - KERNEL_VBASE) >> PAGE_SHIFT) == f) ||
+           (va >= KPOOL_BASE && va < KPOOL_END) || (va >= PFNDB_BASE && va < PFNDB_END);
+}
+
+static __attribute__((noinline)) uint32_t rights_slow(vaddr_t va, pfn_t f, const struct pfn *r)
+{
+    extern char _kernel_start[], _kernel_end[], _data_start[], _utext_load[], _utext_start[], _utext_end[];
+    if (home_mapping(va, f)) return RIGHTS_ALL;
+    pfn_t k0 = ((vaddr_t)_kernel_start - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t k1 = (PAGE_ALIGN_UP((vaddr_t)_kernel_end) - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t d0 = ((vaddr_t)_data_start - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t u0 = ((vaddr_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT;
+    pfn_t u1 = u0 + (PAGE_ALIGN_UP((vaddr_t)_utext_end) - (vaddr_t)_utext_start) / PAGE_SIZE;
+    switch (r->state) {
+    case PFN_SYSTEM: return (r->flags & PFNF_KPOOL) ? (PTE_P | PTE_W) : 0;
+    case PFN_RESERVED:
+        if (f == pte_kernel_directory() || f == (((vaddr_t)boot_pt - KERNEL_VBASE) >> PAGE_SHIFT)) return 0;
+        if (f >= u0 && f < u1) return PTE_P | PTE_U;
+        if (f >= k0 && f < d0) return PTE_P;
+        if (f >= d0 && f < k1) return PTE_P | PTE_W;
+        return RIGHTS_ALL;                               /* firmware RAM, loader data, modules */
+    default: return 0;                                   /* free, page tables, directories */
+    }
+}
+
+uint32_t pte_rights(vaddr_t va, pfn_t f)
+{
+    struct pfn *r = pfn_get(f);
+    if (__builtin_expect(!r || r->state == PFN_USED || r->state == PFN_NOTRAM, 1)) return RIGHTS_ALL;
+    return rights_slow(va, f, r);
+}
+
+/* What a helper stores: the entry with the rights its frame's class allows (pte.h). */
+static inline pte_t rights_apply(vaddr_t va, pte_t e)
+{
+    uint32_t ok = pte_rights(va, pte_pfn(e));
+    if (__builtin_expect(ok == RIGHTS_ALL, 1)) return e;
+    if (!(ok & PTE_P)) panic("pte: %08x may not map frame %x (%s): the core must refuse first", va, pte_pfn(e),
+                             pfn_state_name(pfn_db[pte_pfn(e)].state));
+    return e & ~((PTE_W | PTE_U) & ~ok);
+}
+
 /* ---- the walker ------------------------------------------------------------------------ */
 
 pte_t *pte_lookup(vaddr_t va, bool *large)
@@ -229,6 +277,7 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
     pte_t *p = MiGetPteAddress(va);
     if ((pde & (PTE_P | PDE_PS)) != PTE_P || (*p & PTE_P) || !(e & PTE_P))
         panic("pte_install(%08x, %08x): entry %08x", va, e, (pde & (PTE_P | PDE_PS)) == PTE_P ? *p : 0);
+    e = rights_apply(va, e);
     pte_t old = *p;
     if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
     if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
@@ -263,14 +312,14 @@ void pte_update(vaddr_t va, pte_t e)
     pte_t *p = pte_lookup(va, NULL);
     if (!p || !(*p & PTE_P) || !(e & PTE_P) || ((*p ^ e) & PTE_FRAME))
         panic("pte_update(%08x, %08x): entry %08x", va, e, p ? *p : 0);
-    pte_store(va, e);
+    pte_store(va, rights_apply(va, e));
 }
 
 void pte_remap(vaddr_t va, pte_t e)
 {
     pte_t *p = pte_lookup(va, NULL);
     if (!p || !(*p & PTE_P) || !(e & PTE_P)) panic("pte_remap(%08x, %08x): entry %08x", va, e, p ? *p : 0);
-    pte_store(va, e);
+    pte_store(va, rights_apply(va, e));
 }
 
 /* Anything -> not present, the hot half of every unmap; the same shortcut as pte_install.  The
@@ -418,7 +467,7 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
         pte_t *p = MiGetPteAddress(va);
         uint32_t added = 0;
         for (uint32_t i = 0; i < n; i++) {
-            pte_t e = tmpl | (src[i] & keep), old = p[i];
+            pte_t e = rights_apply(va + i * PAGE_SIZE, tmpl | (src[i] & keep)), old = p[i];
             if ((old & PTE_P) || !(e & PTE_P))
                 panic("pte_install_copy(%08x, %08x): entry %08x", va + i * PAGE_SIZE, e, old);
             if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));

@@ -46,6 +46,32 @@ static inline pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
     return e;
 }
 
+/*
+ * The rights policy: what a mapping of a frame may give, by the frame's class.  Every helper
+ * below that makes or changes a present entry (install, update, remap, copy) applies it, so no
+ * path can skip it: W and U the class does not allow are never set, and a class that allows no
+ * second mapping at all is a core bug (panic) - the core operations ask pte_rights_allow first
+ * and refuse with MM_EACCES.  A frame's own "home" mapping (the kernel window for the image,
+ * the pool and PFN-database windows) has every right it was made with.
+ *   class                                      second mapping   writable   ring 3
+ *   RAM in use, device memory (not RAM),       yes              yes        yes
+ *     firmware RAM (first MiB, loader data)
+ *   kernel pool                                yes              yes        no
+ *   kernel image data (.data, .bss)            yes              yes        no
+ *   kernel image code and read-only data       yes              no         no
+ *   ring-3 code every process shares (.utext)  yes              no         yes
+ *   page tables and directories (boot ones     no
+ *     included), the PFN database and other
+ *     system frames, free RAM
+ * Returns PTE_P (may map) | the PTE_W / PTE_U bits allowed; 0 when no mapping is allowed.
+ */
+uint32_t pte_rights(vaddr_t va, pfn_t f);
+static inline bool pte_rights_allow(vaddr_t va, pfn_t f, uint32_t prot)
+{
+    uint32_t ok = pte_rights(va, f);
+    return (ok & PTE_P) && !(prot & (PTE_W | PTE_U) & ~ok);
+}
+
 void pte_install(vaddr_t va, pte_t e);
 void pte_update(vaddr_t va, pte_t e);
 void pte_remap(vaddr_t va, pte_t e);

@@ -42,26 +42,20 @@ void pt_trim(vaddr_t va, uint32_t npages)
         pte_trim(pdi << 22);
 }
 
-/* Frame class for mm_map_physical: 1 = counted reference, 0 = raw, -1 = refused.
- * Raw: I/O space, the first MiB (BIOS data, ROMs) and loader data.  Refused: free RAM (the
- * allocator could hand it out under the mapping), page tables, the PFN database and pool, and
- * the kernel image - except its ring-3 code, read-only. */
-static int frame_class(pfn_t f, uint32_t prot)
+/* A frame mm_map_physical may map at va with prot: the rights policy (pte.h) allows it - which
+ * refuses free RAM (the allocator could hand it out under the mapping), page tables, the PFN
+ * database, and W or U where the frame's class forbids them. */
+static bool map_allowed(vaddr_t va, pfn_t f, uint32_t prot)
 {
-    extern char _kernel_start[], _kernel_end[], _utext_load[], _utext_start[], _utext_end[];
+    return pte_rights_allow(va, f, prot);
+}
+
+/* RAM in use is mapped with a counted reference (the frame outlives its other mappings); I/O
+ * space, firmware RAM and the kernel's own frames (image, pool: never freed) are mapped raw. */
+static inline bool map_counted(pfn_t f)
+{
     struct pfn *r = pfn_get(f);
-    if (!r || r->state == PFN_NOTRAM) return 0;
-    pfn_t k0 = ((vaddr_t)_kernel_start - KERNEL_VBASE) >> PAGE_SHIFT;
-    pfn_t k1 = ((vaddr_t)_kernel_end - KERNEL_VBASE) >> PAGE_SHIFT;
-    pfn_t u0 = ((vaddr_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT;
-    pfn_t u1 = u0 + (PAGE_ALIGN_UP((vaddr_t)_utext_end) - (vaddr_t)_utext_start) / PAGE_SIZE;
-    if (f >= k0 && f < k1)
-        return (f >= u0 && f < u1 && !(prot & MM_PROT_WRITE)) ? 0 : -1;
-    switch (r->state) {
-    case PFN_USED: return 1;
-    case PFN_RESERVED: return 0;
-    default: return -1;                              /* free, page tables, directories, system */
-    }
+    return r && r->state == PFN_USED;
 }
 
 static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
@@ -223,12 +217,12 @@ mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t ste
     mm_status st = check_uncommitted(va, npages);
     if (st != MM_OK) return st;
     for (uint32_t i = 0; i < npages; i++)
-        if (frame_class(first + i * step, prot) < 0) return MM_EACCES;
+        if (!map_allowed(va + i * PAGE_SIZE, first + i * step, prot)) return MM_EACCES;
     if (!ensure_tables(va, npages)) return MM_ENOMEM;
     for (uint32_t i = 0; i < npages; i++) {
         pfn_t f = first + i * step;
         vaddr_t v = va + i * PAGE_SIZE;
-        pte_install(v, pte_make(v, f, prot | (frame_class(f, prot) ? 0 : PTE_SW_RAW)));
+        pte_install(v, pte_make(v, f, prot | (map_counted(f) ? 0 : PTE_SW_RAW)));
     }
     return MM_OK;
 }
@@ -251,6 +245,17 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
     return MM_OK;
 }
 
+/* Every present source page's frame may be shown at dst with prot (pte.h's policy); pages still
+ * demand-zero get fresh frames of their own, which may. */
+static mm_status rights_for_copy(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
+{
+    for (uint32_t i = 0; i < npages; i++) {
+        pte_t e = pte_read(src + i * PAGE_SIZE);
+        if ((e & PTE_P) && !pte_rights_allow(dst + i * PAGE_SIZE, pte_pfn(e), prot)) return MM_EACCES;
+    }
+    return MM_OK;
+}
+
 mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
 {
     if (!core_range_mappable(dst, npages) || !core_range_mappable(src, npages) ||
@@ -259,6 +264,7 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
     pte_t all;
     mm_status st = core_check_committed(src, npages, &all);
     if (st == MM_OK) st = check_uncommitted(dst, npages);
+    if (st == MM_OK) st = rights_for_copy(dst, src, npages, prot);
     if (st != MM_OK) return st;
     if (!ensure_tables(dst, npages)) return MM_ENOMEM;
     if (!(all & PTE_P)) {
@@ -297,6 +303,12 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
     if (st != MM_OK) return st;
     and_mask |= ~MM_PROT_MASK;
     or_mask &= MM_PROT_MASK;
+    for (uint32_t i = 0; i < npages; i++) {              /* the rights policy, before any change */
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_t e = pte_read(v);
+        if ((e & PTE_P) && !pte_rights_allow(v, pte_pfn(e), ((e & and_mask) | or_mask) & MM_PROT_MASK))
+            return MM_EACCES;
+    }
     if (old_first) *old_first = pte_read(va) & MM_PROT_MASK;
     for (uint32_t i = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;

@@ -8,6 +8,7 @@
  * On failure no output (linear address, selector, count, lock handle) may be written.
  */
 #include "tests/hostile.h"
+#include "mm/pte.h"
 #include "mm/devhlp.h"
 #include "mm/vxd.h"
 
@@ -283,7 +284,6 @@ DH(h_VMAlloc, "VMAlloc")
         { "PHYS of the kernel image", NULL, P87, { PH, S, (LIN)&pa[2] } },
         { "PHYS of a page table", NULL, P87, { PH, S, (LIN)&pa[3] } },
         { "PHYS of the PFN database", NULL, P87, { PH, S, (LIN)&pa[4] } },
-        { "PHYS of the kernel pool", NULL, P87, { PH, S, (LIN)&pa[5] } },
         { "PHYS running past 4 GiB", NULL, P87, { PH, 2 * S, (LIN)&pa[6] } },
     };
     HTABLE(r, t_VMAlloc, rows);
@@ -411,7 +411,7 @@ DH(h_PageListToLin, "PageListToLin")
         { { KERNEL_PHYS_LOAD, PAGE_SIZE }, { 0, 0 } },
         { { fx->pt_frame << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
         { { fx->pfndb_frame << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
-        { { fx->pool_frame << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
+        { { pte_kernel_directory() << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
         { { 0xB8000, 0 }, { 0xB9000, PAGE_SIZE } },                  /* a zero-size entry */
         { { 0xB8000, 0x800 }, { 0xB9800, 0x800 } },                  /* the second starts inside a page */
         { { 0xB8800, 0x100 }, { 0xB9000, 0xF00 } },                  /* the first ends inside a page */
@@ -420,7 +420,7 @@ DH(h_PageListToLin, "PageListToLin")
         { { HF_IO_PA, PAGE_SIZE / 2 }, { 0, 0 } },                   /* ends before Size: no second entry */
     };
     static const char *const what[12] = {
-        "free RAM", "a page directory", "the kernel image", "a page table", "the PFN database", "the kernel pool",
+        "free RAM", "a page directory", "the kernel image", "a page table", "the PFN database", "the boot page directory",
         "an entry of size 0", "a later entry starting inside a page", "an earlier entry ending inside a page",
         "a run wrapping past 4 GiB", "an entry longer than Size", "entries that end before Size",
     };

@@ -8,6 +8,7 @@
  * (BAD_POOL_CALLER, NO_MORE_SYSTEM_PTES) reported through the non-halting KeBugCheckEx.
  */
 #include "tests/hostile.h"
+#include "mm/pte.h"
 #include "mm/ntmm.h"
 #include "mm/devhlp.h"
 #include "mm/vxd.h"
@@ -336,8 +337,8 @@ static const char *map_io_cases(struct hrun *r, const struct hfix *fx, hcall fn)
         { "a page directory", NULL, 0, { fx->cr3_frame << PAGE_SHIFT, 0, 16, MmCached } },
         { "a page table", NULL, 0, { fx->pt_frame << PAGE_SHIFT, 0, 16, MmCached } },
         { "the PFN database", NULL, 0, { fx->pfndb_frame << PAGE_SHIFT, 0, 16, MmCached } },
-        { "the kernel pool", NULL, 0, { fx->pool_frame << PAGE_SHIFT, 0, 16, MmCached } },
-        { "the kernel image", NULL, 0, { KERNEL_PHYS_LOAD, 0, 16, MmNonCached } },
+        { "the kernel image (writable view of code)", NULL, 0, { KERNEL_PHYS_LOAD, 0, 16, MmNonCached } },
+        { "the boot page directory", NULL, 0, { pte_kernel_directory() << PAGE_SHIFT, 0, 16, MmCached } },
         { "I/O space running into free RAM", NULL, 0, { (fx->free_frame << PAGE_SHIFT) - 0x800, 0, 0x1000, MmCached } },
     };
     TRY(hrun_table(r, fn, rows, ARRAY_SIZE(rows)));

@@ -10,6 +10,7 @@
  * the expected value is the README's choice (vxd.h lists them).
  */
 #include "tests/hostile.h"
+#include "mm/pte.h"
 #include "mm/vxd.h"
 #include "mm/pfn.h"
 #include "kernel/trap.h"
@@ -432,7 +433,8 @@ VXD(h_PageCommitPhys, "_PageCommitPhys")
         { "a page directory", NULL, 0, { p, 1, fx->cr3_frame, 0 } },
         { "a page table", NULL, 0, { p, 1, fx->pt_frame, PC_WRITEABLE } },
         { "the PFN database", NULL, 0, { p, 1, fx->pfndb_frame, 0 } },
-        { "the kernel pool", NULL, 0, { p, 1, fx->pool_frame, PC_WRITEABLE } },
+        { "a ring-3 view of the kernel pool", NULL, 0, { p, 1, fx->pool_frame, PC_WRITEABLE | PC_USER } },
+        { "the boot page directory", NULL, 0, { p, 1, pte_kernel_directory(), 0 } },
         { "the kernel image", NULL, 0, { p, 1, fx->kernel_frame, PC_WRITEABLE } },
         { "PC_INCR into free RAM", NULL, 0, { p, 2, fx->free_frame - 1, PC_INCR } },
         { "already committed", NULL, 0, { PG(pf->res), 1, 0xB8, 0 } },
@@ -747,8 +749,8 @@ VXD(h_MapPhysToLinear, "_MapPhysToLinear")
         { "a page directory", NULL, F, { fx->cr3_frame << PAGE_SHIFT, 16, 0 } },
         { "a page table", NULL, F, { fx->pt_frame << PAGE_SHIFT, 16, 0 } },
         { "the PFN database", NULL, F, { fx->pfndb_frame << PAGE_SHIFT, 16, 0 } },
-        { "the kernel pool", NULL, F, { fx->pool_frame << PAGE_SHIFT, 16, 0 } },
         { "the kernel image", NULL, F, { KERNEL_PHYS_LOAD, 16, 0 } },
+        { "the boot page directory", NULL, F, { pte_kernel_directory() << PAGE_SHIFT, 16, 0 } },
         { "a block's frame (RAM someone owns)", NULL, F, { pf->hf_frame << PAGE_SHIFT, 16, 0 } },
         { "another process's frame", NULL, F, { fx->other_frame << PAGE_SHIFT, 16, 0 } },
         { "flags 3", NULL, F, { 0xB8000, 16, 3 } },

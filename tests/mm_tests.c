@@ -321,7 +321,9 @@ TEST(mm_bad_input, "mm/bad-input")
     CHECK_EQ(mm_unlock(r->base, 1), MM_ENOTLOCKED);
     CHECK_EQ(mm_map_physical(r->base, 1, some_free_frame(), 1, 0), MM_EACCES);  /* free RAM */
     CHECK_EQ(mm_map_physical(r->base, 1, x86_read_cr3() >> 12, 1, 0), MM_EACCES);  /* a directory */
-    CHECK_EQ(mm_map_physical(r->base, 1, 0x100, 1, 0), MM_EACCES);                 /* kernel image */
+    CHECK_EQ(mm_map_physical(r->base, 1, 0x100, 1, MM_PROT_WRITE), MM_EACCES);     /* kernel code, writable */
+    CHECK_EQ(mm_map_physical(r->base, 1, 0x100, 1, MM_PROT_USER), MM_EACCES);      /* kernel code, ring 3 */
+    CHECK_EQ(mm_map_physical(r->base, 1, pte_kernel_directory(), 1, 0), MM_EACCES); /* the boot directory */
     uint32_t pfndb_frame = pte_pfn(pte_read(PFNDB_BASE));
     CHECK_EQ(mm_map_physical(r->base, 1, pfndb_frame, 1, 0), MM_EACCES);            /* PFN database */
     CHECK(!mm_reserve(ARENA_SYSTEM, r->base, 1, 1, OWNER_TEST, &st) && st == MM_EEXIST);

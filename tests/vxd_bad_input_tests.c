@@ -151,7 +151,7 @@ TEST(vxd_bad_phys, "vxd/bad-input/commitphys-commitcontig")
     CHECK_COSTLESS(_PageCommitPhys(PG(r), 1, 0xA0, PC_FIXED), 0);              /* not a CommitPhys flag */
     CHECK_COSTLESS(_PageCommitPhys(PG(r), 1, freeframe, PC_WRITEABLE), 0);     /* free RAM */
     CHECK_COSTLESS(_PageCommitPhys(PG(r), 1, x86_read_cr3() >> PAGE_SHIFT, 0), 0);   /* a directory */
-    CHECK_COSTLESS(_PageCommitPhys(PG(r), 1, 0x100, 0), 0);                    /* the kernel image */
+    CHECK_COSTLESS(_PageCommitPhys(PG(r), 1, 0x100, PC_WRITEABLE), 0);         /* kernel code, writable */
     CHECK_COSTLESS(_PageCommitPhys(PG(a) + 1, 2, 0xA0, 0), 0);                 /* committed, and across */
     CHECK_COSTLESS(_PageCommitPhys(PG(r) + 2, 2, 0xA0, 0), 0);                 /* past the reservation */
     CHECK_COSTLESS(_PageCommitContig(PG(r), 0, PC_WRITEABLE, 0, 0, 0xFFFFFFFFu), VXD_ERR);
