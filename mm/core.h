@@ -23,7 +23,9 @@ void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables le
 void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then the PTEs go */
 /* Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all = AND of the PTEs. */
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all);
-mm_status core_make_present(vaddr_t va, uint32_t npages);   /* fault demand-zero pages in */
+/* Fault the demand-zero pages of a committed range in: all, or MM_ENOMEM and none. */
+mm_status core_make_present(vaddr_t va, uint32_t npages);
+uint32_t core_absent(vaddr_t va, uint32_t npages);          /* pages not present */
 void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/lock.c */
 bool lock_tally(char *why, size_t n);                       /* mm/lock.c, for mm_check */
 #endif

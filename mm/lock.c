@@ -111,23 +111,23 @@ static bool lt_reserve(uint32_t extra)
 
 /* ---- shared checks -------------------------------------------------------------------------- */
 
-/* Every page committed and present afterwards (demand-zero pages are faulted in: they stay
- * committed, so nothing is lost when a later check refuses), with the access flags asks for.
- * The range's tables exist on success, so its PTEs are consecutive in the self-map. */
-static mm_status lock_prepare(vaddr_t va, uint32_t npages, uint32_t flags)
+/* Every page committed, with the access flags asks for (nothing changes here).  The range's
+ * tables exist on success, so its PTEs are consecutive in the self-map. */
+static mm_status lock_check(vaddr_t va, uint32_t npages, uint32_t flags)
 {
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
     pte_t all, need = ((flags & MM_LOCK_WRITE) ? PTE_W : 0) | ((flags & MM_LOCK_USER) ? PTE_U : 0);
     mm_status st = core_check_committed(va, npages, &all);
     if (st != MM_OK) return st;
     if ((all & need) != need) return MM_EACCES;
-    return (all & PTE_P) ? MM_OK : core_make_present(va, npages);
+    return core_absent(va, npages) > pfn_count.free ? MM_ENOMEM : MM_OK;
 }
 
 /* Can each frame take `per` more locks (a frame may repeat: `per` is the most it can get)? */
 static bool room_for_locks(const pte_t *p, const pfn_t *f, uint32_t n, uint32_t per)
 {
     for (uint32_t i = 0; i < n; i++) {
+        if (p && !(p[i] & PTE_P)) continue;          /* a fresh frame: no locks yet */
         struct pfn *r = pfn_get(f ? f[i] : pte_pfn(p[i]));
         if (r && r->lock_count > PFN_COUNT_MAX - per) return false;
     }
@@ -154,9 +154,11 @@ static void lock_pages(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frame
 
 /* ---- linear locks: the public half -------------------------------------------------------- */
 
+/* Checks, then every refusable step, then the pages are made present (which cannot fail once
+ * lock_check saw frames for them), so a refused lock changes nothing at all. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
 {
-    mm_status st = lock_prepare(va, npages, flags);
+    mm_status st = lock_check(va, npages, flags);
     if (st != MM_OK) return st;
     if (!room_for_locks(MiGetPteAddress(va), NULL, npages, npages)) return MM_ELIMIT;
     uint32_t as = key_as(va), vpn = va >> PAGE_SHIFT;
@@ -166,6 +168,7 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
         if (e && e->count > PFN_COUNT_MAX - 1) return MM_ELIMIT;
     }
     if (!lt_reserve(npages)) return MM_ENOMEM;        /* the last refusal: nothing changed yet */
+    core_make_present(va, npages);
     for (uint32_t i = 0; i < npages; i++) {
         struct llock *e = lt_get(as, vpn + i);
         e->pfn = pte_pfn(p[i]);
@@ -273,11 +276,12 @@ static void rec_link(struct mm_lockrec *r)
 
 mm_status mm_lock_record(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames, mm_lock_t *out)
 {
-    mm_status st = lock_prepare(va, npages, flags);
+    mm_status st = lock_check(va, npages, flags);
     if (st != MM_OK) return st;
     if (!room_for_locks(MiGetPteAddress(va), NULL, npages, npages)) return MM_ELIMIT;
     struct mm_lockrec *r = rec_new(npages);
     if (!r) return MM_ENOMEM;
+    core_make_present(va, npages);                    /* cannot fail: checked in lock_check */
     lock_pages(va, npages, flags, r->frames);
     if (frames) memcpy(frames, r->frames, npages * sizeof(pfn_t));
     rec_link(r);

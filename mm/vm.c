@@ -238,10 +238,21 @@ static pfn_t make_present(vaddr_t va)
     return f;
 }
 
+uint32_t core_absent(vaddr_t va, uint32_t npages)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < npages; i++) n += !(pte_read(va + i * PAGE_SIZE) & PTE_P);
+    return n;
+}
+
+/* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
+ * needs one (the range's tables exist: its pages are committed). */
 mm_status core_make_present(vaddr_t va, uint32_t npages)
 {
-    for (uint32_t i = 0; i < npages; i++)
-        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) return MM_ENOMEM;
+    uint32_t need = core_absent(va, npages);
+    if (need > pfn_count.free) return MM_ENOMEM;
+    for (uint32_t i = 0; need && i < npages; i++)
+        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) panic("core_make_present: a counted frame vanished");
     return MM_OK;
 }
 
@@ -268,7 +279,7 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
     if (st != MM_OK) return st;
     if (!ensure_tables(dst, npages)) return MM_ENOMEM;
     if (!(all & PTE_P)) {
-        st = core_make_present(src, npages);   /* pages faulted in stay committed; no loss */
+        st = core_make_present(src, npages);   /* all or nothing */
         if (st != MM_OK) { pt_trim(dst, npages); return st; }
     }
     /* Both ranges' tables exist now, so the source's entries are consecutive in the self-map. */
@@ -366,33 +377,37 @@ static void move_pages(vaddr_t va, uint32_t npages, pfn_t s, const pfn_t *each)
     }
 }
 
-/* Committed, present, and - where `need` says so - movable (the one predicate: no lock of any
- * owner, no fixed pin, no hold, no other mapping).  need == NULL: every page must be. */
+/* Where `need` says so (need == NULL: every page), the present pages are movable - the one
+ * predicate: no lock of any owner, no fixed pin, no hold, no other mapping.  A page still
+ * demand-zero is: its frame will be a fresh one.  Reads only. */
 static mm_status relocatable(vaddr_t va, uint32_t npages, const bool *need)
 {
-    mm_status st = check_committed(va, npages);
-    if (st == MM_OK) st = core_make_present(va, npages);
-    for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
+    for (uint32_t i = 0; i < npages; i++) {
         pte_t e = pte_read(va + i * PAGE_SIZE);
-        if ((!need || need[i]) && ((e & PTE_SW_RAW) || !pfn_movable(pte_pfn(e))))
+        if ((!need || need[i]) && (e & PTE_P) && ((e & PTE_SW_RAW) || !pfn_movable(pte_pfn(e))))
             return MM_EBUSY;                         /* locked, fixed, held or seen elsewhere */
     }
-    return st;
+    return MM_OK;
 }
 
+/* Every check and every allocation before the first change: a refused call changes nothing. */
 mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_req *req)
 {
     struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
     if (!q.align) q.align = 1;
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
     mm_status st = check_committed(va, npages);
-    if (st == MM_OK) st = core_make_present(va, npages);
     if (st != MM_OK) return st;
-    if (run_ok(va, npages, &q)) return MM_OK;
+    uint32_t absent = core_absent(va, npages);
+    if (!absent && run_ok(va, npages, &q)) return MM_OK;
     st = relocatable(va, npages, NULL);
     if (st != MM_OK) return st;
     pfn_t s = pfn_alloc_run(npages, q.align, q.min, q.max, q.boundary, 0);
     if (s == PFN_NONE) return MM_ENOMEM;
+    if (core_make_present(va, npages) != MM_OK) {    /* demand-zero pages: fresh frames first */
+        for (uint32_t i = 0; i < npages; i++) pfn_free(s + i);
+        return MM_ENOMEM;
+    }
     move_pages(va, npages, s, NULL);
     return MM_OK;
 }
@@ -401,32 +416,27 @@ mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_re
 {
     if (!core_range_mappable(va, npages) || !req) return MM_EINVAL;
     mm_status st = check_committed(va, npages);
-    if (st == MM_OK) st = core_make_present(va, npages);
     if (st != MM_OK) return st;
-    uint32_t moves = 0;
-    for (uint32_t i = 0; i < npages; i++) {
-        pfn_t f = pte_pfn(pte_read(va + i * PAGE_SIZE));
-        moves += !(f >= req->min && f < req->max);
-    }
-    if (!moves) return MM_OK;
     pfn_t *to = kmalloc(npages * sizeof(pfn_t));
     bool *need = kmalloc(npages);
+    uint32_t moves = 0;
     st = to && need ? MM_OK : MM_ENOMEM;
     for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
-        pfn_t f = pte_pfn(pte_read(va + i * PAGE_SIZE));
-        need[i] = !(f >= req->min && f < req->max);
+        pte_t e = pte_read(va + i * PAGE_SIZE);        /* a demand-zero page moves too: any frame */
+        need[i] = !(e & PTE_P) || !(pte_pfn(e) >= req->min && pte_pfn(e) < req->max);
+        moves += need[i];
         to[i] = PFN_NONE;
     }
-    if (st == MM_OK) st = relocatable(va, npages, need);
-    for (uint32_t i = 0; st == MM_OK && i < npages; i++) {
+    if (st == MM_OK && moves) st = relocatable(va, npages, need);
+    for (uint32_t i = 0; st == MM_OK && moves && i < npages; i++) {
         if (!need[i]) continue;
         to[i] = pfn_alloc_run(1, 1, req->min, req->max, 0, 0);
-        if (to[i] == PFN_NONE) {
-            while (i--) if (to[i] != PFN_NONE) pfn_free(to[i]);
-            st = MM_ENOMEM;
-        }
+        if (to[i] == PFN_NONE) st = MM_ENOMEM;
     }
-    if (st == MM_OK) move_pages(va, npages, 0, to);
+    if (st == MM_OK && moves) st = core_make_present(va, npages);
+    if (st == MM_OK && moves) move_pages(va, npages, 0, to);
+    for (uint32_t i = 0; st != MM_OK && to && need && i < npages; i++)
+        if (to[i] != PFN_NONE) pfn_free(to[i]);
     kfree(to);
     kfree(need);
     return st;
