@@ -175,6 +175,8 @@ struct mm_page_info {
     uint32_t locks;              /* frame lock count: every owner's */
     uint32_t pins;               /* of those, held by the frame's pinned (fixed) mappings */
     uint32_t linear_locks;       /* of those, this page's linear locks (this address space) */
+    bool counted;                /* this mapping holds a reference on its frame (RAM in use) */
+    bool pinned;                 /* this mapping holds a fixed pin (a fixed or locked commit) */
     struct region *region;
 };
 void mm_page_info(vaddr_t va, struct mm_page_info *out);

@@ -491,6 +491,8 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
         o->prot = pte_prot(e);
         if (o->present) {
             o->pfn = pte_pfn(e);
+            o->counted = !(e & PTE_SW_RAW);
+            o->pinned = e & PTE_SW_PIN;
             struct pfn *r = pfn_get(o->pfn);
             o->locks = r ? r->lock_count : 0;
             o->pins = r && r->state == PFN_USED ? r->pins : 0;

@@ -56,7 +56,7 @@ static bool cache_of(ULONG flags, uint32_t *cache)
  */
 ULONG _MapPhysToLinear(ULONG PhysAddr, ULONG nBytes, ULONG flags)
 {
-    uint32_t cache, e;
+    uint32_t cache;
     if (!nBytes || PhysAddr + (nBytes - 1) < PhysAddr || !cache_of(flags, &cache)) return VXD_FAIL;
     pfn_t first = PhysAddr >> PAGE_SHIFT, last = (PhysAddr + (nBytes - 1)) >> PAGE_SHIFT;
     uint32_t n = last - first + 1, off = PhysAddr & PAGE_MASK;
@@ -66,11 +66,14 @@ ULONG _MapPhysToLinear(ULONG PhysAddr, ULONG nBytes, ULONG flags)
     if (n > PHYSWIN_PAGES - win_used || naliases == ALIASES_MAX) return VXD_FAIL;
     vaddr_t va = win->base + win_used * PAGE_SIZE;
     if (mm_map_physical(va, n, first, 1, MM_PROT_WRITE | cache) != MM_OK) return VXD_FAIL;
-    for (uint32_t i = 0; i < n; i++)
-        if (!mm_read_pte(va + i * PAGE_SIZE, &e) || !(e & PTE_SW_RAW)) {
+    for (uint32_t i = 0; i < n; i++) {
+        struct mm_page_info pi;
+        mm_page_info(va + i * PAGE_SIZE, &pi);
+        if (!pi.present || pi.counted) {
             mm_decommit(va, n);                   /* a counted frame: someone's RAM */
             return VXD_FAIL;
         }
+    }
     aliases[naliases].first = first;
     aliases[naliases].n = n;
     aliases[naliases].cache = cache;
