@@ -47,6 +47,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
+char *strstr(const char *hay, const char *needle);
 char *strncpy_z(char *d, const char *s, size_t n);   /* always NUL-terminates */
 uint32_t strtou(const char *s, const char **end, int base);
 

@@ -485,6 +485,26 @@ TEST(mm_checker_detects, "mm/checker-detects-corruption")
     pfn_count.free--;
     CHECK(!c2);
 
+    CHECK_EQ(mm_lock(va, 1, 0, NULL), MM_OK);            /* a lock no owner holds */
+    pfn_db[f].lock_count++;
+    bool c5 = mm_check(why, sizeof why);
+    CHECK(strstr(why, "owners hold"));
+    pfn_db[f].lock_count -= 2;                           /* an owner whose lock is gone */
+    bool c6 = mm_check(why, sizeof why);
+    pfn_db[f].lock_count++;
+    CHECK_EQ(mm_unlock(va, 1), MM_OK);
+    CHECK(!c5);
+    CHECK(!c6);
+    CHECK(mm_check(why, sizeof why));
+
+    pfn_t orphan = pfn_alloc(0);                         /* used, but nothing refers to it */
+    CHECK(orphan != PFN_NONE);
+    bool c7 = mm_check(why, sizeof why);
+    bool says = strstr(why, "orphan") != NULL;
+    pfn_free(orphan);
+    CHECK(!c7);
+    CHECK(says);
+
     pte_t *pt = MiGetPteAddress(va);                     /* a mapping nobody counted */
     pte_t *alias = MiGetPteAddress(va + PAGE_SIZE);
     bool same_table = PDI(va) == PDI(va + PAGE_SIZE);
