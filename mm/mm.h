@@ -110,6 +110,8 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
  * use gets a counted reference; not-RAM (I/O) and reserved frames are mapped raw; free RAM
  * is refused (MM_EACCES): the allocator could hand it out under a live mapping. */
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot);
+/* The same for a list of frames: frame i = frames[i].  All or nothing, like every call here. */
+mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32_t prot);
 /* Maps the frames currently behind src (faulting demand pages in) at dst as well. */
 mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot);
 /* Decommits / unmaps.  MM_EBUSY if a page's frame is locked and this is its last mapping. */

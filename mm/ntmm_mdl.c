@@ -170,6 +170,23 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
     return NtExceptionStatus(&t);
 }
 
+/* Is every page committed (present or demand-zero), with entries that allow the access (need:
+ * PTE_W, PTE_U)?  Asked before the probe touches anything, so that a probe that will be refused
+ * faults no demand-zero page in on its way to the page it refuses.  A demand-zero entry keeps its
+ * protection in the same W/U bits (MM_PROT_* are the PTE bit values), so one test serves both. */
+static bool pages_allow(vaddr_t first_page, ULONG n, uint32_t need)
+{
+    uint32_t absent;
+    if (mm_scan_committed(first_page, n, &absent) != n) return false;
+    for (ULONG i = 0; need && i < n; i++) {
+        vaddr_t va = first_page + i * PAGE_SIZE;
+        pte_t pde = *MiGetPdeAddress(va), e = 0;
+        mm_read_pte(va, &e);
+        if (((e & pde) & need) != need) return false;   /* a 4 MiB page: e is the PDE itself */
+    }
+    return true;
+}
+
 /* Locks each page's frame after checking the entry allows the access; on failure unlocks what
  * it locked.  Sets *io when a frame is not RAM. */
 static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need, bool *io)
@@ -209,6 +226,10 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  *   - KernelMode buffers in the self-map, hyperspace or 0xFFC00000+ are access violations;
  *   - buffers in 4 MiB pages are supported (the frame is PDE frame + page index, as NT does);
  *   - STATUS_INSUFFICIENT_RESOURCES when the pool has no room to record the lock (see the top);
+ *   - every page is checked (committed, and W/U as the access needs) before the first is
+ *     touched, and the lock's record is allocated before it too: a refused probe faults nothing
+ *     in.  Only running out of frames while faulting demand-zero pages in can leave the pages
+ *     faulted in so far present (they stay committed to their owner; the touch is the probe);
  *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
  *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
  */
@@ -228,16 +249,15 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
         st = STATUS_ACCESS_VIOLATION;
     else if (mode == KernelMode && end > PTE_BASE && start < SYSTEM_START)
         st = STATUS_ACCESS_VIOLATION;                 /* the page tables and hyperspace */
+    uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
+    if (st == STATUS_SUCCESS && !pages_allow(first_page, n, need)) st = STATUS_ACCESS_VIOLATION;
+    struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
+    if (st == STATUS_SUCCESS && !rec) st = STATUS_INSUFFICIENT_RESOURCES;
     if (st == STATUS_SUCCESS) st = probe_pages(first_page, n, write && user_va);
     bool io = false;
-    uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
     if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io);
-    struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
-    if (st == STATUS_SUCCESS && !rec) {
-        mm_unlock_frames(MmGetMdlPfnArray(mdl), n);
-        st = STATUS_INSUFFICIENT_RESOURCES;
-    }
     if (st != STATUS_SUCCESS) {
+        kfree(rec);
         fill_list_head(mdl, n);
         mdl->Process = NULL;
         return st;

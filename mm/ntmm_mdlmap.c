@@ -3,11 +3,15 @@
  * MmMapLockedPages, MmGetSystemAddressForMdlSafe, MmUnmapLockedPages.
  *
  * The mapping is a run of system PTEs (syspte_alloc, guard page after it) on which the core maps
- * each frame of the PFN array (mm_map_physical): a RAM frame gets a counted reference, an I/O
- * frame is mapped raw.  The MDL says where it is (MappedSystemVa, MDL_MAPPED_TO_SYSTEM_VA), and
+ * the frames of the PFN array in one step (mm_map_frames): a RAM frame gets a counted reference,
+ * an I/O frame is mapped raw.  The MDL says where it is (MappedSystemVa, MDL_MAPPED_TO_SYSTEM_VA), and
  * a record (ntmm.c, NTMM_MAP_MDL, owner = the MDL) says it is that MDL's: an MDL written by hand
  * to name another mapping (MmMapIoSpace's, a PageListToLin one) cannot unmap it.
  * Only kernel-mode mappings exist here (no user-mode VADs).
+ *
+ * The space and the record are taken before the frames are mapped, and the mapping is one call
+ * that changes nothing when it fails: there is never a mapping to take back, which the core may
+ * refuse (the only mapping of a locked frame).
  */
 #include "mm/ntmm.h"
 #include "mm/x86.h"
@@ -35,7 +39,8 @@ static ULONG mapped_pages(PMDL mdl)
  * 0, pages requested, free system PTEs, total) and NULL is returned.  Returns NULL, changing
  * nothing, for: UserMode (not implemented), a cache type outside [0, 6), a violated flag
  * precondition, an MDL with no frame, and frames the core will not map a second time (the
- * kernel image, pool, page tables: an MDL over them is built with MmBuildMdlForNonPagedPool).
+ * kernel image, pool, page tables: an MDL over them is built with MmBuildMdlForNonPagedPool) -
+ * any of them anywhere in the PFN array: nothing is mapped then.
  */
 PVOID MmMapLockedPagesSpecifyCache(PMDL mdl, KPROCESSOR_MODE mode, MEMORY_CACHING_TYPE cache, PVOID base,
                                    ULONG bugcheck_on_failure, ULONG priority)
@@ -54,25 +59,19 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL mdl, KPROCESSOR_MODE mode, MEMORY_CACHIN
             KeBugCheckEx(NO_MORE_SYSTEM_PTES, 0, n, syspte_free_count(), SYSPTE_TOTAL);
         return NULL;
     }
-    uint32_t prot = MM_PROT_WRITE | ntmm_cache_bits(cache);
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
-    for (ULONG i = 0; i < n; i++) {
-        if (mm_map_physical(va + i * PAGE_SIZE, 1, pfns[i], 1, prot) != MM_OK) {
-            if (i) mm_decommit(va, i);
-            syspte_free(va, n);
-            return NULL;
-        }
-    }
     struct ntmm_map *rec = ntmm_map_add(va, n, 0, pfns[0], NTMM_MAP_MDL, NULL);
-    if (!rec) {
-        mm_decommit(va, n);
-        syspte_free(va, n);
-        return NULL;
-    }
+    if (!rec) goto fail_ptes;
+    if (mm_map_frames(va, n, pfns, MM_PROT_WRITE | ntmm_cache_bits(cache)) != MM_OK) goto fail_record;
     rec->owner = mdl;
     mdl->MappedSystemVa = (PVOID)(va + mdl->ByteOffset);
     mdl->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA | ((mdl->MdlFlags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0);
     return mdl->MappedSystemVa;
+fail_record:
+    ntmm_map_remove(rec);
+fail_ptes:
+    syspte_free(va, n);
+    return NULL;
 }
 
 /* NT: SpecifyCache(mdl, mode, MmCached, NULL, TRUE, HighPagePriority). */

@@ -233,6 +233,28 @@ mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t ste
     return MM_OK;
 }
 
+/* mm_map_physical for frames that are not consecutive (an MDL's PFN array): the same checks
+ * and the same frame classes, every one made before the first PTE is written, so a frame
+ * refused anywhere in the list leaves nothing mapped - no mapping to take back, which matters
+ * because the core will not remove the only mapping of a locked frame. */
+mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32_t prot)
+{
+    if (!frames || !core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
+        return MM_EINVAL;
+    for (uint32_t i = 0; i < npages; i++)
+        if (frames[i] > 0xFFFFFu) return MM_EINVAL;
+    mm_status st = check_uncommitted(va, npages);
+    if (st != MM_OK) return st;
+    for (uint32_t i = 0; i < npages; i++)
+        if (frame_class(frames[i], prot) < 0) return MM_EACCES;
+    if (!ensure_tables(va, npages)) return MM_ENOMEM;
+    for (uint32_t i = 0; i < npages; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_install(v, pte_make(v, frames[i], prot | (frame_class(frames[i], prot) ? 0 : PTE_SW_RAW)));
+    }
+    return MM_OK;
+}
+
 /* A committed page's frame, faulting a demand-zero page in.  PFN_NONE when out of memory. */
 static pfn_t make_present(vaddr_t va)
 {

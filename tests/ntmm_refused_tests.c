@@ -2,9 +2,10 @@
  * ntmm_refused_tests.c - ntmm/...-refused-...: an NT service that refuses changes nothing, and a
  * retry after the reason is gone succeeds.  Each case builds the situation in which the service
  * used to give up half way - a window whose 4 MiB page went before its locked tail refused, a
- * mapping taken back after the core had made it the only mapping of a locked frame - and
- * asserts the documented result, then that every count (free frames, system PTEs, locked
- * frames, regions, pool bytes), every page-table entry and mm_check are as before.
+ * mapping taken back after the core had made it the only mapping of a locked frame, a probe
+ * that faulted pages in before it found the page it refuses - and asserts the documented result,
+ * then that every count (free frames, system PTEs, locked frames, regions, pool bytes), every
+ * page-table entry and mm_check are as before.
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
@@ -146,5 +147,102 @@ TEST(ntmm_io_unmap_small_refused, "ntmm/io-unmap-refused-then-retried")
     CHECK(!MmIsAddressValid(v));
     CHECK_EQ(pfn_db[f].state, PFN_FREE);
     UNCHANGED(&start, "the whole test");
+    return PASS;
+}
+
+/* ---- MDL mappings --------------------------------------------------------------------------------- */
+
+/* A hand-made MDL claiming PAGES_LOCKED: page 0 a frame whose mapping could not be taken back,
+ * page 1 a free frame the core refuses to map.  Kernel mode: NULL and nothing changes (it used to
+ * map page 0, fail on page 1, fail to take page 0 back and leak both).  Then the same MDL with
+ * only page 0 and the pool full: no room for the record, NULL, nothing changes. */
+TEST(ntmm_mdl_map_refused, "ntmm/mdl-map-refused-changes-nothing")
+{
+    struct { MDL m; PFN_NUMBER pfn[2]; } fm;
+    pfn_t f = held_locked_frame(), freef = highest_free_frame();
+    CHECK(f != PFN_NONE && freef != PFN_NONE);
+    struct region *r = sys_block(2, MM_PROT_WRITE);
+    CHECK(r);
+    MmInitializeMdl(&fm.m, (PVOID)r->base, 2 * PAGE_SIZE);
+    fm.m.MdlFlags = MDL_PAGES_LOCKED;
+    fm.pfn[0] = f;
+    fm.pfn[1] = freef;
+    struct before b;
+    before_take(&b);
+    PVOID v = MmMapLockedPagesSpecifyCache(&fm.m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+    const char *same = unchanged(&b, "MmMapLockedPagesSpecifyCache of a free frame after a locked one");
+    CSHORT flags = fm.m.MdlFlags;
+    fm.m.ByteCount = PAGE_SIZE;
+    void *pool = pool_fill();
+    PVOID w = MmMapLockedPagesSpecifyCache(&fm.m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+    pool_drain(pool);
+    const char *same2 = unchanged(&b, "MmMapLockedPagesSpecifyCache with no room for its record");
+    uint16_t refs = pfn_db[f].map_count;
+    held_locked_free(f);
+    CHECK_EQ(mm_release(r), MM_OK);
+    CHECK(v == NULL && w == NULL);
+    CHECK_EQ(flags, MDL_PAGES_LOCKED);
+    CHECK_EQ(fm.m.MdlFlags, MDL_PAGES_LOCKED);
+    CHECK(fm.m.MappedSystemVa == NULL);
+    CHECK_EQ(refs, 0);
+    CHECK_MSG(!same, "%s", same);
+    CHECK_MSG(!same2, "%s", same2);
+    return PASS;
+}
+
+/* ---- MmProbeAndLockPages ---------------------------------------------------------------------- */
+
+/* A refused probe faults nothing in: page 0 demand-zero and writable, page 1 read-only (kernel
+ * mode, IoWriteAccess) or not committed at all, or no room in the pool for the lock's record.
+ * It used to touch page 0 - a frame taken from the free list - before it found page 1 or the
+ * pool empty. */
+TEST(ntmm_mdl_probe_refused, "ntmm/mdl-probe-refused-faults-nothing-in")
+{
+    struct region *r = mm_reserve(ARENA_SYSTEM, 0, 3, 1, OWNER_TEST, NULL);
+    CHECK(r);
+    const char *fail = NULL;
+    if (mm_commit(r->base, 1, MM_PROT_WRITE, 0, NULL, NULL) != MM_OK ||
+        mm_commit(r->base + PAGE_SIZE, 1, 0, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK)
+        fail = "could not make the pages";
+    static const struct { uint32_t off, len; LOCK_OPERATION op; const char *what; } cases[] = {
+        { 0x800, PAGE_SIZE, IoWriteAccess, "demand-zero page, then a read-only one (write)" },
+        { 0x800, PAGE_SIZE, IoModifyAccess, "demand-zero page, then a read-only one (modify)" },
+        { PAGE_SIZE + 0x800, PAGE_SIZE, IoReadAccess, "read-only page, then an uncommitted one" },
+        { 0x10, 3 * PAGE_SIZE - 0x20, IoReadAccess, "demand-zero, read-only, uncommitted" },
+    };
+    for (unsigned i = 0; !fail && i < ARRAY_SIZE(cases); i++) {
+        struct { MDL m; PFN_NUMBER pfn[4]; } mb;
+        MmInitializeMdl(&mb.m, (PVOID)(r->base + cases[i].off), cases[i].len);
+        struct before b;
+        before_take(&b);
+        NTSTATUS st = probe_and_lock(&mb.m, KernelMode, cases[i].op);
+        struct mm_page_info pi;
+        mm_page_info(r->base, &pi);
+        const char *same = unchanged(&b, cases[i].what);
+        if (st != STATUS_ACCESS_VIOLATION) fail = cases[i].what;
+        else if (same) fail = same;
+        else if (pi.present) fail = "page 0 was faulted in";
+        else if (mb.m.MdlFlags || mb.m.Process || mb.pfn[0] != LIST_HEAD_PFN) fail = "the MDL is not as a failed probe leaves it";
+        if (fail) kprintf("ntmm: probe case %u (%s): status %x\n", i, cases[i].what, st);
+    }
+    /* No room in the pool to record the lock: STATUS_INSUFFICIENT_RESOURCES, found before the
+     * demand-zero page is touched. */
+    if (!fail) {
+        struct { MDL m; PFN_NUMBER pfn[1]; } mb;
+        MmInitializeMdl(&mb.m, (PVOID)(r->base + 0x20), 0x40);
+        struct before b;
+        before_take(&b);
+        void *pool = pool_fill();
+        NTSTATUS st = MmProbeAndLockPagesEx(&mb.m, KernelMode, IoReadAccess);
+        if (st == STATUS_SUCCESS) MmUnlockPages(&mb.m);
+        pool_drain(pool);
+        struct mm_page_info pi;
+        mm_page_info(r->base, &pi);
+        fail = unchanged(&b, "a probe with no room for its lock record");
+        if (st != STATUS_INSUFFICIENT_RESOURCES) fail = "a probe with the pool full did not fail for it";
+        else if (pi.present) fail = "a probe with the pool full faulted page 0 in";
+    }
+    CHECK_EQ(mm_release(r), MM_OK);
+    CHECK_MSG(!fail, "%s", fail);
     return PASS;
 }
