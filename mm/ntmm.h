@@ -166,6 +166,13 @@ static inline ULONG ntmm_mdl_pages(PMDL m)
 {
     return ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m), m->ByteCount);
 }
+/* Has the MDL room (Size) for the PFN entries its buffer (ByteCount) needs?  Everything that
+ * writes or reads the PFN array asks first: an MDL reused with a larger ByteCount, or a Size
+ * written by hand, would otherwise reach past the MDL - in the pool, into the next block. */
+static inline bool ntmm_mdl_fits(PMDL m)
+{
+    return (ULONG)(uint16_t)m->Size >= sizeof(MDL) + ntmm_mdl_pages(m) * sizeof(PFN_NUMBER);
+}
 
 /* ---- bug checks and exceptions (mm/ntmm.c) -------------------------------------------------- */
 struct ntmm_bugcheck {

@@ -122,12 +122,16 @@ VOID IoFreeMdl(PMDL mdl)
  *   PFN-database entry.  No lock is taken: the memory is resident by definition.
  * Ours: the same; the frames come from the self-map walk (4 MiB pages included).  If the
  * precondition is violated nothing changes; if a page is not present the PFN array is filled
- * with LIST_HEAD and no flag is set.  "Nonpaged pool" here is any resident memory: kmalloc
+ * with LIST_HEAD and no flag is set.  An MDL whose ByteCount needs more PFN entries than its
+ * Size has room for (reused with a larger ByteCount, or Size written by hand) is left unchanged:
+ * NT and ReactOS write the entries past the MDL, over whatever follows it (in the pool, the next
+ * block's header).  "Nonpaged pool" here is any resident memory: kmalloc
  * blocks, the kernel image, committed system pages, I/O mappings.
  */
 VOID MmBuildMdlForNonPagedPool(PMDL mdl)
 {
-    if (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) ||
+        !ntmm_mdl_fits(mdl))
         return;
     ULONG n = ntmm_mdl_pages(mdl);
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
@@ -239,7 +243,7 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
     if (!mdl->ByteCount || mdl->ByteOffset >= PAGE_SIZE || BYTE_OFFSET(mdl->StartVa) ||
         (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL |
                           MDL_PARTIAL | MDL_IO_SPACE)) ||
-        (ULONG)(uint16_t)mdl->Size < sizeof(MDL) + n * sizeof(PFN_NUMBER))
+        !ntmm_mdl_fits(mdl))
         return STATUS_INVALID_PARAMETER;
     vaddr_t start = (vaddr_t)MmGetMdlVirtualAddress(mdl), first_page = PAGE_ALIGN_DOWN(start);
     uint64_t end = (uint64_t)start + mdl->ByteCount;
@@ -283,8 +287,9 @@ VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
  *   system mapping (MAPPED_TO_SYSTEM_VA) is unmapped first; the frames' locks are dropped up to the
  *   first LIST_HEAD; PAGES_LOCKED and IO_SPACE are cleared.
  * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), one
- * MmProbeAndLockPages did not lock (written by hand), or whose PFN array names a RAM frame that
- * holds no lock (corrupt), is left unchanged.  The locks are
+ * MmProbeAndLockPages did not lock (written by hand), whose ByteCount outgrew its Size since
+ * (the entries past Size are not its own), or whose PFN array names a RAM frame that holds no
+ * lock (corrupt), is left unchanged.  The locks are
  * dropped before the mapping is removed: when the buffer's own mapping is already gone (its
  * process was destroyed) the system mapping is the frame's last, and the core will not remove
  * the last mapping of a locked frame.  Both happen before we return, so callers see NT's order.
@@ -292,7 +297,7 @@ VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
 VOID MmUnlockPages(PMDL mdl)
 {
     if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED ||
-        !*lock_record(mdl))
+        !ntmm_mdl_fits(mdl) || !*lock_record(mdl))
         return;
     ULONG n = ntmm_mdl_pages(mdl), locked = 0;
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);

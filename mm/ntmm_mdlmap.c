@@ -18,9 +18,12 @@
 
 #define SYSPTE_TOTAL ((SYSPTE_END - SYSPTE_START) / PAGE_SIZE)
 
-/* Pages of the MDL that have a frame: up to the first LIST_HEAD entry. */
+/* Pages of the MDL that have a frame: up to the first LIST_HEAD entry.  0 when the MDL's
+ * ByteCount needs more PFN entries than its Size has room for: what follows the MDL is not its
+ * PFN array (ntmm_mdl_fits). */
 static ULONG mapped_pages(PMDL mdl)
 {
+    if (!ntmm_mdl_fits(mdl)) return 0;
     ULONG n = ntmm_mdl_pages(mdl), i = 0;
     while (i < n && MmGetMdlPfnArray(mdl)[i] != LIST_HEAD_PFN) i++;
     return i;
@@ -38,7 +41,7 @@ static ULONG mapped_pages(PMDL mdl)
  * tiers).  NO_MORE_SYSTEM_PTES is reported through the non-halting KeBugCheckEx (parameters:
  * 0, pages requested, free system PTEs, total) and NULL is returned.  Returns NULL, changing
  * nothing, for: UserMode (not implemented), a cache type outside [0, 6), a violated flag
- * precondition, an MDL with no frame, and frames the core will not map a second time (the
+ * precondition, an MDL with no frame or whose ByteCount outgrew its Size, and frames the core will not map a second time (the
  * kernel image, pool, page tables: an MDL over them is built with MmBuildMdlForNonPagedPool) -
  * any of them anywhere in the PFN array: nothing is mapped then.
  */

@@ -3,9 +3,9 @@
  * retry after the reason is gone succeeds.  Each case builds the situation in which the service
  * used to give up half way - a window whose 4 MiB page went before its locked tail refused, a
  * mapping taken back after the core had made it the only mapping of a locked frame, a probe
- * that faulted pages in before it found the page it refuses - and asserts the documented result,
- * then that every count (free frames, system PTEs, locked frames, regions, pool bytes), every
- * page-table entry and mm_check are as before.
+ * that faulted pages in before it found the page it refuses, an MDL whose ByteCount runs past
+ * its Size - and asserts the documented result, then that every count (free frames, system
+ * PTEs, locked frames, regions, pool bytes), every page-table entry and mm_check are as before.
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
@@ -244,5 +244,91 @@ TEST(ntmm_mdl_probe_refused, "ntmm/mdl-probe-refused-faults-nothing-in")
     }
     CHECK_EQ(mm_release(r), MM_OK);
     CHECK_MSG(!fail, "%s", fail);
+    return PASS;
+}
+
+/* ---- MDL PFN arrays stay inside Size -------------------------------------------------------------- */
+
+#define CANARY 0xC0FFEE11u
+
+/* MmBuildMdlForNonPagedPool of an MDL whose ByteCount needs more PFN entries than its Size has
+ * room for (MDL reused with a larger ByteCount, or a Size written by hand): nothing is written
+ * past Size - in the pool that is the next block's header - and nothing changes. */
+TEST(ntmm_mdl_build_size_bound, "ntmm/mdl-build-nonpaged-stays-inside-size")
+{
+    struct region *r = sys_block(6, MM_PROT_WRITE);
+    CHECK(r);
+    CHECK_EQ(mm_decommit(r->base + 5 * PAGE_SIZE, 1), MM_OK);   /* pages 0-4 resident, 5 not */
+    struct { MDL m; PFN_NUMBER pfn[2]; uint32_t canary[6]; } mb;
+    const char *fail = NULL;
+    for (int present = 1; present >= 0 && !fail; present--) {
+        /* present: five resident pages; !present: the last page is not mapped (LIST_HEAD path). */
+        vaddr_t va = present ? r->base : r->base + 2 * PAGE_SIZE;
+        MmInitializeMdl(&mb.m, (PVOID)va, 2 * PAGE_SIZE);   /* Size: room for 2 entries */
+        mb.m.ByteCount = present ? 5 * PAGE_SIZE : 4 * PAGE_SIZE;
+        mb.pfn[0] = mb.pfn[1] = 0x5A5A5A5Au;
+        for (unsigned i = 0; i < ARRAY_SIZE(mb.canary); i++) mb.canary[i] = CANARY;
+        MDL before = mb.m;
+        MmBuildMdlForNonPagedPool(&mb.m);
+        for (unsigned i = 0; i < ARRAY_SIZE(mb.canary) && !fail; i++)
+            if (mb.canary[i] != CANARY) fail = "wrote past the MDL's Size";
+        if (!fail && (memcmp(&before, &mb.m, sizeof before) || mb.pfn[0] != 0x5A5A5A5Au || mb.pfn[1] != 0x5A5A5A5Au))
+            fail = "changed an MDL it refused";
+    }
+    /* The same in the pool: an IoAllocateMdl MDL of one page grown to 40 pages must not reach the
+     * next pool block (kfree of it checks its header). */
+    PMDL m = fail ? NULL : IoAllocateMdl((PVOID)r->base, PAGE_SIZE, FALSE, FALSE, NULL);
+    void *next = kmalloc(16);
+    if (m && next) {
+        m->ByteCount = 40 * PAGE_SIZE;
+        MmBuildMdlForNonPagedPool(m);
+        if (m->MdlFlags != MDL_ALLOCATED_FIXED_SIZE || m->MappedSystemVa) fail = "built an MDL whose Size is too small";
+    }
+    if (next) kfree(next);
+    if (m) IoFreeMdl(m);
+    CHECK_EQ(mm_release(r), MM_OK);
+    CHECK_MSG(!fail, "%s", fail);
+    CHECK(m && next);
+    return PASS;
+}
+
+/* The readers of the PFN array stop at Size too: an MDL locked with one page and then given a
+ * larger ByteCount is neither mapped nor unlocked.  The entries past its Size are whatever
+ * follows the MDL - here the frame of a live buffer that another MDL has locked: kernel mode
+ * would have mapped it, and MmUnlockPages would have taken the other MDL's lock. */
+TEST(ntmm_mdl_map_size_bound, "ntmm/mdl-map-and-unlock-stay-inside-size")
+{
+    struct region *r = sys_block(2, MM_PROT_WRITE);
+    CHECK(r);
+    pfn_t other = MmGetPhysicalAddress((PVOID)(r->base + PAGE_SIZE)).LowPart >> PAGE_SHIFT;
+    PMDL o = IoAllocateMdl((PVOID)(r->base + PAGE_SIZE), PAGE_SIZE, FALSE, FALSE, NULL);
+    CHECK(o);
+    CHECK_EQ(MmProbeAndLockPagesEx(o, KernelMode, IoReadAccess), STATUS_SUCCESS);
+    struct { MDL m; PFN_NUMBER pfn[1]; uint32_t after[3]; } mb;
+    MmInitializeMdl(&mb.m, (PVOID)r->base, PAGE_SIZE);
+    for (unsigned i = 0; i < ARRAY_SIZE(mb.after); i++) mb.after[i] = other;
+    CHECK_EQ(MmProbeAndLockPagesEx(&mb.m, KernelMode, IoReadAccess), STATUS_SUCCESS);
+    mb.m.ByteCount = 4 * PAGE_SIZE;
+    struct before b;
+    before_take(&b);
+    PVOID k = MmMapLockedPagesSpecifyCache(&mb.m, KernelMode, MmCached, NULL, FALSE, NormalPagePriority);
+    PVOID s = MmGetSystemAddressForMdlSafe(&mb.m, NormalPagePriority);
+    CSHORT flags = mb.m.MdlFlags;
+    MmUnlockPages(&mb.m);
+    const char *same = unchanged(&b, "mapping or unlocking an MDL whose ByteCount outgrew its Size");
+    CSHORT flags2 = mb.m.MdlFlags;
+    uint16_t other_locks = mm_frame_locks(other);
+    mb.m.ByteCount = PAGE_SIZE;
+    MmUnlockPages(&mb.m);
+    CSHORT flags3 = mb.m.MdlFlags;
+    MmUnlockPages(o);
+    IoFreeMdl(o);
+    CHECK_EQ(mm_release(r), MM_OK);
+    CHECK(k == NULL && s == NULL);
+    CHECK_EQ(flags, MDL_PAGES_LOCKED);
+    CHECK_EQ(flags2, MDL_PAGES_LOCKED);
+    CHECK_EQ(other_locks, 1);
+    CHECK_MSG(!same, "%s", same);
+    CHECK_EQ(flags3, 0);
     return PASS;
 }
