@@ -115,6 +115,8 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
  * W/U: free RAM, page tables, the PFN database, a writable view of kernel code or ring-3
  * shared code, a ring-3 view of the pool or kernel image. */
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot);
+/* The same for a list of frames: frame i = frames[i].  All or nothing, like every call here. */
+mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32_t prot);
 /* Maps the frames currently behind src (faulting demand pages in) at dst as well; MM_EACCES
  * when the rights policy refuses prot for one of them (a writable view of read-only code). */
 mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot);

@@ -18,6 +18,8 @@
  *     kernel's ktry; ExRaiseStatus jumps to the innermost NT_TRY.  MmProbeAndLockPages raises;
  *     MmProbeAndLockPagesEx returns the same NTSTATUS instead.
  *   - MmMapIoSpace of RAM: frames in use get a counted reference, free RAM is refused (NULL).
+ *   - MmMapLockedPagesSpecifyCache(UserMode) maps into the current process's private arena,
+ *     writable from ring 3 only for an MDL locked for write; its failures raise (as NT's).
  *   - Kernel mappings (4 KiB PTEs) carry the Global bit when the CPU has PGE (NT parity).
  */
 #ifndef MM_NTMM_H
@@ -78,10 +80,12 @@ typedef enum _MM_PAGE_PRIORITY {
 #define STATUS_ACCESS_VIOLATION        ((NTSTATUS)0xC0000005L)
 #define STATUS_INVALID_PARAMETER       ((NTSTATUS)0xC000000DL)
 #define STATUS_NO_MEMORY               ((NTSTATUS)0xC0000017L)
+#define STATUS_CONFLICTING_ADDRESSES   ((NTSTATUS)0xC0000018L)
 #define STATUS_ILLEGAL_INSTRUCTION     ((NTSTATUS)0xC000001DL)
 #define STATUS_INTEGER_DIVIDE_BY_ZERO  ((NTSTATUS)0xC0000094L)
 #define STATUS_PRIVILEGED_INSTRUCTION  ((NTSTATUS)0xC0000096L)
 #define STATUS_INSUFFICIENT_RESOURCES  ((NTSTATUS)0xC000009AL)
+#define STATUS_INVALID_ADDRESS         ((NTSTATUS)0xC0000141L)
 #define NT_SUCCESS(s) ((NTSTATUS)(s) >= 0)
 
 /* Bug-check codes we report (bugcodes.h). */
@@ -165,6 +169,13 @@ static inline VOID MmInitializeMdl(PMDL m, PVOID base, SIZE_T length)
 static inline ULONG ntmm_mdl_pages(PMDL m)
 {
     return ADDRESS_AND_SIZE_TO_SPAN_PAGES(MmGetMdlVirtualAddress(m), m->ByteCount);
+}
+/* Has the MDL room (Size) for the PFN entries its buffer (ByteCount) needs?  Everything that
+ * writes or reads the PFN array asks first: an MDL reused with a larger ByteCount, or a Size
+ * written by hand, would otherwise reach past the MDL - in the pool, into the next block. */
+static inline bool ntmm_mdl_fits(PMDL m)
+{
+    return (ULONG)(uint16_t)m->Size >= sizeof(MDL) + ntmm_mdl_pages(m) * sizeof(PFN_NUMBER);
 }
 
 /* ---- bug checks and exceptions (mm/ntmm.c) -------------------------------------------------- */

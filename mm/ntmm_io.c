@@ -12,21 +12,25 @@
 #include "mm/ntmm.h"
 #include "mm/x86.h"
 
+/* Each mapper below takes its linear space and its record first and maps last, so a failure
+ * leaves nothing to take back.  Taking a mapping back can be refused: when a frame in the range
+ * is locked and this mapping became its only one (RAM held and locked but mapped nowhere), the
+ * core keeps the mapping - and a service that had to undo it would return NULL with it left. */
+
 /* System PTEs, 4 KiB pages.  0 on failure, nothing left behind. */
 static vaddr_t map_small(pfn_t first, uint32_t npages, uint32_t prot)
 {
     vaddr_t va = syspte_alloc(npages);
     if (!va) return 0;
-    if (mm_map_physical(va, npages, first, 1, prot) != MM_OK) {
-        syspte_free(va, npages);
-        return 0;
-    }
-    if (!ntmm_map_add(va, npages, 0, first, NTMM_MAP_IO, NULL)) {
-        mm_decommit(va, npages);
-        syspte_free(va, npages);
-        return 0;
-    }
+    struct ntmm_map *m = ntmm_map_add(va, npages, 0, first, NTMM_MAP_IO, NULL);
+    if (!m) goto fail_ptes;
+    if (mm_map_physical(va, npages, first, 1, prot) != MM_OK) goto fail_record;
     return va;
+fail_record:
+    ntmm_map_remove(m);
+fail_ptes:
+    syspte_free(va, npages);
+    return 0;
 }
 
 /* A 4 MiB-aligned window: whole 4 MiB pages, then 4 KiB PTEs for the tail.  0 when the range
@@ -36,18 +40,19 @@ static vaddr_t map_large(pfn_t first, uint32_t npages, uint32_t prot)
     uint32_t nlarge = npages / PTES_PER_TABLE, tail = npages % PTES_PER_TABLE;
     struct region *w = mm_reserve(ARENA_SYSTEM, 0, npages, PTES_PER_TABLE, OWNER_NTMM, NULL);
     if (!w) return 0;
-    if (mm_map_large_io(w->base, nlarge, first, prot) != MM_OK) {
-        mm_release(w);
-        return 0;
-    }
+    struct ntmm_map *m = ntmm_map_add(w->base, npages, nlarge, first, NTMM_MAP_IO, w);
+    if (!m) goto fail_window;
+    if (mm_map_large_io(w->base, nlarge, first, prot) != MM_OK) goto fail_record;
     vaddr_t tail_va = w->base + nlarge * LARGE_PAGE_SIZE;
-    if ((tail && mm_map_physical(tail_va, tail, first + nlarge * PTES_PER_TABLE, 1, prot) != MM_OK) ||
-        !ntmm_map_add(w->base, npages, nlarge, first, NTMM_MAP_IO, w)) {
-        mm_unmap_large_io(w->base, nlarge);
-        mm_release(w);                                /* also unmaps a mapped tail */
-        return 0;
-    }
+    if (tail && mm_map_physical(tail_va, tail, first + nlarge * PTES_PER_TABLE, 1, prot) != MM_OK) goto fail_large;
     return w->base;
+fail_large:
+    mm_unmap_large_io(w->base, nlarge);
+fail_record:
+    ntmm_map_remove(m);
+fail_window:
+    mm_release(w);                                    /* nothing is mapped in it: cannot refuse */
+    return 0;
 }
 
 /*
@@ -94,8 +99,9 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS pa, SIZE_T bytes, MEMORY_CACHING_TYPE cache)
  * Ours: only a recorded MmMapIoSpace mapping is released, and only when base/bytes span
  * exactly its page count; anything else (NULL, 0 bytes, a wrong size, an address not from
  * MmMapIoSpace) changes nothing.  Each page is invalidated by the core (invlpg); a 4 MiB window
- * is released with its PDEs.  If the core refuses (a RAM frame locked and this its last
- * mapping), the mapping stays.
+ * is released with its PDEs.  All or nothing: if the core refuses (a RAM frame locked and this
+ * its last mapping) nothing is unmapped - not even a window's 4 MiB pages - and the same call
+ * succeeds once the lock is gone.
  */
 VOID MmUnmapIoSpace(PVOID base, SIZE_T bytes)
 {
@@ -103,8 +109,17 @@ VOID MmUnmapIoSpace(PVOID base, SIZE_T bytes)
     struct ntmm_map *m = ntmm_map_find(PAGE_ALIGN_DOWN((vaddr_t)base), NTMM_MAP_IO);
     if (!m || ADDRESS_AND_SIZE_TO_SPAN_PAGES(base, bytes) != m->npages) return;
     if (m->window) {
-        if (m->nlarge && mm_unmap_large_io(m->va, m->nlarge) != MM_OK) return;
-        if (mm_release(m->window) != MM_OK) return;
+        /* The 4 KiB tail is the only part the core can refuse to unmap (a locked RAM frame):
+         * it goes first, and the 4 MiB pages - I/O space, no frame to lock - only after it. */
+        uint32_t small = m->npages - m->nlarge * PTES_PER_TABLE;
+        for (uint32_t i = 0; i < m->nlarge; i++) {
+            struct mm_page_info pi;
+            mm_page_info(m->va + i * LARGE_PAGE_SIZE, &pi);
+            if (!pi.large) return;
+        }
+        if (small && mm_decommit(m->va + m->nlarge * LARGE_PAGE_SIZE, small) != MM_OK) return;
+        if (m->nlarge && mm_unmap_large_io(m->va, m->nlarge) != MM_OK) panic("ntmm: checked 4 MiB pages went");
+        if (mm_release(m->window) != MM_OK) panic("ntmm: an emptied I/O window was refused");
     } else {
         if (mm_decommit(m->va, m->npages) != MM_OK) return;
         syspte_free(m->va, m->npages);

@@ -129,12 +129,16 @@ VOID IoFreeMdl(PMDL mdl)
  *   PFN-database entry.  No lock is taken: the memory is resident by definition.
  * Ours: the same; the frames come from the self-map walk (4 MiB pages included).  If the
  * precondition is violated nothing changes; if a page is not present the PFN array is filled
- * with LIST_HEAD and no flag is set.  "Nonpaged pool" here is any resident memory: kmalloc
+ * with LIST_HEAD and no flag is set.  An MDL whose ByteCount needs more PFN entries than its
+ * Size has room for (reused with a larger ByteCount, or Size written by hand) is left unchanged:
+ * NT and ReactOS write the entries past the MDL, over whatever follows it (in the pool, the next
+ * block's header).  "Nonpaged pool" here is any resident memory: kmalloc
  * blocks, the kernel image, committed system pages, I/O mappings.
  */
 VOID MmBuildMdlForNonPagedPool(PMDL mdl)
 {
-    if (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL))
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) ||
+        !ntmm_mdl_fits(mdl))
         return;
     ULONG n = ntmm_mdl_pages(mdl);
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
@@ -177,6 +181,23 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
     return NtExceptionStatus(&t);
 }
 
+/* Is every page committed (present or demand-zero), with entries that allow the access (need:
+ * PTE_W, PTE_U)?  Asked before the probe touches anything, so that a probe that will be refused
+ * faults no demand-zero page in on its way to the page it refuses.  A demand-zero entry keeps its
+ * protection in the same W/U bits (MM_PROT_* are the PTE bit values), so one test serves both. */
+static bool pages_allow(vaddr_t first_page, ULONG n, uint32_t need)
+{
+    uint32_t absent;
+    if (mm_scan_committed(first_page, n, &absent) != n) return false;
+    for (ULONG i = 0; need && i < n; i++) {
+        vaddr_t va = first_page + i * PAGE_SIZE;
+        pte_t pde = *MiGetPdeAddress(va), e = 0;
+        mm_read_pte(va, &e);
+        if (((e & pde) & need) != need) return false;   /* a 4 MiB page: e is the PDE itself */
+    }
+    return true;
+}
+
 /* Fills the PFN array after checking each entry allows the access, then locks every frame in
  * one core record (all or nothing).  Sets *io when a frame is not RAM. */
 static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need, bool *io, mm_lock_t *rec)
@@ -215,6 +236,10 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  *   - buffers in 4 MiB pages are supported (the frame is PDE frame + page index, as NT does);
  *   - STATUS_INSUFFICIENT_RESOURCES when the pool has no room to record the lock (see the top),
  *     or when a frame's lock count would pass its limit (2^32 - 2^16);
+ *   - every page is checked (committed, and W/U as the access needs) before the first is
+ *     touched, and the lock's record is allocated before it too: a refused probe faults nothing
+ *     in.  Only running out of frames while faulting demand-zero pages in can leave the pages
+ *     faulted in so far present (they stay committed to their owner; the touch is the probe);
  *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
  *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
  */
@@ -224,7 +249,7 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
     if (!mdl->ByteCount || mdl->ByteOffset >= PAGE_SIZE || BYTE_OFFSET(mdl->StartVa) ||
         (mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL |
                           MDL_PARTIAL | MDL_IO_SPACE)) ||
-        (ULONG)(uint16_t)mdl->Size < sizeof(MDL) + n * sizeof(PFN_NUMBER))
+        !ntmm_mdl_fits(mdl))
         return STATUS_INVALID_PARAMETER;
     vaddr_t start = (vaddr_t)MmGetMdlVirtualAddress(mdl), first_page = PAGE_ALIGN_DOWN(start);
     uint64_t end = (uint64_t)start + mdl->ByteCount;
@@ -234,11 +259,12 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
         st = STATUS_ACCESS_VIOLATION;
     else if (mode == KernelMode && end > PTE_BASE && start < SYSTEM_START)
         st = STATUS_ACCESS_VIOLATION;                 /* the page tables and hyperspace */
-    if (st == STATUS_SUCCESS) st = probe_pages(first_page, n, write && user_va);
-    bool io = false;
     uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
+    if (st == STATUS_SUCCESS && !pages_allow(first_page, n, need)) st = STATUS_ACCESS_VIOLATION;
     struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
     if (st == STATUS_SUCCESS && !rec) st = STATUS_INSUFFICIENT_RESOURCES;
+    if (st == STATUS_SUCCESS) st = probe_pages(first_page, n, write && user_va);
+    bool io = false;
     mm_lock_t core = NULL;
     if (st == STATUS_SUCCESS) st = lock_pages(mdl, first_page, n, need, &io, &core);
     if (st != STATUS_SUCCESS) {
@@ -267,17 +293,19 @@ VOID MmProbeAndLockPages(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
  * NT/ReactOS: requires PAGES_LOCKED, not SOURCE_IS_NONPAGED_POOL, not PARTIAL (asserted).  A
  *   system mapping (MAPPED_TO_SYSTEM_VA) is unmapped first; the frames' locks are dropped up to the
  *   first LIST_HEAD; PAGES_LOCKED and IO_SPACE are cleared.
- * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), or one
- * MmProbeAndLockPages did not lock (written by hand), is left unchanged.  The locks dropped are
- * the ones this MDL's lock record holds - the frames it locked - not what the PFN array says now:
- * a caller that edited the array after locking cannot unlock a frame someone else locked.  The
+ * Ours: the same result.  An MDL that is not locked (or a nonpaged-pool or partial one), one
+ * MmProbeAndLockPages did not lock (written by hand), or whose ByteCount outgrew its Size since
+ * (the entries past Size are not its own), is left unchanged.  The locks dropped are the ones
+ * this MDL's lock record holds - the frames it locked - not what the PFN array says now: a
+ * caller that edited the array after locking cannot unlock a frame someone else locked.  The
  * system mapping is removed and the record released before we return, so callers see NT's order;
  * a frame whose buffer was freed meanwhile goes back to the free list here.
  */
 VOID MmUnlockPages(PMDL mdl)
 {
     struct mdl_lock **pp = lock_record(mdl), *l = *pp;
-    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED || !l)
+    if ((mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) != MDL_PAGES_LOCKED ||
+        !ntmm_mdl_fits(mdl) || !l)
         return;
     PVOID mapped = (mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) ? mdl->MappedSystemVa : NULL;
     if (mapped) MmUnmapLockedPages(mapped, mdl);

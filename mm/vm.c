@@ -209,22 +209,45 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     return MM_OK;
 }
 
+/* Frame i of a mapping request: list[i], or first + i * step. */
+struct frames { const pfn_t *list; pfn_t first; uint32_t step; };
+static inline pfn_t frame_i(const struct frames *fr, uint32_t i) { return fr->list ? fr->list[i] : fr->first + i * fr->step; }
+
+/* mm_map_physical and mm_map_frames: every check made before the first PTE is written, so a
+ * frame refused anywhere in the request leaves nothing mapped. */
+static mm_status map_frames(vaddr_t va, uint32_t npages, const struct frames *fr, uint32_t prot)
+{
+    mm_status st = check_uncommitted(va, npages);
+    if (st != MM_OK) return st;
+    for (uint32_t i = 0; i < npages; i++)
+        if (!map_allowed(va + i * PAGE_SIZE, frame_i(fr, i), prot)) return MM_EACCES;
+    if (!ensure_tables(va, npages)) return MM_ENOMEM;
+    for (uint32_t i = 0; i < npages; i++) {
+        pfn_t f = frame_i(fr, i);
+        vaddr_t v = va + i * PAGE_SIZE;
+        pte_install(v, pte_make(v, f, prot | (map_counted(f) ? 0 : PTE_SW_RAW)));
+    }
+    return MM_OK;
+}
+
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot)
 {
     if (!core_range_mappable(va, npages) || step > 1 || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)) ||
         (step && first + (npages - 1) < first) || first + (npages - 1) * step > 0xFFFFFu)
         return MM_EINVAL;
-    mm_status st = check_uncommitted(va, npages);
-    if (st != MM_OK) return st;
+    struct frames fr = { NULL, first, step };
+    return map_frames(va, npages, &fr, prot);
+}
+
+/* mm_map_physical for frames that are not consecutive (an MDL's PFN array). */
+mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32_t prot)
+{
+    if (!frames || !core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
+        return MM_EINVAL;
     for (uint32_t i = 0; i < npages; i++)
-        if (!map_allowed(va + i * PAGE_SIZE, first + i * step, prot)) return MM_EACCES;
-    if (!ensure_tables(va, npages)) return MM_ENOMEM;
-    for (uint32_t i = 0; i < npages; i++) {
-        pfn_t f = first + i * step;
-        vaddr_t v = va + i * PAGE_SIZE;
-        pte_install(v, pte_make(v, f, prot | (map_counted(f) ? 0 : PTE_SW_RAW)));
-    }
-    return MM_OK;
+        if (frames[i] > 0xFFFFFu) return MM_EINVAL;
+    struct frames fr = { frames, 0, 0 };
+    return map_frames(va, npages, &fr, prot);
 }
 
 /* A committed page's frame, faulting a demand-zero page in.  PFN_NONE when out of memory. */

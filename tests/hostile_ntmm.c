@@ -2,10 +2,13 @@
  * hostile_ntmm.c - hostile/<service> for every NT Mm / Io service of the README's table: the
  * shared hostile ranges (as MDL buffers, probed in kernel and user mode), kernel addresses
  * passed as user addresses, read-only and supervisor pages, every MDL precondition, forged,
- * stale and double-freed MDLs and mappings, bad cache types and physical ranges.  Documented
- * results (API_REFERENCE C, ntmm.h): NULL, STATUS_ACCESS_VIOLATION / STATUS_INVALID_PARAMETER,
- * FALSE / 0 for unmapped addresses, "nothing changes" for the VOID services, and bug checks
- * (BAD_POOL_CALLER, NO_MORE_SYSTEM_PTES) reported through the non-halting KeBugCheckEx.
+ * stale and double-freed MDLs and mappings, bad cache types and physical ranges, user-mode
+ * mappings at bad base addresses and unmaps of user addresses that are not the MDL's mapping.
+ * Documented results (API_REFERENCE C, ntmm.h): NULL, STATUS_ACCESS_VIOLATION /
+ * STATUS_INVALID_PARAMETER (user-mode mappings: raised, with STATUS_INVALID_ADDRESS and
+ * STATUS_CONFLICTING_ADDRESSES), FALSE / 0 for unmapped addresses, "nothing changes" for the VOID
+ * services, and bug checks (BAD_POOL_CALLER, NO_MORE_SYSTEM_PTES) reported through the
+ * non-halting KeBugCheckEx.
  */
 #include "tests/hostile.h"
 #include "mm/pte.h"
@@ -145,6 +148,29 @@ static uint32_t t_MmMapLockedPagesSpecifyCache(const uint32_t *a)
     return (uint32_t)MmMapLockedPagesSpecifyCache((PMDL)a[0], (KPROCESSOR_MODE)a[1], (MEMORY_CACHING_TYPE)a[2], NULL, a[3], 0);
 }
 static uint32_t t_MmMapLockedPages(const uint32_t *a) { return (uint32_t)MmMapLockedPages((PMDL)a[0], (KPROCESSOR_MODE)a[1]); }
+/* User mode raises: these run it inside NT_TRY and return the status raised, or 0 when it mapped
+ * (the mapping is removed again at once: the counts must still be as they were). */
+static uint32_t user_result(PMDL m, PVOID v, NTSTATUS st)
+{
+    if (!v) return st == STATUS_SUCCESS ? H_BROKEN : (uint32_t)st;
+    MmUnmapLockedPages(v, m);
+    return MmIsAddressValid(v) ? H_BROKEN : 0;
+}
+/* a = { mdl, cache, base }; with a[3], MmMapLockedPages(mdl, UserMode) instead. */
+static uint32_t t_MapUser(const uint32_t *a)
+{
+    NT_TRY_FRAME t;
+    PVOID volatile v = NULL;
+    volatile NTSTATUS st = STATUS_SUCCESS;
+    if (NT_TRY(&t)) {
+        v = a[3] ? MmMapLockedPages((PMDL)a[0], UserMode)
+                 : MmMapLockedPagesSpecifyCache((PMDL)a[0], UserMode, (MEMORY_CACHING_TYPE)a[1], (PVOID)a[2], FALSE, 0);
+        NT_TRY_END(&t);
+    } else {
+        st = NtExceptionStatus(&t);
+    }
+    return user_result((PMDL)a[0], v, st);
+}
 static uint32_t t_MmGetSystemAddressForMdlSafe(const uint32_t *a) { return (uint32_t)MmGetSystemAddressForMdlSafe((PMDL)a[0], a[1]); }
 
 static bool undo_freecontig(uint32_t va, const uint32_t *a) { (void)a; MmFreeContiguousMemory((PVOID)va); return !MmIsAddressValid((PVOID)va); }
@@ -165,6 +191,7 @@ struct nfix {
     PVOID contig;        /* MmAllocateContiguousMemory, 2 pages */
     PVOID stale_io, stale_contig;   /* mapped / allocated and released again */
     PMDL freed;          /* IoAllocateMdl'ed and IoFreeMdl'ed: a dangling pointer */
+    PVOID umap;          /* `locked` mapped in user mode into the current process */
     LIN ubuf;            /* a user page of the current process (VMAlloc PROCESS | FIXED) */
     LIN gbuf;            /* a global page (VMAlloc FIXED) ... */
     LIN ro_user;         /* ... and its read-only user view (VMGlobalToProcess without WRITE) */
@@ -212,7 +239,8 @@ static const char *nfix_setup(const struct hfix *fx, void *p)
     n->ioml = locked_mdl((vaddr_t)n->io, 2 * PAGE_SIZE, IoReadAccess);
     n->sysva = MmMapLockedPagesSpecifyCache(n->mapped, KernelMode, MmCached, NULL, FALSE, 0);
     PVOID s = MmGetSystemAddressForMdlSafe(n->stale, 0);
-    CHECK(n->ioml && n->sysva && s);
+    n->umap = MmMapLockedPagesSpecifyCache(n->locked, UserMode, MmCached, NULL, FALSE, 0);
+    CHECK(n->ioml && n->sysva && s && n->umap);
     MmUnlockPages(n->stale);                         /* also unmaps */
     MmBuildMdlForNonPagedPool(n->npp);
     MmUnmapIoSpace(n->stale_io, PAGE_SIZE);
@@ -238,6 +266,7 @@ static void nfix_teardown(const struct hfix *fx, void *p)
 {
     struct nfix *n = p;
     (void)fx;
+    if (n->umap) MmUnmapLockedPages(n->umap, n->locked);
     PMDL locked[] = { n->locked, n->mapped, n->ioml };
     for (unsigned i = 0; i < ARRAY_SIZE(locked); i++)
         if (locked[i]) MmUnlockPages(locked[i]);
@@ -545,35 +574,62 @@ NT(h_MmUnlockPages, "MmUnlockPages")
     return PASS;
 }
 
-static const char *map_locked_common(struct hrun *r, const struct nfix *n, hcall fn)
+static const char *map_locked_common(struct hrun *r, const struct nfix *n, hcall fn, bool specify)
 {
     const struct hcase rows[] = {      /* a = { mdl, mode, cache, bugcheck } */
-        { "UserMode (not implemented)", NULL, 0, { (uint32_t)n->locked, UserMode, MmCached, FALSE } },
         { "mode 2", NULL, 0, { (uint32_t)n->locked, 2, MmCached, FALSE } },
         { "an MDL never locked", NULL, 0, { (uint32_t)n->unlocked, KernelMode, MmCached, FALSE } },
         { "unlocked already", NULL, 0, { (uint32_t)n->stale, KernelMode, MmCached, FALSE } },
         { "mapped already", NULL, 0, { (uint32_t)n->mapped, KernelMode, MmCached, FALSE } },
         { "forged: a free frame", NULL, 0, { (uint32_t)&n->forged[FORGED_FREE_FRAME].m, KernelMode, MmCached, FALSE } },
     };
-    return hrun_table(r, fn, rows, ARRAY_SIZE(rows));
+    TRY(hrun_table(r, fn, rows, ARRAY_SIZE(rows)));
+    /* User mode: the refusals raise (STATUS_INVALID_PARAMETER); a locked MDL is mapped into the
+     * current process - also one mapped in system space or into this process already. */
+    const uint32_t s = !specify, lk = (uint32_t)n->locked;
+    const struct hcase user[] = {      /* a = { mdl, cache, base, not SpecifyCache } */
+        { "UserMode: an MDL never locked", t_MapUser, INVAL, { (uint32_t)n->unlocked, MmCached, 0, s } },
+        { "UserMode: unlocked already", t_MapUser, INVAL, { (uint32_t)n->stale, MmCached, 0, s } },
+        { "UserMode: forged: a free frame", t_MapUser, INVAL, { (uint32_t)&n->forged[FORGED_FREE_FRAME].m, MmCached, 0, s } },
+        { "UserMode: a locked MDL (unmapped again)", t_MapUser, 0, { lk, MmCached, 0, s } },
+        { "UserMode: an MDL mapped in system space", t_MapUser, 0, { (uint32_t)n->mapped, MmCached, 0, s } },
+        { "UserMode: a nonpaged-pool MDL", t_MapUser, 0, { (uint32_t)n->npp, MmCached, 0, s } },
+        { "UserMode: an MDL of I/O space", t_MapUser, 0, { (uint32_t)n->ioml, MmNonCached, 0, s } },
+    };
+    return hrun_table(r, NULL, user, ARRAY_SIZE(user));
 }
 
 NT(h_MmMapLockedPagesSpecifyCache, "MmMapLockedPagesSpecifyCache")
 {
-    TRY(map_locked_common(r, pf, t_MmMapLockedPagesSpecifyCache));
+    TRY(map_locked_common(r, pf, t_MmMapLockedPagesSpecifyCache, true));
     const struct hcase rows[] = {
         { "cache type 6", NULL, 0, { (uint32_t)pf->locked, KernelMode, 6, FALSE } },
         { "MmNotMapped", NULL, 0, { (uint32_t)pf->locked, KernelMode, 0xFFFFFFFFu, FALSE } },
         { "a nonpaged-pool MDL (NT asserts)", NULL, 0, { (uint32_t)pf->npp, KernelMode, MmCached, FALSE } },
     };
     HTABLE(r, t_MmMapLockedPagesSpecifyCache, rows);
+    const uint32_t lk = (uint32_t)pf->locked, ubase = 0x00600000u;
+    const struct hcase user[] = {      /* a = { mdl, cache, base } */
+        { "UserMode: cache type 6", t_MapUser, INVAL, { lk, 6, 0 } },
+        { "UserMode: MmNotMapped", t_MapUser, INVAL, { lk, 0xFFFFFFFFu, 0 } },
+        { "UserMode: BaseAddress not page-aligned", t_MapUser, STATUS_INVALID_ADDRESS, { lk, MmCached, ubase + 0x10 } },
+        { "UserMode: BaseAddress in system space", t_MapUser, STATUS_INVALID_ADDRESS, { lk, MmCached, fx->blk_va } },
+        { "UserMode: BaseAddress in the self-map", t_MapUser, STATUS_INVALID_ADDRESS, { lk, MmCached, PTE_BASE } },
+        { "UserMode: BaseAddress in the shared arena", t_MapUser, STATUS_INVALID_ADDRESS, { lk, MmCached, SHARED_START } },
+        { "UserMode: BaseAddress at MM_USER_PROBE_ADDRESS", t_MapUser, STATUS_INVALID_ADDRESS, { lk, MmCached, USER_PROBE_ADDRESS } },
+        { "UserMode: BaseAddress on the process's own buffer", t_MapUser, STATUS_CONFLICTING_ADDRESSES, { lk, MmCached, pf->ubuf } },
+        { "UserMode: BaseAddress on its own user mapping", t_MapUser, STATUS_CONFLICTING_ADDRESSES,
+          { lk, MmCached, PAGE_ALIGN_DOWN((uint32_t)pf->umap) } },
+        { "UserMode: at a free BaseAddress (unmapped again)", t_MapUser, 0, { lk, MmCached, ubase } },
+    };
+    HTABLE(r, NULL, user);
     HSWEEP(r, { t_MmMapLockedPagesSpecifyCache, { (uint32_t)pf->locked, KernelMode, 0, FALSE }, 2, 0x7, 0, undo_unmapmdl });
-    /* KPROCESSOR_MODE is a CCHAR: bits 8-31 are not part of the argument. */
-    HSWEEP(r, { t_MmMapLockedPagesSpecifyCache, { (uint32_t)pf->locked, 0, MmCached, FALSE }, 1, 0xFFFFFF00u, 0, undo_unmapmdl });
+    /* KPROCESSOR_MODE is a CCHAR: bits 8-31 are not part of the argument; 1 is UserMode. */
+    HSWEEP(r, { t_MmMapLockedPagesSpecifyCache, { (uint32_t)pf->locked, 0, MmCached, FALSE }, 1, 0xFFFFFF01u, 0, undo_unmapmdl });
     return PASS;
 }
 
-NT(h_MmMapLockedPages, "MmMapLockedPages") { return map_locked_common(r, pf, t_MmMapLockedPages); }
+NT(h_MmMapLockedPages, "MmMapLockedPages") { return map_locked_common(r, pf, t_MmMapLockedPages, false); }
 
 NT(h_MmGetSystemAddressForMdlSafe, "MmGetSystemAddressForMdlSafe")
 {
@@ -601,5 +657,16 @@ NT(h_MmUnmapLockedPages, "MmUnmapLockedPages")
         { "forged: a PageListToLin mapping", NULL, 1, { pf->plmap, (uint32_t)&pf->forged[FORGED_PL_MAPPING].m, pf->plmap } },
     };
     HTABLE(r, t_MmUnmapLockedPages, rows);
+    const uint32_t u = (uint32_t)pf->umap, lk = (uint32_t)pf->locked;
+    const struct hcase user[] = {      /* user addresses: a = { base, mdl, address that must stay mapped } */
+        { "a user mapping, the wrong MDL", NULL, 1, { u, m, u } },
+        { "a user mapping + 4", NULL, 1, { u + 4, lk, u } },
+        { "a user mapping's second page", NULL, 1, { u + PAGE_SIZE, lk, u } },
+        { "the process's own buffer", NULL, 1, { pf->ubuf, lk, pf->ubuf } },
+        { "a user address nothing maps", NULL, 1, { 0x00600000u, lk, u } },
+        { "the ring-3 code", NULL, 1, { USER_TEXT_BASE, lk, u } },
+        { "the null page", NULL, 1, { 0x10, lk, u } },
+    };
+    HTABLE(r, t_MmUnmapLockedPages, user);
     return PASS;
 }

@@ -236,7 +236,7 @@ TEST(ntmm_mdl_bad_input, "ntmm/mdl-bad-input")
     CHECK_EQ(MmProbeAndLockPagesEx(m, KernelMode, IoReadAccess), STATUS_SUCCESS);
     CHECK_EQ(probe_and_lock(m, KernelMode, IoReadAccess), STATUS_INVALID_PARAMETER);
     CHECK_EQ(mm_frame_locks(MmGetMdlPfnArray(m)[0]), 1);
-    CHECK(MmMapLockedPagesSpecifyCache(m, UserMode, MmCached, NULL, FALSE, 0) == NULL);       /* not implemented */
+    CHECK(MmMapLockedPagesSpecifyCache(m, 2, MmCached, NULL, FALSE, 0) == NULL);              /* not a mode (user mode: ntmm_mdl_user_tests.c) */
     CHECK(MmMapLockedPagesSpecifyCache(m, KernelMode, (MEMORY_CACHING_TYPE)6, NULL, FALSE, 0) == NULL);
     CHECK_EQ(syspte_free_count(), ptes);
     uint8_t *sys = MmMapLockedPagesSpecifyCache(m, KernelMode, MmCached, NULL, FALSE, 0);
