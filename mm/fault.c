@@ -5,6 +5,9 @@
  * ring 0 or from ring 3 if the page is user-accessible - a zeroed frame is installed and the
  * instruction restarts.  Everything else goes back to trap.c (exception table, ktry, ring-3
  * termination or panic), and trap_describe_hook explains the address for the panic message.
+ *
+ * The frame is the one the page's commit charge holds (mm/vm.c, top), so it is there: the
+ * commit was refused otherwise.
  */
 #include "mm/core.h"
 #include "kernel/trap.h"
@@ -15,7 +18,7 @@ static bool mm_page_fault(struct trapframe *tf, uint32_t cr2)
     pte_t *p = pte_lookup(cr2, NULL);
     if (!p || !(*p & PTE_NP_DEMAND) || (*p & PTE_P)) return false;
     if (tf_from_user(tf) && !(*p & PTE_U)) return false;
-    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO);
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | PFN_ALLOC_CHARGED);
     if (f == PFN_NONE) return false;                  /* out of memory: the fault stands */
     vaddr_t va = PAGE_ALIGN_DOWN(cr2);
     pte_install(va, pte_make(va, f, *p & (MM_PROT_MASK | MM_CACHE_MASK)));
