@@ -7,7 +7,8 @@
  *   - a commit that exactly fits succeeds, after which every other allocator fails (they may not
  *     take the frames the charge holds) and every page can still be touched and read back;
  *   - decommit, free and the end of an address space give the charge back;
- *   - the charge follows every PTE transition, and mm_check counts it.
+ *   - the charge follows every PTE transition, and mm_check counts it;
+ *   - what the personalities report as allocatable leaves out the frames the charge holds.
  * "Free RAM" is what the ballast leaves (KEEP frames): twice 3.5 GiB fits in no arena, and
  * touching every page must stay quick.
  */
@@ -330,5 +331,39 @@ TEST(charge_check, "mm/check-catches-commit-charge-mismatch")
     CHECK(mm_check(why, sizeof why));
     CHECK_EQ(mm_release(r), MM_OK);
     CHECK(caught_low && caught_high);
+    return PASS;
+}
+
+/* ---- what the personalities report ------------------------------------------------------------- */
+
+/* _GetFreePageCount's EAX counts the free list; its EDX and _PageGetAllocInfo's EDX - what can
+ * still be allocated locked - leave out the frames charged pages hold; _GetDemandPageInfo's
+ * DICommit_Count counts charged pages as committed. */
+TEST(charge_report, "vxd/free-page-counts-leave-out-charged-frames")
+{
+    ULONG free0 = _GetFreePageCount(0), avail0 = vxd_edx;
+    CHECK_EQ(free0, mm_free_frames());
+    CHECK_EQ(avail0, mm_available_frames());
+    DemandInfoStruc d;
+    _GetDemandPageInfo(&d, 0);
+    ULONG commit0 = d.DICommit_Count;
+    ULONG h = _PageAllocate(16, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
+    CHECK(h);
+    uint32_t tables = free0 - mm_free_frames();              /* the block's page tables, if any */
+    CHECK_EQ(_GetFreePageCount(0), free0 - tables);          /* no frame taken for the pages... */
+    CHECK_EQ(vxd_edx, avail0 - tables - 16);                 /* ... but 16 promised */
+    _PageGetAllocInfo(0);
+    CHECK_EQ(vxd_edx, avail0 - tables - 16);
+    _GetDemandPageInfo(&d, 0);
+    CHECK_EQ(d.DIFree_Count, free0 - tables);
+    CHECK_EQ(d.DICommit_Count, commit0 + tables + 16);
+    *(volatile uint32_t *)h = 1;                             /* a touch: one promise kept */
+    CHECK_EQ(_GetFreePageCount(0), free0 - tables - 1);
+    CHECK_EQ(vxd_edx, avail0 - tables - 16);
+    _GetDemandPageInfo(&d, 0);
+    CHECK_EQ(d.DICommit_Count, commit0 + tables + 16);
+    CHECK_EQ(_PageFree((PVOID)h, 0), 1);
+    CHECK_EQ(_GetFreePageCount(0), free0);
+    CHECK_EQ(vxd_edx, avail0);
     return PASS;
 }
