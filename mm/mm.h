@@ -200,6 +200,7 @@ bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
+extern volatile uint32_t mm_demand_nomem;     /* demand-zero faults that found no frame (fault.c) */
 
 /* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/largeio.c) ------------- */
 /* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one

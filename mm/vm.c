@@ -22,12 +22,14 @@
  *     free <= charged.  Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c,
  *     make_present below) may, and its PTE store gives the charge back at once, so
  *     free - charged - the frames nobody promised - never changes on a demand-zero fault.
- * A demand-zero fault therefore always finds a frame.  The personalities report free - charged
- * as what can still be allocated (mm_available_frames).
+ * A demand-zero fault therefore always finds a frame; if one ever does not, that access fails
+ * the documented way (fault.c), never the kernel.  The personalities report free - charged as
+ * what can still be allocated (mm_available_frames).
  */
 #include "mm/core.h"
 
 volatile uint32_t mm_demand_faults;
+volatile uint32_t mm_demand_nomem;
 
 bool pte_is_committed(pte_t e)
 {

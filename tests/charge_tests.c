@@ -8,7 +8,9 @@
  *     take the frames the charge holds) and every page can still be touched and read back;
  *   - decommit, free and the end of an address space give the charge back;
  *   - the charge follows every PTE transition, and mm_check counts it;
- *   - what the personalities report as allocatable leaves out the frames the charge holds.
+ *   - a demand-zero fault that finds no frame all the same (only a broken promise: the test
+ *     takes the charged frames itself) terminates a ring-3 run with a report and raises for a
+ *     kernel access under a probe; it never panics.
  * "Free RAM" is what the ballast leaves (KEEP frames): twice 3.5 GiB fits in no arena, and
  * touching every page must stay quick.
  */
@@ -365,5 +367,121 @@ TEST(charge_report, "vxd/free-page-counts-leave-out-charged-frames")
     CHECK_EQ(_PageFree((PVOID)h, 0), 1);
     CHECK_EQ(_GetFreePageCount(0), free0);
     CHECK_EQ(vxd_edx, avail0);
+    return PASS;
+}
+
+/* ---- a demand-zero fault with no frame ---------------------------------------------------------- */
+
+/* Take what the charge holds, so that a demand-zero fault finds no frame (only a bug could do
+ * that: the frames are the charge's).  After ballast_take(0), the free frames are the charged
+ * ones; PFN_ALLOC_CHARGED takes them anyway.  Given back without poisoning (never written). */
+#define STEAL_MAX 512
+static pfn_t stolen[STEAL_MAX];
+static uint32_t nstolen;
+
+static bool steal_charged(void)
+{
+    ballast_take(0);
+    if (mm_free_frames() > STEAL_MAX) return false;
+    while (nstolen < STEAL_MAX && (stolen[nstolen] = pfn_alloc(PFN_ALLOC_CHARGED)) != PFN_NONE)
+        pfn_hold(stolen[nstolen++]);
+    return mm_free_frames() == 0;
+}
+
+static void unsteal(void)
+{
+    bool poison = pfn_poison_on_free;
+    pfn_poison_on_free = false;
+    while (nstolen) {
+        pfn_t p = stolen[--nstolen];
+        pfn_db[p].hold_count--;
+        pfn_free(p);
+    }
+    pfn_poison_on_free = poison;
+    ballast_release();
+}
+
+static uint32_t ktry_write(vaddr_t va, struct fault_info *fi)
+{
+    struct ktry t;
+    volatile uint32_t reached = 0;
+    if (KTRY(&t)) {
+        *(volatile uint32_t *)va = 1;
+        reached = 1;
+        ktry_end(&t);
+    } else {
+        *fi = t.fault;
+    }
+    return reached;
+}
+
+static NTSTATUS nt_try_write(vaddr_t va)
+{
+    NT_TRY_FRAME t;
+    volatile NTSTATUS st = STATUS_SUCCESS;
+    if (NT_TRY(&t)) {
+        *(volatile uint32_t *)va = 1;
+        NT_TRY_END(&t);
+    } else {
+        st = NtExceptionStatus(&t);
+    }
+    return st;
+}
+
+/* With the frames gone: every kind of access fails its own documented way, the pages stay
+ * committed and charged, nothing else moves.  Runs between steal_charged and unsteal. */
+static const char *no_frame(vaddr_t user_va, vaddr_t sys_va, PMDL mdl)
+{
+    uint32_t nomem = mm_demand_nomem, charge = mm_commit_charge(), locked = mm_locked_frames();
+    struct user_result res;
+    CHECK_EQ(user_call(u_write, user_va, 0xC0FFEE, &res), 0);
+    CHECK(res.faulted);                                       /* terminated, with its report */
+    CHECK_EQ(res.vector, T_PF);
+    CHECK_EQ(res.cr2, user_va);
+    CHECK_EQ(res.err, 6u);                                    /* not present, write, from ring 3 */
+    CHECK_EQ(user_call(u_ret, 2, 3, &res), 0);                /* the next run works */
+    CHECK(!res.faulted && res.value == 5);
+    CHECK(!uprobe_write(user_va, 1));                         /* the exception table */
+    CHECK_EQ(probe_last.vector, T_PF);
+    CHECK_EQ(probe_last.cr2, user_va);
+    struct fault_info fi = { 0, 0, 0, 0 };
+    CHECK_EQ(ktry_write(sys_va, &fi), 0);                     /* ktry */
+    CHECK_EQ(fi.vector, T_PF);
+    CHECK_EQ(fi.cr2, sys_va);
+    CHECK_EQ(nt_try_write(sys_va), STATUS_ACCESS_VIOLATION);  /* NT_TRY */
+    CHECK_EQ(MmProbeAndLockPagesEx(mdl, KernelMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
+    CHECK_EQ(mm_demand_nomem, nomem + 5);
+    CHECK_EQ(mm_commit_charge(), charge);
+    CHECK_EQ(mm_locked_frames(), locked);
+    CHECK(pte_is_demand(pte_read(user_va)) && pte_is_demand(pte_read(sys_va)));
+    return PASS;
+}
+
+TEST(charge_no_frame, "mm/demand-fault-without-frame-fails-the-access-not-the-kernel")
+{
+    struct user_result res;
+    CHECK_EQ(user_call(u_ret, 0, 0, &res), 0);                /* ring 3 ready before the frames go */
+    struct region *u = mm_reserve(ARENA_PRIVATE, 0, 1, 1, OWNER_TEST, NULL);
+    struct region *s = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
+    CHECK(u && s);
+    CHECK_EQ(mm_commit(u->base, 1, MM_PROT_USER | MM_PROT_WRITE, 0, NULL, NULL), MM_OK);
+    CHECK_EQ(mm_commit(s->base, 1, MM_PROT_WRITE, 0, NULL, NULL), MM_OK);
+    PMDL mdl = IoAllocateMdl((PVOID)s->base, PAGE_SIZE, FALSE, FALSE, NULL);
+    CHECK(mdl);
+    const char *e = steal_charged() ? no_frame(u->base, s->base, mdl) : "could not take the charged frames";
+    unsteal();
+    TRY(e);
+    char why[160];
+    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    uint32_t charge = mm_commit_charge();
+    CHECK_EQ(user_call(u_write, u->base, 0xC0FFEE, &res), 0); /* with its frame back, it works */
+    CHECK(!res.faulted);
+    CHECK_EQ(user_call(u_read, u->base, 0, &res), 0);
+    CHECK(!res.faulted && res.value == 0xC0FFEE);
+    CHECK(probe_write(s->base, 7));
+    CHECK_EQ(mm_commit_charge(), charge - 2);
+    IoFreeMdl(mdl);
+    CHECK_EQ(mm_release(u), MM_OK);
+    CHECK_EQ(mm_release(s), MM_OK);
     return PASS;
 }
