@@ -81,6 +81,9 @@ static const char *check_after(const struct test *t, const struct test_counters 
         if (after.locked_frames != before->locked_frames)
             return ksnprintf(why, sizeof why, "leak check: locked frames %u before, %u after",
                              before->locked_frames, after.locked_frames), why;
+        if (after.charged != before->charged)
+            return ksnprintf(why, sizeof why, "leak check: commit charge %u before, %u after",
+                             before->charged, after.charged), why;
     }
     if (x86_read_eflags() & EFLAGS_AC)
         return "EFLAGS.AC still set: a user-access window was left open (mm/x86.h)";

@@ -4,9 +4,10 @@
  *   TEST(mm_crisscross, "mm/criss-cross") { ...; CHECK(x == y); CHECK_EQ(a, b); return PASS; }
  *
  * A test returns NULL (PASS) or a reason; SKIP("no PSE") reports a skip, never a silent pass.
- * The harness runs each selected test, then fails it if the free-frame count or the
- * system-PTE count changed, or if mm_check() finds a disagreement between the page tables
- * and the PFN database.  TEST_MANUAL tests run only when named exactly on the command line.
+ * The harness runs each selected test, then fails it if the free-frame count, the system-PTE
+ * count, the locked-frame count or the commit charge changed, or if mm_check() finds a
+ * disagreement between the page tables and the PFN database.  TEST_MANUAL tests run only when
+ * named exactly on the command line.
  */
 #ifndef KERNEL_TEST_H
 #define KERNEL_TEST_H
@@ -36,7 +37,7 @@ const char *test_fail(const char *file, int line, const char *fmt, ...) __attrib
 #define TRY(expr) do { const char *_r = (expr); if (_r) return _r; } while (0)   /* sub-checks */
 
 /* Counters the harness snapshots around every test (mm fills them in). */
-struct test_counters { uint32_t free_frames, syspte_free, locked_frames, heap_used; };
+struct test_counters { uint32_t free_frames, syspte_free, locked_frames, heap_used, charged; };
 void test_snapshot(struct test_counters *c);            /* mm/check.c */
 bool test_invariants(char *why, size_t n);              /* mm_check() for the harness */
 

@@ -12,7 +12,8 @@
  *     (whose pages still map the frame they locked) and lock records (mm/lock.c); free frames
  *     are unlocked and unreferenced;
  *   - every private-arena entry lies inside a region of its address space;
- *   - the free and locked counters equal what the database says.
+ *   - the free and locked counters equal what the database says;
+ *   - the commit charge equals the demand-zero entries found, and no more than the free frames.
  * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
  */
 #include "mm/core.h"
@@ -21,6 +22,7 @@
 #define PDE_AD (PTE_A | PTE_D)
 static char *why_buf;
 static size_t why_len;
+static uint32_t demand_seen;        /* demand-zero entries walked: the commit charge */
 #define FAIL(...) do { ksnprintf(why_buf, why_len, __VA_ARGS__); return false; } while (0)
 
 static bool in_some_region(struct as *a, vaddr_t va)
@@ -41,7 +43,10 @@ static bool check_table(const pte_t *pt, uint32_t pdi, struct pfn *tr, struct as
         vaddr_t va = (pdi << 22) | (i << 12);
         if (va == 0) FAIL("linear address 0 has entry %08x", e);
         if (a && !in_some_region(a, va)) FAIL("as %u: %08x has entry %08x outside any region", a->id, va, e);
-        if (!(e & PTE_P)) continue;
+        if (!(e & PTE_P)) {
+            demand_seen += pte_is_demand(e);
+            continue;
+        }
         struct pfn *r = pfn_get(pte_pfn(e));
         if (!r || r->state == PFN_NOTRAM) continue;
         if (r->state == PFN_FREE || r->state == PFN_PAGETABLE || r->state == PFN_PAGEDIR)
@@ -145,11 +150,15 @@ bool mm_check(char *why, size_t n)
     if (!lock_tally(why, n)) return false;
     memcpy(kernel_half, (pte_t *)PDE_BASE + 512, sizeof kernel_half);
     kernel_half[SELFMAP_PDI - 512] = 0;
+    demand_seen = 0;
     uint32_t nas = 0;
     for (struct as *a = as_first(); a; a = a->next, nas++)
         if (!check_directory(a, kernel_half)) return false;
     if (nas != pte_directory_count()) FAIL("%u address spaces but %u directories", nas, pte_directory_count());
     if (!check_kernel_half(kernel_half)) return false;
+    if (demand_seen != pfn_count.charged || pfn_count.charged > pfn_count.free)
+        FAIL("commit charge %u, but %u demand-zero entries and %u free frames", pfn_count.charged, demand_seen,
+             pfn_count.free);
     return check_frames();
 }
 
@@ -159,6 +168,7 @@ void test_snapshot(struct test_counters *c)
     c->syspte_free = syspte_free_count();
     c->locked_frames = pfn_count.locked;
     c->heap_used = kpool_used();
+    c->charged = pfn_count.charged;
 }
 
 bool test_invariants(char *why, size_t n)

@@ -86,7 +86,10 @@ static USHORT phys_source(ULONG PhysAddr, ULONG Size, paddr_t *pa, uint32_t *n)
  * (-1); it is read only with VMDHA_PHYS, where -1 is 87.  *LinearAddr receives the address;
  * *SelOffset (may be NULL) the 16:16 FlatToSel value with VMDHA_SELMAP, else 0.
  * Errors: 87 for every flag rule of B.1 (and USEHIGHMEM/VMDHIA_USER after init, see devhlp.h),
- * for a refused physical range; 8 when linear space or frames run out.  Nothing is left behind
+ * for a refused physical range; 8 when linear space or frames run out.  Ours: memory without
+ * FIXED/16M is committed demand-zero and charged (mm/vm.c, top) - each page keeps a free frame
+ * for its first touch, where OS/2 would page something out - so it too gets 8 when fewer frames
+ * are free than committed demand-zero pages already hold plus Size.  Nothing is left behind
  * on an error.
  */
 USHORT DevHelp_VMAlloc(ULONG Flags, ULONG Size, ULONG PhysAddr, PLIN LinearAddr, PULONG SelOffset)

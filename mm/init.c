@@ -16,9 +16,9 @@ const char *mm_status_name(mm_status s)
 
 void mm_print_summary(void)
 {
-    kprintf("mm: %u frames: %u free, %u used, %u page tables, %u system, %u reserved, %u locked\n",
+    kprintf("mm: %u frames: %u free, %u used, %u page tables, %u system, %u reserved, %u locked; commit charge %u\n",
             pfn_count.total, pfn_count.free, pfn_count.used, pfn_count.pagetables, pfn_count.system,
-            pfn_count.reserved, pfn_count.locked);
+            pfn_count.reserved, pfn_count.locked, pfn_count.charged);
     kprintf("mm: paging: CR0 %08x CR3 %08x CR4 %08x, global pages %s, invlpg %s\n", x86_read_cr0(),
             x86_read_cr3(), x86_read_cr4(), mm_global_pages ? "on" : "off", x86.invlpg ? "yes" : "no (CR3 reload)");
 }

@@ -105,7 +105,9 @@ struct mm_frame_req {            /* constraints for contiguous/low frames, in fr
     uint32_t align, boundary;    /* power of two; boundary 0 = none */
 };
 /* Commits pages of one region.  Without PRESENT, pages are demand-zero (resolved by the
- * page-fault handler).  *first_pfn receives the first frame (CONTIG or PRESENT). */
+ * page-fault handler) and charged: MM_ENOMEM, nothing changed, unless that many frames stay
+ * free beyond the commit charge once the call's own page tables are made (mm/vm.c, top).
+ * *first_pfn receives the first frame (CONTIG or PRESENT). */
 mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
                     const struct mm_frame_req *req, pfn_t *first_pfn);
 /* Maps given frames: frame i = first + i * step (step 0: all pages on one frame).  RAM in
@@ -198,9 +200,15 @@ static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
 }
 bool mm_frame_is_ram(pfn_t p);
 uint32_t mm_frame_locks(pfn_t p);
-uint32_t mm_free_frames(void);
+uint32_t mm_free_frames(void);          /* frames on the free lists, charged ones included */
 uint32_t mm_locked_frames(void);
 uint32_t mm_total_frames(void);
+/* The commit charge (mm/vm.c, top): committed demand-zero pages, each holding a free frame;
+ * the limit it may reach (free frames, until something can be paged out); and the free frames
+ * no charge holds - what an allocation, or a new demand-zero commit, can still have. */
+uint32_t mm_commit_charge(void);
+uint32_t mm_commit_limit(void);
+uint32_t mm_available_frames(void);
 
 /* Frames with no mapping, held for their owner (Win9x PCCNOLIN: never freed); always zeroed. */
 pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero);
@@ -226,6 +234,7 @@ bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
+extern volatile uint32_t mm_demand_nomem;     /* demand-zero faults that found no frame (fault.c) */
 
 /* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/largeio.c) ------------- */
 /* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one

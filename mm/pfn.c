@@ -14,7 +14,9 @@
  * Cost is linear in the number of frames: about four stores per frame.
  *
  * Exhaustion: pfn_alloc returns PFN_NONE and changes nothing; callers turn that into their
- * API's out-of-memory error.
+ * API's out-of-memory error.  "Exhausted" means no frame beyond those the commit charge holds
+ * (pfn_count.charged, see pte.c): a committed demand-zero page's frame is kept free for it, and
+ * only its resolution (PFN_ALLOC_CHARGED) may take one of those.
  */
 #include "mm/pfn.h"
 #include "mm/pte.h"
@@ -152,6 +154,7 @@ static inline __attribute__((always_inline)) void pop_head(int l, pfn_t p)
 
 static __attribute__((noinline)) pfn_t alloc_slow(uint32_t flags)
 {
+    if (!(flags & PFN_ALLOC_CHARGED) && pfn_count.free <= pfn_count.charged) return PFN_NONE;
     int l = 1;
     pfn_t p = free_head[1];
     if (p == PFN_NONE || (flags & PFN_ALLOC_LOW)) {
@@ -165,11 +168,13 @@ static __attribute__((noinline)) pfn_t alloc_slow(uint32_t flags)
 }
 
 /* O(1): the head of the high list (or of the low one).  The common case - no zero fill, high
- * memory left - is a leaf; the rest is alloc_slow. */
+ * memory left, more frames free than charged - is a leaf; the rest (the charge rule included)
+ * is alloc_slow. */
 pfn_t pfn_alloc(uint32_t flags)
 {
     pfn_t p = free_head[1];
-    if (__builtin_expect((flags & (PFN_ALLOC_LOW | PFN_ALLOC_ZERO)) || p == PFN_NONE, 0))
+    if (__builtin_expect((flags & (PFN_ALLOC_LOW | PFN_ALLOC_ZERO)) || p == PFN_NONE ||
+                         pfn_count.free <= pfn_count.charged, 0))
         return alloc_slow(flags);
     pop_head(1, p);
     take_record(p, 0);
@@ -327,6 +332,7 @@ pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t b
         return PFN_NONE;
     if (max > pfn_max) max = pfn_max;
     if (min >= max || max - min < n) return PFN_NONE;
+    if (!(flags & PFN_ALLOC_CHARGED) && n > pfn_available()) return PFN_NONE;   /* charged frames */
     pfn_t s = PFN_NONE;
     if (min < ISA_DMA_LIMIT_PFN && max > ISA_DMA_LIMIT_PFN)       /* prefer memory above 16 MiB */
         s = find_run(n, align, ISA_DMA_LIMIT_PFN, max, boundary);

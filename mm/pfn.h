@@ -52,6 +52,10 @@ _Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_E
 struct pfn_counters {
     uint32_t total;      /* RAM frames with a record (usable RAM) */
     uint32_t free, zeroed, locked, reserved, system, pagetables, used;
+    /* The commit charge: committed demand-zero PTEs (PTE_NP_DEMAND, not present) in every
+     * address space, kept by the PTE transition helpers (pte.c).  Each holds one free frame:
+     * free >= charged always, and only PFN_ALLOC_CHARGED may take a frame when free <= charged. */
+    uint32_t charged;
 };
 
 #define PFN_CHUNK_SHIFT 10u                /* 1024 frames: 4 MiB */
@@ -77,10 +81,20 @@ static inline struct pfn *pfn_get(pfn_t p)
 bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firmware range */
 
 /* Single frames, O(1).  PFN_ALLOC_LOW takes only below 16 MiB; otherwise high memory is used
- * first so ISA-DMA-capable frames last (DESIGN: below-16-MiB preference rule). */
+ * first so ISA-DMA-capable frames last (DESIGN: below-16-MiB preference rule).
+ * The free frames that outstanding charges need are not free to anyone else: an allocation
+ * fails (PFN_NONE) unless more frames are free than charged - except PFN_ALLOC_CHARGED, for the
+ * frame of a charged demand-zero page being resolved (the fault handler, make_present), which
+ * the PTE store that follows uncharges. */
 #define PFN_ALLOC_ZERO 1u
 #define PFN_ALLOC_LOW  2u
+#define PFN_ALLOC_CHARGED 4u
 pfn_t pfn_alloc(uint32_t flags);          /* PFN_NONE when memory is exhausted */
+/* Free frames no charge holds: what an ordinary allocation may take. */
+static inline uint32_t pfn_available(void)
+{
+    return pfn_count.free > pfn_count.charged ? pfn_count.free - pfn_count.charged : 0;
+}
 int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, still referenced) */
 
 /* Runs: n frames, first frame a multiple of `align` (power of two, in frames), all inside

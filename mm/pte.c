@@ -248,9 +248,16 @@ static inline void table_count(vaddr_t va, pte_t pde, pte_t old, pte_t new)
     }
 }
 
+/* The commit charge follows one entry going from old to new: a demand-zero entry holds one
+ * page of it (pte.h). */
+static inline void charge_follow(pte_t old, pte_t new)
+{
+    pfn_count.charged += (uint32_t)pte_is_demand(new) - (uint32_t)pte_is_demand(old);
+}
+
 /* The one general store.  Takes the new entry's references, writes, flushes, drops the old
- * ones; the table's count follows zero <-> non-zero.  The caller has checked that va's table
- * exists. */
+ * ones; the table's count follows zero <-> non-zero, the charge demand-zero <-> not.  The
+ * caller has checked that va's table exists. */
 static pte_t pte_store(vaddr_t va, pte_t new)
 {
     pte_t *p = MiGetPteAddress(va);
@@ -263,7 +270,7 @@ static pte_t pte_store(vaddr_t va, pte_t new)
     if (old & PTE_P) x86_invlpg(va);
     if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
     if (old_ref) pfn_unref(pte_pfn(old));
-
+    charge_follow(old, new);
     table_count(va, *MiGetPdeAddress(va), old, new);
     return old;
 }
@@ -282,6 +289,7 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
     if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
     if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
     *p = e;
+    charge_follow(old, e);                           /* a demand-zero page made present */
     table_count(va, pde, old, e);
 }
 
@@ -337,6 +345,7 @@ static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
         if (old & PTE_SW_PIN) pfn_unpin(pte_pfn(old));
         if (!(old & PTE_SW_RAW)) pfn_unref(pte_pfn(old));
     }
+    charge_follow(old, np);
     table_count(va, pde, old, np);
     return old;
 }
@@ -418,12 +427,14 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
     uint16_t idx[CLEAR_BATCH];
     pfn_t pin[CLEAR_BATCH], ref[CLEAR_BATCH];
     uint32_t nb = 0, npin = 0, nref = 0, cleared = 0;   /* cleared: non-present non-zero ones */
+    uint32_t demand = 0;                                 /* of those, demand-zero: charged */
     for (uint32_t i = 0; i < n; i++) {
         pte_t e = p[i];
         if (!e) continue;
         p[i] = 0;
         if (__builtin_expect(!(e & PTE_P), 0)) {
             cleared++;
+            demand += pte_is_demand(e);
             continue;
         }
         idx[nb++] = (uint16_t)i;
@@ -437,6 +448,7 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
     }
     if (nb) finish_batch(va, idx, nb, pin, npin, ref, nref);
     cleared += nb;
+    pfn_count.charged -= demand;
     if (cleared) table_drop(va, pde, cleared);
 }
 
@@ -473,6 +485,7 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
             if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
             if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
             p[i] = e;
+            charge_follow(old, e);
             added += !old;
         }
         struct pfn *t = table_record(pde);
@@ -489,9 +502,10 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
  * through one hyperspace slot that moves from frame to frame (invlpg per move: a frame change),
  * then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl | frame.  Each frame is
  * filled before its entry makes it reachable.  The tables must exist and the caller must have
- * checked that enough frames are free (pfn_count.free): running out here is a bug, not an
- * error.  Returns the first frame used (PFN_NONE if no entry needed one).  This is commit's
- * inner loop: one pass through the self-map, one table-count update per table.
+ * checked that enough frames are free beyond the charged ones (pfn_available()): running out
+ * here is a bug, not an error.  No entry it replaces is demand-zero, so the charge stays.
+ * Returns the first frame used (PFN_NONE if no entry needed one).  This is commit's inner loop:
+ * one pass through the self-map, one table-count update per table.
  */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
 {

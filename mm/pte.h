@@ -12,6 +12,10 @@
  * PTE_SW_PIN also holds a lock; the helpers take the new references before dropping the old.
  * A page table's own PFN record counts its non-zero entries; when that reaches zero the table
  * is freed and its PDE cleared in every directory (kernel arenas) or in the current one.
+ * A demand-zero entry (pte_is_demand) holds one page of the commit charge (pfn_count.charged):
+ * an entry that becomes one charges a page, one that stops being one - made present, cleared,
+ * overwritten - uncharges it, in every helper below, so no path can leak or forget a charge.
+ * Only mm_commit creates demand-zero entries, and only after checking the charge fits.
  *
  * All addresses are in the *current* address space (the self-map); the shared and system
  * arenas are the same in every address space.  To work on another process's private arena,
@@ -36,6 +40,13 @@ pte_t pte_read(vaddr_t va);       /* the entry, or 0 when there is no table */
 bool pte_pin_table(vaddr_t va);
 /* Frees va's page table if it has no entries left (after a failed multi-table operation). */
 void pte_trim(vaddr_t va);
+
+/* A committed demand-zero page: not present, PTE_NP_DEMAND (bit 10 means PTE_SW_PIN when P is
+ * set).  Each holds one page of the commit charge. */
+static inline bool pte_is_demand(pte_t e)
+{
+    return (e & (PTE_P | PTE_NP_DEMAND)) == PTE_NP_DEMAND;
+}
 
 /* Builds a present entry: frame | flags | P, plus G in the shared/system arenas. */
 static inline pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
@@ -85,7 +96,7 @@ void pte_clear_range(vaddr_t va, uint32_t npages);
  * page by page (tables must exist): aliases copy their source's frames this way. */
 void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep, pte_t tmpl);
 /* Entries of [va, va + npages) neither present nor demand-zero -> tmpl | a fresh zeroed frame
- * (tables must exist; the caller has checked pfn_count.free).  Returns the first frame. */
+ * (tables must exist; the caller has checked pfn_available()).  Returns the first frame. */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl);
 
 /* Range walk (reads only): the pages of [va, va + npages) that share va's page table - at

@@ -5,10 +5,31 @@
  * Every operation checks the whole range first and changes nothing unless it can finish:
  * frames and page tables are obtained before the first PTE is written, and given back if
  * any of them cannot be had.  Bad input therefore never costs a frame.
+ *
+ * Commit is a promise (NT's commit charge, in the form this kernel needs today).  A demand-zero
+ * page gets no frame until it is touched, but its commit must guarantee one, or the touch
+ * would have nowhere to go.  So:
+ *   - the charge (pfn_count.charged) is the number of committed demand-zero PTEs in every
+ *     address space; the PTE helpers keep it (pte.h): an entry that becomes demand-zero charges
+ *     one page, one that stops being one - made present by a fault or make_present, decommitted,
+ *     released with its address space - uncharges it.  mm_check counts the entries and compares;
+ *   - the limit is mm_commit_limit(), the pages that can back a charge: the free frames today
+ *     (a swap device would add its free slots).  A commit of N demand-zero pages needs N pages
+ *     of limit beyond the charge, after the page tables it makes itself: else MM_ENOMEM, with
+ *     nothing changed (each personality's documented out-of-memory error);
+ *   - frames stay there for the charge: no ordinary allocation (pfn_alloc, pfn_alloc_run: page
+ *     tables, directories, present commits, contiguous runs, held runs) takes a free frame while
+ *     free <= charged.  Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c,
+ *     make_present below) may, and its PTE store gives the charge back at once, so
+ *     free - charged - the frames nobody promised - never changes on a demand-zero fault.
+ * A demand-zero fault therefore always finds a frame; if one ever does not, that access fails
+ * the documented way (fault.c), never the kernel.  The personalities report free - charged as
+ * what can still be allocated (mm_available_frames).
  */
 #include "mm/core.h"
 
 volatile uint32_t mm_demand_faults;
+volatile uint32_t mm_demand_nomem;
 
 bool pte_is_committed(pte_t e)
 {
@@ -110,6 +131,18 @@ static bool frame_ok(pfn_t f, const struct mm_frame_req *q)
 
 /* ---- commit --------------------------------------------------------------------------------- */
 
+/* The commit limit: pages that can back charged (committed demand-zero) pages.  The free frames,
+ * for want of anything else to page to; a swap device would add its free slots here. */
+uint32_t mm_commit_limit(void) { return pfn_count.free; }
+uint32_t mm_commit_charge(void) { return pfn_count.charged; }
+
+/* Can n more demand-zero pages be charged? */
+static bool commit_fits(uint32_t n)
+{
+    uint32_t limit = mm_commit_limit();
+    return limit >= pfn_count.charged && limit - pfn_count.charged >= n;
+}
+
 static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
 {
     uint32_t zf = (flags & MM_COMMIT_ZERO) ? PFN_ALLOC_ZERO : 0;
@@ -158,7 +191,7 @@ static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip)
 static mm_status commit_any(vaddr_t va, uint32_t npages, uint32_t todo, uint32_t bits, pfn_t *first_pfn)
 {
     if (!ensure_tables(va, npages)) return MM_ENOMEM;
-    if (pfn_count.free < todo) {
+    if (pfn_available() < todo) {
         pt_trim(va, npages);
         return MM_ENOMEM;
     }
@@ -196,6 +229,10 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (!ensure_tables(va, npages)) {
         for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
         kfree(frames);
+        return MM_ENOMEM;
+    }
+    if (!frames && !commit_fits(todo)) {         /* the tables are paid: the pages must fit too */
+        pt_trim(va, npages);
         return MM_ENOMEM;
     }
     for (uint32_t i = 0, k = 0; i < npages; i++) {
@@ -250,12 +287,13 @@ mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32
     return map_frames(va, npages, &fr, prot);
 }
 
-/* A committed page's frame, faulting a demand-zero page in.  PFN_NONE when out of memory. */
+/* A committed page's frame, faulting a demand-zero page in: the frame its charge holds, which
+ * the install gives back.  PFN_NONE when there is none (the charge makes that a bug). */
 static pfn_t make_present(vaddr_t va)
 {
     pte_t e = pte_read(va);
     if (e & PTE_P) return pte_pfn(e);
-    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO);
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_demand(e) ? PFN_ALLOC_CHARGED : 0));
     if (f == PFN_NONE) return PFN_NONE;
     pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
     return f;
@@ -530,6 +568,7 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
 bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
 uint32_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }
 uint32_t mm_free_frames(void) { return pfn_count.free; }
+uint32_t mm_available_frames(void) { return pfn_available(); }
 uint32_t mm_locked_frames(void) { return pfn_count.locked; }
 uint32_t mm_total_frames(void) { return pfn_count.total; }
 

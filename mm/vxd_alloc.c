@@ -71,6 +71,10 @@ static bool commit_block(vaddr_t va, uint32_t n, uint32_t prot, uint32_t cf, boo
  * [minPhys, maxPhys), *PhysAddr (NULL allowed) receives the first page's physical address.
  * Quirk (KB Q180579): maxPhys = 0xFFFFFFFF is silently taken as 0x1000 (16 MiB), as Win95 does,
  * so a large request can fail "mysteriously"; any other maxPhys above 0x100000 is 4 GiB.
+ * Ours: a block that is not fixed or locked is committed demand-zero and charged (mm/vm.c, top):
+ * each page keeps a free frame for its first touch (Win9x counts such pages against RAM plus the
+ * swap file, which we do not have), so the allocation fails when that many frames are not free
+ * beyond those committed demand-zero pages already hold.
  * Returns the block's linear address (= handle) in EAX and in vxd_edx; 0 and 0 on failure.
  */
 ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG minPhys,
@@ -181,8 +185,10 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
  * (old contents not kept; we hand out zeroes), PAGELOCKED, PAGELOCKEDIFDP (not during init).
  * The block always moves (to a new block of the same type; fixed and locked blocks stay so):
  * it is never PR_FIXED, which is the only thing that would pin it.  On success the old handle
- * is gone; returns the new address in EAX and vxd_edx.  0 and 0 on failure - bad input, no
- * memory, or a page locked beyond the block's own lock - and then the old block is untouched.
+ * is gone; returns the new address in EAX and vxd_edx.  The new block's demand-zero pages are
+ * charged while the old block still holds its own (as for _PageAllocate).  0 and 0 on failure -
+ * bad input, no memory, or a page locked beyond the block's own lock - and then the old block is
+ * untouched.
  */
 ULONG _PageReAllocate(ULONG hMem, ULONG nPages, ULONG flags)
 {

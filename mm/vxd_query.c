@@ -158,14 +158,15 @@ ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
 /* ---- information ------------------------------------------------------------------------------ */
 
 /*
- * _GetFreePageCount: flags must be 0.  EAX = frames on the free list; vxd_edx = pages that can
- * still be allocated locked - the same number: nothing is ever paged out, so every free frame
- * can be locked.  0 and 0 on bad flags.
+ * _GetFreePageCount: flags must be 0.  EAX = frames on the free list (A.7); vxd_edx = pages that
+ * can still be allocated locked: the free frames that committed demand-zero pages do not hold
+ * (each such page keeps one for its first touch - the commit charge, mm/vm.c), so EDX <= EAX.
+ * Nothing is paged out, so every frame not held that way can be locked.  0 and 0 on bad flags.
  */
 ULONG _GetFreePageCount(ULONG flags)
 {
-    vxd_edx = flags ? 0 : mm_free_frames();
-    return vxd_edx;
+    vxd_edx = flags ? 0 : mm_available_frames();
+    return flags ? 0 : mm_free_frames();
 }
 
 /* The largest gap between system-arena regions in [lo, hi), in pages. */
@@ -185,14 +186,15 @@ static uint32_t largest_gap(vaddr_t lo, vaddr_t hi)
 
 /*
  * _PageGetAllocInfo: flags must be 0.  EAX = the largest run of free system-arena linear space
- * (where PG_SYS blocks go), in pages; vxd_edx = frames that can be allocated locked (the free
- * count).  Hints only.  0 and 0 on bad flags.
+ * (where PG_SYS blocks go), in pages; vxd_edx = frames that can be allocated locked (free and
+ * not held for committed demand-zero pages, as _GetFreePageCount's EDX).  Hints only.  0 and 0
+ * on bad flags.
  */
 ULONG _PageGetAllocInfo(ULONG flags)
 {
     vxd_edx = 0;
     if (flags) return 0;
-    vxd_edx = mm_free_frames();
+    vxd_edx = mm_available_frames();
     return MAX(largest_gap(SYSALLOC_START, SYSALLOC_END), largest_gap(SYSALLOC2_START, SYSALLOC2_END));
 }
 
@@ -209,8 +211,8 @@ static uint32_t private_free_pages(void)
  * DILin_Total_Count = DIPhys_Count = RAM frames; DIFree_Count = free frames; DIUnlock_Count =
  * frames not locked by any API; DILinear_Base_Addr = 0; DILin_Total_Free = unreserved pages of
  * the current private arena; DIPage_Faults = demand-zero faults resolved; page-ins, page-outs,
- * discards, instance faults and the paging file = 0; DICommit_Count = frames in use (RAM frames
- * not free).
+ * discards, instance faults and the paging file = 0; DICommit_Count = committed pages: frames in
+ * use (RAM frames not free) plus committed demand-zero pages not touched yet (the commit charge).
  */
 void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
 {
@@ -222,7 +224,7 @@ void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
     d.DIUnlock_Count = mm_total_frames() - mm_locked_frames();
     d.DILin_Total_Free = private_free_pages();
     d.DIPage_Faults = mm_demand_faults;
-    d.DICommit_Count = mm_total_frames() - mm_free_frames();
+    d.DICommit_Count = mm_total_frames() - mm_free_frames() + mm_commit_charge();
     x86_user_access_begin();                          /* the caller's buffer: maybe a user page */
     *p = d;
     x86_user_access_end();

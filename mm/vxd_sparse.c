@@ -70,6 +70,9 @@ ULONG _PageReserve(ULONG page, ULONG npages, ULONG flags)
  * CR0.WP), PC_CACHEWT, PC_CACHEDIS, PC_STATIC, PC_INCR, PC_PAGEFLUSH (accepted; nothing to
  * touch).  With PC_FIXED/PC_LOCKED/PC_LOCKEDIFDP no page may be committed yet; without them
  * committed pages are left as they are (the VirtualAlloc reading of the cut DDK sentence).
+ * Ours: pages committed without PC_FIXED/PC_LOCKED/PC_LOCKEDIFDP/PC_PRESENT are demand-zero and
+ * charged (mm/vm.c, top): 0 when fewer frames are free than committed demand-zero pages already
+ * hold plus the new ones - never a commit whose first touch would find no frame.
  * Returns 1, or 0 on any error.
  */
 ULONG _PageCommit(ULONG page, ULONG npages, ULONG hpd, ULONG pagerdata, ULONG flags)

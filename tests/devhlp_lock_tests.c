@@ -8,6 +8,7 @@
 #include "mm/devhlp.h"
 #include "mm/pfn.h"
 #include "mm/pte.h"
+#include "tests/frames_test.h"
 #include "mm/x86.h"
 
 static LIN alloc_pages(ULONG flags, uint32_t n)
@@ -23,18 +24,15 @@ static pfn_t frame_of(LIN va)
     return pi.present ? pi.pfn : PFN_NONE;
 }
 
-/* n demand-zero pages touched one by one with a frame held in between, so no two are
- * physically adjacent; page i holds 0xC0DE0000 + i at offset 40. */
+/* n demand-zero pages touched one by one on frames no two of which are adjacent (frames_test.h);
+ * page i holds 0xC0DE0000 + i at offset 40. */
 static LIN scattered(uint32_t n)
 {
+    struct spread s;
+    if (!spread_begin(&s)) return 0;
     LIN lin = alloc_pages(0, n);
-    pfn_t holds[16];
-    for (uint32_t i = 0; lin && i < n && i < 16; i++) {
-        *(volatile uint32_t *)(lin + i * PAGE_SIZE + 40) = 0xC0DE0000u + i;
-        holds[i] = pfn_alloc(0);
-    }
-    for (uint32_t i = 0; lin && i < n && i < 16; i++)
-        if (holds[i] != PFN_NONE) pfn_free(holds[i]);
+    for (uint32_t i = 0; lin && i < n; i++) *(volatile uint32_t *)(lin + i * PAGE_SIZE + 40) = 0xC0DE0000u + i;
+    spread_end(&s);
     return lin;
 }
 

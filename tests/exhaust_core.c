@@ -28,7 +28,10 @@ const char *exhaust_run(struct hrun *r, struct exhaust *x)
             hrun_rebase(r);
             continue;
         }
-        if (x->faults_in) r->base.free = mm_free_frames();   /* pages faulted in stay committed */
+        if (x->faults_in) {                                  /* pages faulted in stay committed */
+            r->base.free = mm_free_frames();
+            r->base.charged = mm_commit_charge();
+        }
         ksnprintf(what, sizeof what, "%s of %u when exhausted", x->what, chunk);
         TRY(hrun_check(r, what, result, x->fail));
         chunk /= 2;
@@ -53,11 +56,11 @@ static uint32_t nruns;
 uint32_t ballast_take(uint32_t keep)
 {
     uint32_t taken = 0;
-    for (pfn_t p = 0; p < pfn_max && mm_free_frames() > keep && nruns < BALLAST_RUNS; p++) {
+    for (pfn_t p = 0; p < pfn_max && mm_available_frames() > keep && nruns < BALLAST_RUNS; p++) {
         if (pfn_db[p].state != PFN_FREE) continue;
         pfn_t q = p;
         while (q < pfn_max && pfn_db[q].state == PFN_FREE) q++;
-        uint32_t n = MIN(q - p, mm_free_frames() - keep);
+        uint32_t n = MIN(q - p, mm_available_frames() - keep);
         if (pfn_alloc_run(n, 1, p, p + n, 0, 0) != p) break;
         for (uint32_t i = 0; i < n; i++) pfn_hold(p + i);
         runs[nruns].first = p;

@@ -1,13 +1,19 @@
 /*
  * exhaust_phys.c - hostile/exhaust-<allocator>: physical memory exhausted through each
  * allocator - VxD _PageAllocate(PAGEFIXED), OS/2 VMAlloc(VMDHA_FIXED), NT
- * MmAllocateContiguousMemory, NT MmProbeAndLockPages of demand-zero pages, the core's
- * mm_commit(PRESENT).  Each round: ballast down to EX_KEEP free frames, the allocator takes the
- * rest in halving chunks until one page fails with its documented error, then (first round)
- * every allocator's one-page request must fail cleanly too (a table of hostile cases: counts
- * unchanged, mm_check happy while memory is gone), then everything goes back.  Two rounds must
- * take the same number of pages (give or take a page table), and the counts (free frames, system
- * PTEs, locked frames, regions, pool) must end exactly where they started.
+ * MmAllocateContiguousMemory, the core's mm_commit(PRESENT), and the commit charge through OS/2
+ * VMAlloc of demand-zero memory.  Each round: ballast down to EX_KEEP available frames (free and
+ * not held for the commit charge), the allocator takes the rest in halving chunks until one page
+ * fails with its documented error, then (first round) every allocator's one-page request must
+ * fail cleanly too (a table of hostile cases: counts unchanged, mm_check happy while memory is
+ * gone) while every committed demand-zero page can still be touched (the charge's promise), then
+ * everything goes back.  Two rounds must take the same number of pages (give or take a page
+ * table), and the counts (free frames, system PTEs, locked frames, regions, pool, charge) must
+ * end exactly where they started.
+ * NT MmProbeAndLockPages of demand-zero pages cannot run out of frames any more - each page's
+ * frame is held for it from the commit on - so hostile/exhaust-probe-and-lock-demand-zero now
+ * commits everything available as one demand-zero region and shows that every page of it can
+ * be probed and locked with nothing else left; its last failure is the end of the region.
  */
 #include "tests/hostile.h"
 #include "mm/vxd.h"
@@ -47,7 +53,8 @@ static bool take_contig(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *re
 }
 static void give_contig(struct exhaust *x, uint32_t h, uint32_t n) { (void)x; (void)n; MmFreeContiguousMemory((PVOID)h); }
 
-/* ctx[0] = a demand-zero VMAlloc region bigger than what is free, ctx[1] = pages locked so far. */
+/* ctx[0] = a demand-zero VMAlloc region of everything available, ctx[1] = pages locked so far,
+ * ctx[2] = the region's pages. */
 static bool take_probe(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *res)
 {
     PMDL m = IoAllocateMdl((PVOID)(x->ctx[0] + x->ctx[1] * PAGE_SIZE), n * PAGE_SIZE, FALSE, FALSE, NULL);
@@ -76,6 +83,14 @@ static bool take_commit(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *re
 }
 static void give_commit(struct exhaust *x, uint32_t h, uint32_t n) { mm_decommit(h, n); x->ctx[1] -= n; }
 
+/* Demand-zero VMAlloc: charged, not backed. */
+static bool take_demand(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *res)
+{
+    (void)x;
+    *res = DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, h, NULL);
+    return *res == NO_ERROR;
+}
+
 /* ---- objects for the "everyone else fails too" table, made before the ballast --------------------- */
 
 struct xfix { ULONG res; LIN dz; PMDL mdl; struct region *core; LIN region; struct region *big; };
@@ -83,6 +98,20 @@ struct xfix { ULONG res; LIN dz; PMDL mdl; struct region *core; LIN region; stru
 /* Pages a region must have so the API runs out of frames before it runs out of region: what
  * will be free after the ballast, plus a whole first chunk more. */
 static uint32_t beyond_free(void) { return MIN(mm_free_frames(), EX_KEEP) + 2048; }
+
+/* The probe test's region, after the ballast: the largest demand-zero VMAlloc that is charged
+ * (everything available but the page tables it needs), so that nothing is left afterwards. */
+static const char *probe_region(struct xfix *f, struct exhaust *x)
+{
+    uint32_t n = mm_available_frames();
+    while (n && DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &f->region, NULL) != NO_ERROR) n--;
+    CHECK(n > 0);
+    CHECK_MSG(mm_available_frames() == 0, "a demand-zero region of %u pages left %u frames available", n,
+              mm_available_frames());
+    x->ctx[0] = f->region;
+    x->ctx[2] = n;
+    return PASS;
+}
 
 static const char *xfix_make(struct xfix *f, struct exhaust *x)
 {
@@ -94,10 +123,7 @@ static const char *xfix_make(struct xfix *f, struct exhaust *x)
     f->core = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     CHECK(f->mdl && f->core);
     x->ctx[1] = 0;
-    if (x->take == take_probe) {                 /* demand-zero: its page tables exist now */
-        CHECK_EQ(DevHelp_VMAlloc(0, beyond_free() * PAGE_SIZE, VMDHA_NOPHYSADDR, &f->region, NULL), NO_ERROR);
-        x->ctx[0] = f->region;
-    } else if (x->take == take_commit) {
+    if (x->take == take_commit) {
         f->big = mm_reserve(ARENA_SYSTEM, 0, beyond_free(), 1, OWNER_TEST, NULL);
         CHECK(f->big);
         x->ctx[0] = f->big->base;
@@ -118,7 +144,6 @@ static void xfix_free(struct xfix *f)
 static uint32_t t_PageAllocate(const uint32_t *a) { return _PageAllocate(1, a[0], a[1], 0, 0, 0, NULL, a[2]); }
 static uint32_t t_PageCommit(const uint32_t *a) { return _PageCommit(a[0], 1, a[1], 0, a[2]); }
 static uint32_t t_PageCommitContig(const uint32_t *a) { return _PageCommitContig(a[0], 1, a[1], 0, 0, F); }
-static uint32_t t_LinPageLock(const uint32_t *a) { return _LinPageLock(a[0], 1, 0); }
 static uint32_t t_VMAlloc(const uint32_t *a) { LIN l; return DevHelp_VMAlloc(a[0], PAGE_SIZE, VMDHA_NOPHYSADDR, &l, NULL); }
 static uint32_t t_VMLock(const uint32_t *a)
 {
@@ -127,10 +152,8 @@ static uint32_t t_VMLock(const uint32_t *a)
     return DevHelp_VMLock(a[1], a[0], PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, &n);
 }
 static uint32_t t_Contig(const uint32_t *a) { (void)a; return (uint32_t)MmAllocateContiguousMemory(PAGE_SIZE, phys(0xFFFFFFFFu)); }
-static uint32_t t_Probe(const uint32_t *a) { return (uint32_t)MmProbeAndLockPagesEx((PMDL)a[0], KernelMode, IoReadAccess); }
-static uint32_t t_mm_commit(const uint32_t *a) { return mm_commit(a[0], 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL); }
+static uint32_t t_mm_commit(const uint32_t *a) { return mm_commit(a[0], 1, MM_PROT_WRITE, a[1], NULL, NULL); }
 static uint32_t t_as_create(const uint32_t *a) { (void)a; return (uint32_t)as_create(); }
-static uint32_t t_touch(const uint32_t *a) { return probe_read(a[0], NULL); }
 static uint32_t t_pcc_nolin(const uint32_t *a) { (void)a; return _PageCommitContig(0, 1, PCC_NOLIN, 0, 0, F); }
 
 static const char *everyone_fails(struct hrun *r, const struct xfix *f)
@@ -141,22 +164,53 @@ static const char *everyone_fails(struct hrun *r, const struct xfix *f)
         { "_PageAllocate PAGEZEROINIT | PAGELOCKEDIFDP", t_PageAllocate, 0, { PG_SYS, 0, PAGEZEROINIT | PAGELOCKEDIFDP } },
         { "_PageCommit PC_FIXED", t_PageCommit, 0, { PG(f->res), PD_FIXEDZERO, PC_FIXED | PC_WRITEABLE } },
         { "_PageCommit PC_PRESENT", t_PageCommit, 0, { PG(f->res), PD_ZEROINIT, PC_PRESENT | PC_WRITEABLE } },
+        { "_PageAllocate demand-zero", t_PageAllocate, 0, { PG_SYS, 0, PAGEZEROINIT } },
+        { "_PageCommit PD_ZEROINIT demand-zero", t_PageCommit, 0, { PG(f->res), PD_ZEROINIT, PC_WRITEABLE } },
         { "_PageCommitContig", t_PageCommitContig, F, { PG(f->res), PC_WRITEABLE } },
         { "_PageCommitContig PCCNOLIN", t_pcc_nolin, F, { 0 } },
-        { "_LinPageLock of a demand-zero page", t_LinPageLock, 0, { PG(f->dz) } },
         { "VMAlloc VMDHA_FIXED", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_FIXED } },
         { "VMAlloc VMDHA_16M", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_16M } },
         { "VMAlloc VMDHA_FIXED | VMDHA_CONTIG", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_FIXED | VMDHA_CONTIG } },
-        { "VMLock of a demand-zero page", t_VMLock, ERROR_NOT_ENOUGH_MEMORY, { f->dz, 0 } },
+        { "VMAlloc demand-zero", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { 0 } },
+        { "VMAlloc VMDHA_SWAP", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_SWAP } },
         { "VMLock NOBLOCK of a demand-zero page", t_VMLock, ERROR_NOBLOCK, { f->dz, VMDHL_NOBLOCK } },
         { "MmAllocateContiguousMemory", t_Contig, 0, { 0 } },
-        { "MmProbeAndLockPages of a demand-zero page", t_Probe, (uint32_t)STATUS_ACCESS_VIOLATION, { (uint32_t)f->mdl } },
-        { "mm_commit PRESENT", t_mm_commit, MM_ENOMEM, { f->core->base } },
+        { "mm_commit PRESENT", t_mm_commit, MM_ENOMEM, { f->core->base, MM_COMMIT_PRESENT } },
+        { "mm_commit demand-zero", t_mm_commit, MM_ENOMEM, { f->core->base, 0 } },
         { "as_create: no frame for a directory", t_as_create, 0, { 0 } },
-        { "touching a demand-zero page faults", t_touch, false, { f->dz } },
     };
     hrun_rebase(r);
     return hrun_table(r, NULL, rows, ARRAY_SIZE(rows));
+}
+
+/* Write a pattern to every page of [va, va + n pages), then read it back. */
+static const char *touch_all(vaddr_t va, uint32_t n, uint32_t tag)
+{
+    for (uint32_t i = 0; i < n; i++) *(volatile uint32_t *)(va + i * PAGE_SIZE + (i % 1024) * 4) = tag ^ i;
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_MSG(*(volatile uint32_t *)(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
+    return PASS;
+}
+
+/* Nothing is available, and still every committed demand-zero page gets its frame: the one its
+ * charge held.  The fixture's page through a probe-and-lock, the demand blocks of
+ * hostile/exhaust-demand-commit by touching them. */
+static const char *promise_kept(struct exhaust *x, const struct xfix *f)
+{
+    uint32_t charge = mm_commit_charge(), free = mm_free_frames();
+    CHECK_EQ(mm_available_frames(), 0);
+    CHECK_EQ(MmProbeAndLockPagesEx(f->mdl, KernelMode, IoWriteAccess), STATUS_SUCCESS);
+    TRY(touch_all(f->dz, 1, 0x5EED0000u));
+    MmUnlockPages(f->mdl);
+    uint32_t pages = 1;
+    for (uint32_t k = 0; x->take == take_demand && k < x->n; k++) {
+        TRY(touch_all(x->h[k], x->size[k], 0xC4A60000u + k));
+        pages += x->size[k];
+    }
+    CHECK_EQ(mm_available_frames(), 0);
+    CHECK_EQ(mm_commit_charge(), charge - pages);
+    CHECK_EQ(mm_free_frames(), free - pages);
+    return PASS;
 }
 
 /* ---- the test --------------------------------------------------------------------------------- */
@@ -169,19 +223,24 @@ static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballas
     const char *e = xfix_make(&f, x);
     if (!e) {
         *ballast = ballast_take(EX_KEEP);
+        if (x->take == take_probe) e = probe_region(&f, x);
         hrun_rebase(r);
-        e = exhaust_run(r, x);
-        if (!e && mm_free_frames() > EX_SLACK)
-            e = test_fail(__FILE__, __LINE__, "%s: %u frames still free after a page failed", x->what, mm_free_frames());
+        if (!e) e = exhaust_run(r, x);
+        if (!e && x->take == take_probe && x->taken != x->ctx[2])
+            e = test_fail(__FILE__, __LINE__, "%s: %u of %u demand-zero pages locked", x->what, x->taken, x->ctx[2]);
+        if (!e && mm_available_frames() > EX_SLACK)
+            e = test_fail(__FILE__, __LINE__, "%s: %u frames still available after a page failed", x->what,
+                          mm_available_frames());
         /* The API may stop with a frame or two left - one page of it needs a page table too -
          * while another API's page finds its page table already there and succeeds.  Whether
          * it does depends on where earlier tests left the system PTEs, so the table below
          * runs with nothing free at all. */
         if (!e && others) {
             *ballast += ballast_take(0);
-            e = mm_free_frames() ? test_fail(__FILE__, __LINE__, "%s: %u frames could not be taken", x->what,
-                                             mm_free_frames())
-                                 : everyone_fails(r, &f);
+            e = mm_available_frames() ? test_fail(__FILE__, __LINE__, "%s: %u frames could not be taken", x->what,
+                                                  mm_available_frames())
+                                      : everyone_fails(r, &f);
+            if (!e) e = promise_kept(x, &f);
         }
         exhaust_release(x);
         ballast_release();
@@ -194,7 +253,7 @@ static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballas
 
 static const char *phys_test(const char *name, struct exhaust *x)
 {
-    struct hrun r = { name, 0, { 0, 0, 0, 0, 0 } };
+    struct hrun r = { name, 0, { 0, 0, 0, 0, 0, 0 } };
     uint32_t before = test_hostile_cases, ballast = 0, took[2] = { 0, 0 };
     uint64_t t0 = hnow();
     x->chunk = MIN(x->chunk, MAX(1u, MIN(mm_free_frames(), EX_KEEP) / 8));
@@ -224,3 +283,4 @@ EXHAUST(ex_vmalloc, "exhaust-vmalloc-fixed", ERROR_NOT_ENOUGH_MEMORY, 1024, take
 EXHAUST(ex_contig, "exhaust-contiguous-memory", 0, 1024, take_contig, give_contig, false)
 EXHAUST(ex_probe, "exhaust-probe-and-lock-demand-zero", (uint32_t)STATUS_ACCESS_VIOLATION, 1024, take_probe, give_probe, true)
 EXHAUST(ex_commit, "exhaust-core-commit-present", MM_ENOMEM, 1024, take_commit, give_commit, false)
+EXHAUST(ex_demand, "exhaust-demand-commit", ERROR_NOT_ENOUGH_MEMORY, 1024, take_demand, give_vmalloc, false)

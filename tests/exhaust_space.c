@@ -7,8 +7,11 @@
  *     NULL with NO_MORE_SYSTEM_PTES reported (not halting), MDL_MAPPING_CAN_FAIL without the
  *     report, PageListToLin 8.
  *   - A process's private arena: _PageReserve(PR_PRIVATE) until one page fails (the arena's
- *     exact size must have been handed out), then VMAlloc(VMDHA_PROCESS) the same way; while it
- *     is full, VMAlloc(PROCESS), VMGlobalToProcess and _PageReserve(PR_PRIVATE) fail cleanly.
+ *     exact size must have been handed out), then VMAlloc(VMDHA_PROCESS | VMDHA_RESERVE) the
+ *     same way; while it is full, VMAlloc(PROCESS), VMGlobalToProcess and _PageReserve(PR_PRIVATE)
+ *     fail cleanly.  Then demand-zero VMAlloc(VMDHA_PROCESS), which stops at the arena or at the
+ *     commit charge, whichever comes first (the arena with 3.5 GiB of RAM, the charge with less
+ *     than 2 GiB); a one-page VMAlloc(PROCESS) must then fail cleanly either way.
  * The pool and _PageReserve run twice (the amounts must match: a leak check); every count must
  * come back after each round.
  */
@@ -98,7 +101,7 @@ static const char *pool_full(struct hrun *r, void *arg)
 
 TEST(ex_syspte, "hostile/exhaust-system-ptes")
 {
-    struct hrun r = { "exhaust-system-ptes", 0, { 0, 0, 0, 0, 0 } };
+    struct hrun r = { "exhaust-system-ptes", 0, { 0, 0, 0, 0, 0, 0 } };
     static struct exhaust x = { "MmMapIoSpace", 0, 1023, false, take_io, give_io, { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
     uint32_t before = test_hostile_cases, took[2];
     uint64_t t0 = hnow();
@@ -160,9 +163,23 @@ static const char *arena_full(struct hrun *r, void *arg)
     return hrun_table(r, NULL, rows, ARRAY_SIZE(rows));
 }
 
+/* After the demand-zero round: the arena or the charge is used up. */
+static const char *dz_full(struct hrun *r, void *arg)
+{
+    const struct exhaust *x = arg;
+    CHECK_MSG(x->taken == PRIVATE_ANY_PAGES || mm_available_frames() <= 2,
+              "%u demand-zero pages committed, %u frames still available", x->taken, mm_available_frames());
+    const struct hcase rows[] = {
+        { "VMAlloc VMDHA_PROCESS", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_PROCESS } },
+        { "VMAlloc VMDHA_PROCESS | VMDHA_SWAP", t_VMAlloc, ERROR_NOT_ENOUGH_MEMORY, { VMDHA_PROCESS | VMDHA_SWAP } },
+    };
+    hrun_rebase(r);
+    return hrun_table(r, NULL, rows, ARRAY_SIZE(rows));
+}
+
 TEST(ex_private, "hostile/exhaust-private-arena")
 {
-    struct hrun r = { "exhaust-private-arena", 0, { 0, 0, 0, 0, 0 } };
+    struct hrun r = { "exhaust-private-arena", 0, { 0, 0, 0, 0, 0, 0 } };
     static struct exhaust res = { "_PageReserve(PR_PRIVATE)", F, 0x10000, false, take_reserve, give_reserve,
                                   { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
     static struct exhaust rsv = { "VMAlloc(VMDHA_PROCESS | VMDHA_RESERVE)", ERROR_NOT_ENOUGH_MEMORY, 0x10000, false,
@@ -178,7 +195,7 @@ TEST(ex_private, "hostile/exhaust-private-arena")
     as_switch(p);                                   /* a fresh process: its arena is all free */
     const char *e = rounds_of(&r, &res, arena_full, &global, took[0], 0, 2);
     if (!e) e = rounds_of(&r, &rsv, arena_full, &global, took[1], 0, 1);
-    if (!e) e = rounds_of(&r, &dz, arena_full, &global, took[2], 0, 1);
+    if (!e) e = rounds_of(&r, &dz, dz_full, &dz, took[2], 0, 1);
     as_switch(prev);
     as_destroy(p);
     DevHelp_VMFree(global);

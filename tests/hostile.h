@@ -8,8 +8,8 @@
  * another process's private arena, reserved flag bits one at a time, forged and reused handles.
  * Every case asserts the documented result (API_REFERENCE A/B/C, the README's choices) and,
  * right after the call, that nothing changed: free frames, free system PTEs, locked frames,
- * regions and kernel-pool bytes are what they were, and mm_check() is happy.  A failure names
- * the service, the case index and what the case was.
+ * regions, kernel-pool bytes and the commit charge are what they were, and mm_check() is happy.
+ * A failure names the service, the case index and what the case was.
  *
  * Calls go through thunks, uint32_t fn(const uint32_t *a), so one runner serves every table:
  *   hrun_table  - rows of {what, fn (NULL: the table's), want, a[8]}
@@ -27,7 +27,7 @@
 typedef uint32_t (*hcall)(const uint32_t *a);
 
 /* What every case must leave as it found it. */
-struct hcounts { uint32_t free, syspte, locked, regions, pool; };
+struct hcounts { uint32_t free, syspte, locked, regions, pool, charged; };
 void hcounts_take(struct hcounts *c);
 /* NULL when c equals the counts now, else which one moved (static buffer). */
 const char *hcounts_diff(const struct hcounts *c);
@@ -154,10 +154,11 @@ struct exhaust {
 const char *exhaust_run(struct hrun *r, struct exhaust *x);
 void exhaust_release(struct exhaust *x);
 
-/* Ballast: all free frames but `keep` taken straight from the frame allocator (held, so mm_check
- * agrees), so that an API exhausts the rest in seconds even with 3.5 GiB; frames go back without
- * poisoning (they were never written).  Returns the frames taken.  Calls add up: a second
- * ballast_take(0) takes the last few frames too; ballast_release gives back everything. */
+/* Ballast: all available frames but `keep` taken straight from the frame allocator (held, so
+ * mm_check agrees), so that an API exhausts the rest in seconds even with 3.5 GiB.  Available:
+ * free and not held for the commit charge (the allocator refuses those anyway).  Frames go back
+ * without poisoning (they were never written).  Returns the frames taken.  Calls add up: a
+ * second ballast_take(0) takes the last few frames too; ballast_release gives back everything. */
 uint32_t ballast_take(uint32_t keep);
 void ballast_release(void);
 

@@ -9,7 +9,8 @@
 
 void hcounts_take(struct hcounts *c)
 {
-    *c = (struct hcounts){ mm_free_frames(), syspte_free_count(), mm_locked_frames(), mm_region_count(), kpool_used() };
+    *c = (struct hcounts){ mm_free_frames(), syspte_free_count(), mm_locked_frames(), mm_region_count(), kpool_used(),
+                           mm_commit_charge() };
 }
 
 const char *hcounts_diff(const struct hcounts *c)
@@ -17,7 +18,8 @@ const char *hcounts_diff(const struct hcounts *c)
     static char why[96];
     struct hcounts now;
     hcounts_take(&now);
-    static const char *const names[] = { "free frames", "free system PTEs", "locked frames", "regions", "pool bytes" };
+    static const char *const names[] = { "free frames", "free system PTEs", "locked frames", "regions", "pool bytes",
+                                         "commit charge" };
     const uint32_t *a = &c->free, *b = &now.free;
     for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
         if (a[i] != b[i]) return ksnprintf(why, sizeof why, "%s %u -> %u", names[i], a[i], b[i]), why;
@@ -222,7 +224,7 @@ void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
 const char *hostile_test(const char *svc, const struct hpers *pers, void *pf, hbody body)
 {
     struct hfix fx;
-    struct hrun r = { svc, 0, { 0, 0, 0, 0, 0 } };
+    struct hrun r = { svc, 0, { 0, 0, 0, 0, 0, 0 } };
     uint32_t before = test_hostile_cases;
     const char *res = hfix_setup(&fx);
     const char *pres = res ? "not set up" : pers ? pers->setup(&fx, pf) : PASS;

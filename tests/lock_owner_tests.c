@@ -12,52 +12,13 @@
 #include "tests/vxd_test.h"
 #include "mm/devhlp.h"
 #include "mm/ntmm.h"
+#include "tests/frames_test.h"
 
 static pfn_t frame_at(vaddr_t va)
 {
     struct mm_page_info pi;
     mm_page_info(va, &pi);
     return pi.present ? pi.pfn : PFN_NONE;
-}
-
-/* ---- scattered frames ------------------------------------------------------------------- */
-
-/* Arranges the free list so that the next SPREAD single-frame allocations get frames no two of
- * which are adjacent: 2 * SPREAD frames are taken, and every other one by address is held while
- * the rest go back (to the head of the list, where pfn_alloc takes from).  A test that needs
- * scattered pages makes them so, and checks it (is_scattered) before relying on it. */
-#define SPREAD 12
-struct spread { pfn_t held[SPREAD]; };
-
-static bool spread_begin(struct spread *s)
-{
-    pfn_t f[2 * SPREAD];
-    for (uint32_t i = 0; i < 2 * SPREAD; i++) {
-        f[i] = pfn_alloc(0);
-        if (f[i] == PFN_NONE) {
-            while (i--) pfn_free(f[i]);
-            return false;
-        }
-    }
-    for (uint32_t i = 1; i < 2 * SPREAD; i++)              /* insertion sort */
-        for (uint32_t j = i; j && f[j] < f[j - 1]; j--) { pfn_t t = f[j]; f[j] = f[j - 1]; f[j - 1] = t; }
-    for (uint32_t i = 0; i < SPREAD; i++) {
-        s->held[i] = f[2 * i + 1];
-        pfn_free(f[2 * i]);
-    }
-    return true;
-}
-
-static void spread_end(struct spread *s)
-{
-    for (uint32_t i = 0; i < SPREAD; i++) pfn_free(s->held[i]);
-}
-
-static bool is_scattered(vaddr_t va, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++)
-        if (frame_at(va + i * PAGE_SIZE) == frame_at(va + (i - 1) * PAGE_SIZE) + 1) return false;
-    return true;
 }
 
 /* VMLock(CONTIGUOUS) and (when a frame lies above 16 MiB) VMLock(16M) over n pages at va that
@@ -67,7 +28,7 @@ static const char *never_moves(vaddr_t va, uint32_t n, bool need_scattered)
     pfn_t before[4];
     bool high = false;
     CHECK(n <= 4);
-    if (need_scattered) CHECK_MSG(is_scattered(va, n), "precondition: pages at %08x are not scattered", va);
+    if (need_scattered) CHECK_MSG(spread_apart(va, n), "precondition: pages at %08x are not scattered", va);
     for (uint32_t i = 0; i < n; i++) {
         before[i] = frame_at(va + i * PAGE_SIZE);
         CHECK(before[i] != PFN_NONE);
@@ -167,7 +128,7 @@ TEST(owner_locked_never_moves, "mm/owner-locked-never-moves")
     static KernVMLock_t k;
     if (!r) {                                              /* unlocked: now it may move */
         CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS, h, 3 * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&k, NULL), NO_ERROR);
-        CHECK(!is_scattered(h, 3));
+        CHECK(!spread_apart(h, 3));
         for (uint32_t i = 0; i < 3; i++) CHECK_EQ(uread(h + i * PAGE_SIZE + 8), 0xF1F00000u + i);
         CHECK_EQ(DevHelp_VMUnLock((LIN)&k), NO_ERROR);
     }
