@@ -43,6 +43,7 @@ typedef uint16_t SEL;
 #define ERROR_INVALID_PARAMETER  87
 #define ERROR_NOT_LOCKED         158
 #define ERROR_INVALID_ADDRESS    487
+#define ERROR_INVALID_SELECTOR   490
 #define ERROR_NOBLOCK            32792
 
 /* ---- function codes for DL (devhlp.inc; B.0) ------------------------------------------- */

@@ -15,6 +15,7 @@
  *   32792 ERROR_NOBLOCK           the same with VMDHL_NOBLOCK, or pages not resident under NOBLOCK
  *   6 / 158                       lock handles: forged -> 6, genuine but released -> 158
  *   487 ERROR_INVALID_ADDRESS     LinToPageList of a page that is not present
+ *   490 ERROR_INVALID_SELECTOR    VirtToLin of a selector that names no usable segment
  */
 #include "mm/devhlp.h"
 #include "kernel/trap.h"

@@ -133,7 +133,12 @@ bool devhlp_pl_free(LIN lin, USHORT *err)
  *   compatibility region (SelToFlat), offset <= 0xFFFF.
  *   GDT selectors: the descriptor must exist, be present and be a code/data segment, and the
  *   offset must be within its limit.
- * Error: 87 otherwise (ERROR_INVALID_SELECTOR is not among the codes this personality returns).
+ * OS/2: CF and an error "if it cannot be converted (invalid selector)" (B.3); bseerr.h's code
+ * for that is ERROR_INVALID_SELECTOR.  Ours: 490 for a selector that names no usable segment
+ * (the null selector, RPL or not; past the GDT's limit; not present; a system descriptor such
+ * as a TSS); 87 for a usable selector with an offset beyond its segment (or beyond a 64 KiB
+ * tile): the offset is the bad argument, not the selector.  *LinearAddr is written only on
+ * success.
  */
 USHORT DevHelp_VirtToLin(SEL Selector, ULONG Offset, PLIN LinearAddr)
 {
@@ -145,9 +150,9 @@ USHORT DevHelp_VirtToLin(SEL Selector, ULONG Offset, PLIN LinearAddr)
     struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     uint32_t idx = Selector >> 3;
-    if (!idx || idx * 8 + 7 > gdtr.limit) return ERROR_INVALID_PARAMETER;
+    if (!idx || idx * 8 + 7 > gdtr.limit) return ERROR_INVALID_SELECTOR;
     const uint8_t *d = (const uint8_t *)(gdtr.base + idx * 8);
-    if ((d[5] & 0x90) != 0x90) return ERROR_INVALID_PARAMETER;     /* present, code/data (S = 1) */
+    if ((d[5] & 0x90) != 0x90) return ERROR_INVALID_SELECTOR;      /* present, code/data (S = 1) */
     uint32_t limit = d[0] | (d[1] << 8) | ((d[6] & 0x0Fu) << 16);
     if (d[6] & 0x80) limit = (limit << 12) | 0xFFFu;
     if (Offset > limit) return ERROR_INVALID_PARAMETER;

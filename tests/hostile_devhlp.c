@@ -357,12 +357,12 @@ DH(h_VirtToLin, "VirtToLin")
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     uint32_t past = ((gdtr.limit + 1u) / 8u) << 3;
     const struct hcase rows[] = {
-        { "the null selector", NULL, P87, { 0, 0 } },
-        { "the null selector, RPL 3", NULL, P87, { 3, 0 } },
-        { "the first selector past the GDT", NULL, P87, { past, 0 } },
-        { "selector 0xFFF8", NULL, P87, { 0xFFF8, 0 } },
-        { "the TSS (a system descriptor)", NULL, P87, { 0x28, 0 } },
-        { "the double-fault TSS", NULL, P87, { 0x30, 0 } },
+        { "the null selector", NULL, ERROR_INVALID_SELECTOR, { 0, 0 } },
+        { "the null selector, RPL 3", NULL, ERROR_INVALID_SELECTOR, { 3, 0 } },
+        { "the first selector past the GDT", NULL, ERROR_INVALID_SELECTOR, { past, 0 } },
+        { "selector 0xFFF8", NULL, ERROR_INVALID_SELECTOR, { 0xFFF8, 0 } },
+        { "the TSS (a system descriptor)", NULL, ERROR_INVALID_SELECTOR, { 0x28, 0 } },
+        { "the double-fault TSS", NULL, ERROR_INVALID_SELECTOR, { 0x30, 0 } },
         { "a tiled LDT selector, offset 0x10000", NULL, P87, { 0x000F, 0x10000 } },
         { "LDT 0xFFFF, offset -1", NULL, P87, { 0xFFFF, 0xFFFFFFFFu } },
     };
