@@ -204,10 +204,16 @@ mm_status mm_unmap_large_io(vaddr_t va, uint32_t nlarge);
 
 /* ---- added for the VxD personality: frames kept across unmap/map (mm/physreg.c) ------------ */
 /* A present, counted page gives up its frame without freeing it (PTE 0, the frame held: "in
- * flight"), and a kept frame is installed elsewhere later (the hold dropped) - Win9x's free
- * physical regions (_XchgFreePhysReg).  MM_EBUSY when the page is locked beyond its own pin;
- * MM_EINVAL when pfn is not a used frame with a hold.  See mm/physreg.c for each contract. */
+ * flight"), and a frame is installed elsewhere later - Win9x's free physical regions
+ * (_XchgFreePhysReg).  Only a movable frame leaves a page: used RAM with no lock, no pin, no
+ * hold and no other mapping (else MM_EBUSY).  A frame put into a page is either one the caller
+ * kept (MM_INSERT_KEPT: the hold is dropped) or a used frame it owns (MM_INSERT_OWNED: one more
+ * mapping); free RAM, page tables, the PFN database and pool, reserved frames (the kernel image
+ * among them) and not-RAM are refused (MM_EACCES), locked or pinned frames too (MM_EBUSY).  See
+ * mm/physreg.c for each contract. */
+enum mm_insert { MM_INSERT_KEPT = 1, MM_INSERT_OWNED };
 mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn);
-mm_status mm_map_kept(vaddr_t va, pfn_t pfn, uint32_t prot);
-mm_status mm_swap_kept(vaddr_t va, pfn_t pfn, pfn_t *old);
+mm_status mm_insert_frame(vaddr_t va, pfn_t pfn, uint32_t prot, enum mm_insert how);
+mm_status mm_exchange_frame(vaddr_t va, pfn_t pfn, enum mm_insert how, pfn_t *old);
+mm_status mm_unmap_movable(vaddr_t va, uint32_t npages);   /* all movable, then decommitted */
 #endif

@@ -13,7 +13,9 @@
  * or in exchange for a present page's frame) ends its flight.  Only frames in flight are
  * accepted as PhysAddr - the table below - so a caller cannot map a frame it does not own.
  * A chain left unfinished keeps its frame out of circulation ("loss of pages", as the DDK
- * warns).  Pages mapped with PAGEFIXED (PTE_SW_PIN: locked for life) never move.
+ * warns).  Pages mapped with PAGEFIXED (pinned: locked for life) never move, nor does any page
+ * whose frame is locked, held or mapped elsewhere: the core's movability rule (mm/physreg.c)
+ * decides for unmap and exchange alike.
  */
 #include "mm/vxd_internal.h"
 
@@ -57,18 +59,14 @@ ULONG _MapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags)
 /*
  * _UnmapFreePhysReg: returns the frames of nPages present pages of one free physical region to
  * the free list; flags 0.  Returns 1, or 0 on a bad range or flags, when part of the range is
- * not present, holds a PAGEFIXED page, or is locked (_LinPageLock) - then nothing changes.
+ * not present, or when a page's frame may not leave it (mm_unmap_movable: locked by any API,
+ * PAGEFIXED, held, or mapped somewhere else too) - then nothing changes.
  */
 ULONG _UnmapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags)
 {
     vaddr_t va;
     if (flags || !region_range(LinPgNum, nPages, &va)) return 0;
-    for (uint32_t i = 0; i < nPages; i++) {
-        uint32_t e = pte_at(va + i * PAGE_SIZE);
-        if (!(e & PTE_P) || (e & PTE_SW_PIN)) return 0;
-    }
-    if (vxd_foreign_locks(va, nPages)) return 0;
-    return mm_decommit(va, nPages) == MM_OK;
+    return mm_unmap_movable(va, nPages) == MM_OK;
 }
 
 /*
@@ -78,8 +76,10 @@ ULONG _UnmapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags)
  *   present page, PhysAddr = P     -> the page gets P; its old frame goes in flight; returns it
  *   not-present page, PhysAddr = P -> the page gets P; returns 0
  *   not-present page, PhysAddr 0   -> nothing; returns 0
- * Returns 0xFFFFFFFF on error - a page outside any free physical region, a PAGEFIXED page, a
- * locked page, flags, a PhysAddr that is unaligned or not in flight, no room to track one more
+ * A present page gives up its frame only if the frame is movable (mm/physreg.c: no lock, no
+ * pin - so never a PAGEFIXED page -, no hold, no other mapping).
+ * Returns 0xFFFFFFFF on error - a page outside any free physical region, a page whose frame may
+ * not move, flags, a PhysAddr that is unaligned or not in flight, no room to track one more
  * frame in flight (64), no frame for a page table - and then nothing has changed.
  */
 ULONG _XchgFreePhysReg(ULONG LinPgNum, ULONG PhysAddr, ULONG flags)
@@ -89,10 +89,10 @@ ULONG _XchgFreePhysReg(ULONG LinPgNum, ULONG PhysAddr, ULONG flags)
     if (flags || (PhysAddr & PAGE_MASK) || !region_range(LinPgNum, 1, &va)) return VXD_FAIL;
     uint32_t e = pte_at(va);
     int slot = PhysAddr ? inflight_find(want) : -1;
-    if (((e & PTE_P) && (e & PTE_SW_PIN)) || (PhysAddr && slot < 0)) return VXD_FAIL;
+    if (PhysAddr && slot < 0) return VXD_FAIL;
     if (!(e & PTE_P)) {
         if (!PhysAddr) return 0;
-        if (mm_map_kept(va, want, MM_PROT_WRITE) != MM_OK) return VXD_FAIL;
+        if (mm_insert_frame(va, want, MM_PROT_WRITE, MM_INSERT_KEPT) != MM_OK) return VXD_FAIL;
         inflight[slot] = inflight[--ninflight];
         return 0;
     }
@@ -101,7 +101,7 @@ ULONG _XchgFreePhysReg(ULONG LinPgNum, ULONG PhysAddr, ULONG flags)
         inflight[ninflight++] = old;
         return old << PAGE_SHIFT;
     }
-    if (mm_swap_kept(va, want, &old) != MM_OK) return VXD_FAIL;
+    if (mm_exchange_frame(va, want, MM_INSERT_KEPT, &old) != MM_OK) return VXD_FAIL;
     inflight[slot] = old;
     return old << PAGE_SHIFT;
 }

@@ -6,6 +6,7 @@
  */
 #include "tests/hostile.h"
 #include "mm/pfn.h"
+#include "mm/pte.h"
 
 void hcounts_take(struct hcounts *c)
 {
@@ -25,6 +26,56 @@ const char *hcounts_diff(const struct hcounts *c)
 }
 
 void hrun_rebase(struct hrun *r) { hcounts_take(&r->base); }
+
+static uint32_t fnv(uint32_t h, uint32_t w)
+{
+    for (int i = 0; i < 4; i++, w >>= 8) h = (h ^ (w & 0xFF)) * 16777619u;
+    return h;
+}
+
+uint32_t hpt_sum(void)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t pdi = 0; pdi < PTES_PER_TABLE; pdi++) {
+        pte_t pde = *MiGetPdeAddress(pdi << 22);
+        h = fnv(h, pde & ~(pte_t)(PTE_A | PTE_D));
+        if ((pde & (PTE_P | PDE_PS)) != PTE_P || pdi == SELFMAP_PDI || pdi == (HYPER_START >> 22)) continue;
+        const pte_t *pt = MiGetPteAddress(pdi << 22);
+        for (uint32_t i = 0; i < PTES_PER_TABLE; i++) h = fnv(h, pt[i] & ~(pte_t)(PTE_A | PTE_D));
+    }
+    return h;
+}
+
+uint32_t hmem_sum(vaddr_t va, uint32_t bytes)
+{
+    uint32_t h = 2166136261u;
+    x86_user_access_begin();
+    for (uint32_t i = 0; i < bytes; i++) h = (h ^ *(volatile const uint8_t *)(va + i)) * 16777619u;
+    x86_user_access_end();
+    return h;
+}
+
+uint32_t hframe_sum(pfn_t f)
+{
+    const uint8_t *p = hyper_map(f);
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < PAGE_SIZE; i++) h = (h ^ p[i]) * 16777619u;
+    hyper_unmap((void *)p);
+    return h;
+}
+
+void hsnap_take(struct hsnap *s)
+{
+    hcounts_take(&s->c);
+    s->pt = hpt_sum();
+}
+
+const char *hsnap_diff(const struct hsnap *s)
+{
+    const char *moved = hcounts_diff(&s->c);
+    if (moved) return moved;
+    return hpt_sum() != s->pt ? "a page table or the page directory changed" : NULL;
+}
 
 const char *hrun_check(struct hrun *r, const char *what, uint32_t got, uint32_t want)
 {

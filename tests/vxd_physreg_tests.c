@@ -4,6 +4,19 @@
  * and the system null page.
  */
 #include "tests/vxd_test.h"
+#include "tests/hostile.h"
+#include "mm/devhlp.h"
+#include "mm/pfn.h"
+
+/* expr must give `want` and change nothing: counts, page tables, mm_check. */
+#define CHECK_REFUSED(expr, want) do {                                          \
+        struct hsnap _s;                                                        \
+        hsnap_take(&_s);                                                        \
+        CHECK_EQ((expr), (want));                                               \
+        const char *_d = hsnap_diff(&_s);                                       \
+        CHECK_MSG(!_d, "%s: %s", #expr, _d);                                    \
+        CHECK_MM_OK();                                                          \
+    } while (0)
 
 /* Moves page src's frame to the not-present page dst with a two-call chain. */
 static const char *move(ULONG fpr, uint32_t src, uint32_t dst, uint32_t want_pa)
@@ -56,6 +69,62 @@ TEST(vxd_fpr_compaction, "vxd/freephysreg-xchg-compaction")
     CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 5, p3, 0), VXD_ERR);   /* p3 is no longer in flight */
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 4, 0), 1);
     CHECK_EQ(mm_free_frames(), before);                  /* frames and the page table are back */
+    return PASS;
+}
+
+/* Page i of fpr keeps its frame and its bytes: neither an exchange (for nothing, or for a frame
+ * in flight - page `donor`'s, lent for the purpose and put back) nor an unmap takes it. */
+static const char *stays(ULONG fpr, uint32_t i, uint32_t donor, uint32_t seed)
+{
+    vaddr_t va = fpr + i * PAGE_SIZE;
+    uint32_t pa = vt_pa(va);
+    CHECK(pa);
+    ULONG spare = _XchgFreePhysReg(PG(fpr) + donor, 0, 0);
+    CHECK(spare && spare != VXD_ERR);
+    CHECK_REFUSED(_XchgFreePhysReg(PG(va), 0, 0), VXD_ERR);
+    CHECK_REFUSED(_XchgFreePhysReg(PG(va), spare, 0), VXD_ERR);
+    CHECK_REFUSED(_UnmapFreePhysReg(PG(va), 1, 0), 0);
+    CHECK_EQ(vt_pa(va), pa);
+    CHECK_EQ(vt_check(va, seed), PAGE_SIZE);
+    CHECK_EQ(_XchgFreePhysReg(PG(fpr) + donor, spare, 0), 0);
+    return PASS;
+}
+
+/* Only a frame nothing else knows about leaves a free physical region's page: one that is also
+ * mapped elsewhere, held by an owner without a mapping, or locked through another API stays
+ * where it is, and the same page moves again once that is over. */
+TEST(vxd_fpr_unmovable, "vxd/freephysreg-unmovable-frames-stay")
+{
+    ULONG fpr = vt_freephys_region(2);
+    CHECK(fpr);
+    CHECK_EQ(_MapFreePhysReg(PG(fpr), 2, 0), 1);
+    vt_fill(fpr, 21);
+    pfn_t f = vt_pa(fpr) >> PAGE_SHIFT;
+    /* A second mapping: the frame committed again by number elsewhere. */
+    ULONG res = _PageReserve(PR_SYSTEM, 1, 0);
+    CHECK(res != VXD_ERR);
+    CHECK_EQ(_PageCommitPhys(PG(res), 1, f, PC_WRITEABLE), 1);
+    CHECK_EQ(vt_pa(res), f << PAGE_SHIFT);
+    TRY(stays(fpr, 0, 1, 21));
+    CHECK_EQ(vt_check(res, 21), PAGE_SIZE);                       /* the alias still shows it */
+    CHECK_EQ(_PageDecommit(PG(res), 1, 0), 1);
+    CHECK_EQ(_PageFree((PVOID)res, 0), 1);
+    /* A hold: an owner with no mapping (what a PCCNOLIN commit or a frame in flight has). */
+    pfn_hold(f);
+    TRY(stays(fpr, 0, 1, 21));
+    pfn_db[f].hold_count--;                                       /* still mapped: nothing freed */
+    /* A lock through the other personality. */
+    KernVMLock_t h;
+    CHECK_EQ(DevHelp_VMLock(0, fpr, PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
+    TRY(stays(fpr, 0, 1, 21));
+    CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
+    /* Nothing else knows the frame now: it moves, bytes and all, and goes back. */
+    ULONG pa = _XchgFreePhysReg(PG(fpr), 0, 0);
+    CHECK_EQ(pa, f << PAGE_SHIFT);
+    CHECK(!vt_readable(fpr));
+    CHECK_EQ(_XchgFreePhysReg(PG(fpr), pa, 0), 0);
+    CHECK_EQ(vt_check(fpr, 21), PAGE_SIZE);
+    CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 2, 0), 1);
     return PASS;
 }
 
