@@ -187,6 +187,22 @@ void *kzalloc(size_t n);
 void kfree(void *p);
 uint32_t kpool_used(void);
 
+/* ---- caller buffers (mm/caller.c) ----------------------------------------------------------- */
+/* May a service read (write = false) or read and write [p, p + n) for its caller?  The whole
+ * rule is at the top of mm/caller.c: committed pages of a region an API made (not the core's
+ * own) or present pages of a system-PTE allocation, writable if written, never a frame that is
+ * free, a page table or directory, the PFN database or pool, or the kernel image; or the
+ * caller's live stack at or above `floor`.  Then the pages are probed; false on any failure,
+ * with nothing changed.  A service passes CALLER_STACK_FLOOR(its number of dword arguments),
+ * evaluated in its own body (not in a helper it calls), so its own frame, return address and
+ * arguments lie below the floor. */
+bool mm_caller_buffer_ok(vaddr_t p, uint32_t n, bool write, vaddr_t floor);
+#define CALLER_STACK_FLOOR(nargs) ((vaddr_t)__builtin_frame_address(0) + 8u + 4u * (nargs))
+/* A register entry (VMMCall, call [Device_Help]) raises the floor to its caller's ESP while it
+ * runs a service, past its own frames and saved registers: prev = enter(sp) ... leave(prev). */
+vaddr_t mm_caller_entry_enter(vaddr_t caller_sp);
+void mm_caller_entry_leave(vaddr_t prev);
+
 /* ---- checking and setup --------------------------------------------------------------------- */
 bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);

@@ -99,7 +99,7 @@ struct hfix {
 #define HK_HUGE   0x04u          /* more than a page count / MDL / 64 KiB list can describe */
 #define HK_OTHER  0x08u          /* another process's memory: unreserved in the current one */
 #define HK_CROSS  0x10u          /* starts in the object, runs past its end into unreserved space */
-#define HK_POOL   0x20u          /* (pointers) the kernel pool: writable kernel memory */
+#define HK_POOL   0x20u          /* (pointers) the kernel pool: writable kernel memory, no caller's buffer */
 #define HK_RO     0x40u          /* (pointers) readable, not writable */
 #define HK_UNMAPPED 0x80u        /* (pointers) inside an arena, nothing mapped there */
 #define HK_NULL   0x100u         /* (pointers) NULL itself, which some services accept as "none" */

@@ -245,8 +245,11 @@ void hostile_ranges(const struct hfix *fx, vaddr_t base, uint32_t npages, struct
     add(l, "across MM_USER_PROBE_ADDRESS", USER_PROBE_ADDRESS - PAGE_SIZE, 2 * PAGE_SIZE, 0);
 }
 
+static uint32_t kernel_bss[16];          /* what a driver's static would be: the kernel image */
+
 void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
 {
+    extern pte_t boot_pd[];
     l->n = 0;
     add(l, "NULL", 0, bytes, HK_NULL);
     add(l, "the null page", 0x10, bytes, 0);
@@ -255,8 +258,15 @@ void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
     add(l, "between self-map and hyperspace", 0xC0400000u, bytes, 0);
     add(l, "hyperspace", HYPER_START, bytes, 0);
     add(l, "the PFN database", PFNDB_BASE + 16, bytes, 0);
+    add(l, "the directory window", HYPER_END - PAGE_SIZE + 16, bytes, 0);
     add(l, "the kernel pool", KPOOL_BASE + 16, bytes, HK_POOL);
-    add(l, "the kernel's read-only text", KERNEL_VBASE + KERNEL_PHYS_LOAD, bytes, HK_RO);
+    add(l, "the kernel's read-only text", KERNEL_VBASE + KERNEL_PHYS_LOAD, bytes, 0);
+    add(l, "the kernel's data: the boot page directory", (vaddr_t)boot_pd + 16, bytes, 0);
+    add(l, "the kernel's bss", (vaddr_t)kernel_bss, bytes, 0);
+    add(l, "the ring-3 stack (the core's own region)", USER_STACK_TOP - 64, bytes, 0);
+    /* Deep under the body that asks (2 KiB): where the runner's, the thunk's and the service's
+     * frames go, or unused stack - never the caller's. */
+    add(l, "the stack below the caller's frames", ((vaddr_t)__builtin_frame_address(0) - 0x800) & ~15u, bytes, 0);
     add(l, "a read-only system page", fx->ro->base, bytes, HK_RO);
     add(l, "a reserved, uncommitted page", fx->res->base, bytes, HK_UNMAPPED);
     add(l, "a system-PTE guard page", fx->spte + PAGE_SIZE, bytes, HK_UNMAPPED);

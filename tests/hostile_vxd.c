@@ -56,11 +56,12 @@ T(_MapPhysToLinear, a[0], a[1], a[2])
 static uint32_t t_GetNulPageHandle(const uint32_t *a) { (void)a; return _GetNulPageHandle(); }
 
 /* A caller buffer whose bytes prove a failing call wrote nothing into it. */
-static ULONG canary[16];
-static void canary_fill(void) { for (unsigned i = 0; i < ARRAY_SIZE(canary); i++) canary[i] = 0x5A5A5A5Au; }
+#define CANARY_N 16
+static ULONG *canary;                    /* vfix.canary: caller memory (the fixture is on the test's stack) */
+static void canary_fill(void) { for (unsigned i = 0; i < CANARY_N; i++) canary[i] = 0x5A5A5A5Au; }
 static bool canary_intact(void)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(canary); i++)
+    for (unsigned i = 0; i < CANARY_N; i++)
         if (canary[i] != 0x5A5A5A5Au) return false;
     return true;
 }
@@ -135,6 +136,7 @@ struct vfix {
     ULONG other_res;     /* a PR_PRIVATE reservation of the other process */
     pfn_t hf_frame;
     struct hlist handles;   /* forged, reused and foreign memory handles */
+    ULONG canary[CANARY_N];
 };
 
 static uint32_t fpr_alloc(uint32_t n) { return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG); }
@@ -164,6 +166,7 @@ static const char *vfix_setup(const struct hfix *fx, void *p)
 {
     struct vfix *v = p;
     memset(v, 0, sizeof *v);
+    canary = v->canary;
     v->h = _PageAllocate(2, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     v->hf = _PageAllocate(2, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
     v->hal = _PageAllocate(1, PG_SYS, 0, 0, 0, 0x100000, NULL, PAGEUSEALIGN | PAGEFIXED);
@@ -228,7 +231,7 @@ static void ranges(const struct hfix *fx, const struct vfix *v, struct hlist *l)
 
 VXD(h_PageAllocate, "_PageAllocate")
 {
-    static ULONG phys;
+    ULONG phys;
     ULONG sys = vxd_sys_vm(), pa = (ULONG)&phys;
     phys = 0x1111;
     const struct hcase rows[] = {
