@@ -136,8 +136,11 @@ bool probe_caller_range(vaddr_t va, uint32_t n, bool write)
 {
     bool ok = true;
     x86_user_access_begin();
-    for (vaddr_t pg = PAGE_ALIGN_DOWN(va); ok && pg < va + n && pg >= PAGE_ALIGN_DOWN(va); pg += PAGE_SIZE)
+    vaddr_t last = PAGE_ALIGN_DOWN(va + (n - 1));    /* inclusive: a range may end at 4 GiB */
+    for (vaddr_t pg = PAGE_ALIGN_DOWN(va); ok; pg += PAGE_SIZE) {
         ok = write ? probe_rewrite(pg) : probe_read(pg, NULL);
+        if (pg == last) break;
+    }
     x86_user_access_end();                     /* also after a fault (mm/x86.h) */
     return ok;
 }

@@ -86,7 +86,8 @@ static int prepare(struct as *as)
     return 0;
 }
 
-int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, struct user_result *res)
+static int run(uint32_t entry, uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2,
+               struct user_result *res)
 {
     struct as *as = as_current();
     if (prepare(as) != 0) return -1;
@@ -104,7 +105,17 @@ int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, stru
     user_ctx.prev = NULL;
     if (ktry_setjmp(&user_ctx) == 0) {
         in_user = true;
-        user_enter((uint32_t)user_trampoline, (uint32_t)sp);
+        user_enter(entry, (uint32_t)sp);
     }
     return 0;
+}
+
+int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, struct user_result *res)
+{
+    return run((uint32_t)user_trampoline, fn, a1, a2, res);
+}
+
+int user_call_entry(void (*entry)(void), struct user_result *res)
+{
+    return run((uint32_t)entry, NULL, 0, 0, res);
 }

@@ -17,8 +17,14 @@ struct user_result {
 };
 
 /* Runs fn(a1, a2) in ring 3 in the current address space.  Returns 0, or -1 when the
- * address space cannot be prepared (no memory for the stack). */
+ * address space cannot be prepared (no memory for the stack).
+ * Ring 3 starts with EAX EBX ECX EDX ESI EDI EBP = 0, ESP = USER_STACK_TOP - 12 holding
+ * [fn, a1, a2] (the trampoline pops fn and calls it), EFLAGS = 0x002 (interrupts off), CS =
+ * 0x1B, DS ES FS GS SS = 0x23: nothing of the kernel's. */
 int user_call(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, struct user_result *res);
+/* The same entry state, but ring 3 starts at `entry` (a .utext label) instead of the trampoline,
+ * with [0, 0, 0] on the stack: for tests of what ring 3 sees at entry. */
+int user_call_entry(void (*entry)(void), struct user_result *res);
 
 /* Ring-3 functions (kernel/user.asm, section .utext). */
 uint32_t u_ret(uint32_t a, uint32_t b);          /* returns a + b */
@@ -27,6 +33,7 @@ uint32_t u_write(uint32_t va, uint32_t value);   /* *(uint32_t *)va = value; ret
 uint32_t u_exec(uint32_t va, uint32_t unused);   /* calls va */
 uint32_t u_cli(uint32_t a, uint32_t b);          /* a privileged instruction: #GP */
 uint32_t u_ac_read(uint32_t va, uint32_t unused); /* sets EFLAGS.AC, then returns *(uint32_t *)va */
+void u_entry_regs(void);   /* an entry point: exits with the address of the registers it found (user.asm) */
 void user_init(void);
 uint32_t user_faults_survived(void);
 #endif

@@ -13,10 +13,12 @@
  *     every other register, and the interrupt flag, is preserved (mm/devhlp_entry.asm).
  *
  * Pointers the caller passes (PAGELIST arrays, lock handles, PhysAddr) are flat linear
- * addresses in the current address space.  They are checked before use: inside the private,
- * shared or system arena (never the page tables, hyperspace or the PFN database) and accessible
- * now (probed under the exception table); a bad pointer is ERROR_INVALID_PARAMETER, never a
- * crash.
+ * addresses in the current address space.  They are checked before use by the core's one rule
+ * for caller buffers (mm_caller_buffer_ok, mm/caller.c; the VxD services use the same): committed
+ * memory of a region an API made or of a system-PTE allocation, writable if written, or the
+ * caller's own stack - never the kernel image, the page tables, hyperspace, the PFN database or
+ * the pool - and accessible now (probed under the exception table); a bad pointer is
+ * ERROR_INVALID_PARAMETER, never a crash, and changes nothing.
  *
  * "Init time" (VMDHA_USEHIGHMEM, VMDHIA_USER): OS/2 allows these only while a driver handles
  * its INIT request.  In Pagoda that is the duration of devhlp_init() and of any
@@ -43,6 +45,7 @@ typedef uint16_t SEL;
 #define ERROR_INVALID_PARAMETER  87
 #define ERROR_NOT_LOCKED         158
 #define ERROR_INVALID_ADDRESS    487
+#define ERROR_INVALID_SELECTOR   490
 #define ERROR_NOBLOCK            32792
 
 /* ---- function codes for DL (devhlp.inc; B.0) ------------------------------------------- */
@@ -142,8 +145,8 @@ uint32_t devhlp_dispatch(struct devhlp_regs *r);   /* returns the error (0 = CF 
 /* ---- shared by the devhlp files only ------------------------------------------------------ */
 enum devhlp_kind { DH_ALLOC = 1, DH_P2G, DH_G2P };     /* region->kind of OWNER_DEVHLP regions */
 USHORT devhlp_error(mm_status st);                     /* core status -> OS/2 code */
-bool devhlp_ptr_ok(LIN p, uint32_t n, bool write);     /* caller pointer check (see above) */
-bool devhlp_range_allowed(LIN p, uint32_t n);          /* inside an arena, not the PFN database */
+bool devhlp_ptr_ok(LIN p, uint32_t n, bool write, vaddr_t floor);   /* caller pointer check (see above) */
+bool devhlp_range_allowed(LIN p, uint32_t n);          /* LinToPageList: inside an arena, not the PFN database */
 bool devhlp_put(LIN p, uint32_t v);                    /* probed store; false if it faulted */
 bool devhlp_get(LIN p, uint32_t *v);
 /* Page-list runs for frames[0..] describing `len` bytes from page offset `off`; writes at most

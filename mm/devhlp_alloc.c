@@ -71,10 +71,10 @@ static mm_status commit(vaddr_t va, uint32_t n, uint32_t prot, ULONG f)
 }
 
 /* PHYS: the physical address behind the caller's pointer, page span and cache type. */
-static USHORT phys_source(ULONG PhysAddr, ULONG Size, paddr_t *pa, uint32_t *n)
+static USHORT phys_source(ULONG PhysAddr, ULONG Size, paddr_t *pa, uint32_t *n, vaddr_t floor)
 {
     vaddr_t base;
-    if (PhysAddr == VMDHA_NOPHYSADDR || !devhlp_ptr_ok(PhysAddr, 4, false) || !devhlp_get(PhysAddr, pa) ||
+    if (PhysAddr == VMDHA_NOPHYSADDR || !devhlp_ptr_ok(PhysAddr, 4, false, floor) || !devhlp_get(PhysAddr, pa) ||
         !devhlp_span(*pa, Size, &base, n))
         return ERROR_INVALID_PARAMETER;
     return NO_ERROR;
@@ -82,9 +82,10 @@ static USHORT phys_source(ULONG PhysAddr, ULONG Size, paddr_t *pa, uint32_t *n)
 
 /*
  * VMAlloc (0x57): Size bytes (rounded up to pages; 0 -> 87).  PhysAddr is, as in the register
- * interface (EDI), a flat pointer to a dword holding the physical address, or VMDHA_NOPHYSADDR
- * (-1); it is read only with VMDHA_PHYS, where -1 is 87.  *LinearAddr receives the address;
- * *SelOffset (may be NULL) the 16:16 FlatToSel value with VMDHA_SELMAP, else 0.
+ * interface (EDI), a flat pointer to a dword holding the physical address (caller memory,
+ * mm/caller.c), or VMDHA_NOPHYSADDR (-1); it is read only with VMDHA_PHYS, where -1 is 87.
+ * *LinearAddr receives the address; *SelOffset (may be NULL) the 16:16 FlatToSel value with
+ * VMDHA_SELMAP, else 0.
  * Errors: 87 for every flag rule of B.1 (and USEHIGHMEM/VMDHIA_USER after init, see devhlp.h),
  * for a refused physical range; 8 when linear space or frames run out.  Ours: memory without
  * FIXED/16M is committed demand-zero and charged (mm/vm.c, top) - each page keeps a free frame
@@ -99,7 +100,7 @@ USHORT DevHelp_VMAlloc(ULONG Flags, ULONG Size, ULONG PhysAddr, PLIN LinearAddr,
     paddr_t pa = 0;
     if (!flags_ok(Flags) || !devhlp_span(0, Size, &base, &n)) return ERROR_INVALID_PARAMETER;
     if (Flags & VMDHA_PHYS) {
-        USHORT err = phys_source(PhysAddr, Size, &pa, &n);
+        USHORT err = phys_source(PhysAddr, Size, &pa, &n, CALLER_STACK_FLOOR(5));
         if (err) return err;
     }
     uint32_t align = (Flags & (VMDHA_ALIGN64K | VMDHA_SELMAP)) ? 16 : 1;

@@ -15,6 +15,7 @@
  *   32792 ERROR_NOBLOCK           the same with VMDHL_NOBLOCK, or pages not resident under NOBLOCK
  *   6 / 158                       lock handles: forged -> 6, genuine but released -> 158
  *   487 ERROR_INVALID_ADDRESS     LinToPageList of a page that is not present
+ *   490 ERROR_INVALID_SELECTOR    VirtToLin of a selector that names no usable segment
  */
 #include "mm/devhlp.h"
 #include "kernel/trap.h"
@@ -34,9 +35,9 @@ USHORT devhlp_error(mm_status st)
     }
 }
 
-/* Where a caller's data may live: the three arenas, minus the PFN database (a forged pointer
- * must not let a caller rewrite frame records).  The self-map, hyperspace, the null page and
- * 0xFFC00000+ are outside every arena. */
+/* What LinToPageList may translate (it reads page tables, never the memory): the three arenas,
+ * minus the PFN database.  The self-map, hyperspace, the null page and 0xFFC00000+ are outside
+ * every arena.  Not the rule for caller buffers: that is devhlp_ptr_ok below. */
 bool devhlp_range_allowed(LIN p, uint32_t n)
 {
     LIN end = p + n;                                  /* exclusive; n >= 1 */
@@ -48,14 +49,15 @@ bool devhlp_range_allowed(LIN p, uint32_t n)
 }
 
 /*
- * Is [p, p + n) a place the caller may hand us?  Allowed range (above), and every page it
- * touches is readable (and writable, for `write`) right now: probed under the exception table,
- * so a garbage pointer is an answer, not a fault.  A probe may resolve a demand-zero page.
+ * Is [p, p + n) a place the caller may hand us?  The core's caller-buffer rule (mm/caller.c),
+ * the same the VxD services apply, with the service's stack floor (CALLER_STACK_FLOOR, taken in
+ * the service's own body and handed down to helpers): every page it touches is readable (and
+ * writable, for `write`) right now, probed under the exception table, so a garbage pointer is an
+ * answer, not a fault.
  */
-bool devhlp_ptr_ok(LIN p, uint32_t n, bool write)
+bool devhlp_ptr_ok(LIN p, uint32_t n, bool write, vaddr_t floor)
 {
-    if (!n || p + n < p || !devhlp_range_allowed(p, n)) return false;
-    return probe_caller_range(p, n, write);
+    return mm_caller_buffer_ok(p, n, write, floor);
 }
 
 /* Probed, and in a user-access window: the caller's dword may be in a user page. */

@@ -16,6 +16,10 @@ uint32_t devhlp_dispatch(struct devhlp_regs *r)
 {
     ULONG out = r->eax, sel = r->ecx;
     USHORT err;
+    /* The driver's buffers may be on its stack, above the return address its call pushed and
+     * the EFLAGS devhlp_entry saved (r->esp is ESP after that pushfd) - never in the saved
+     * registers or the frames below (mm/caller.c). */
+    vaddr_t prev = mm_caller_entry_enter(r->esp + 8);
     switch (r->edx & 0xFF) {
     case DevHlp_VMLock:            err = DevHelp_VMLock(r->eax, r->ebx, r->ecx, r->edi, r->esi, &out); break;
     case DevHlp_VMUnLock:          err = DevHelp_VMUnLock(r->esi); break;
@@ -31,6 +35,7 @@ uint32_t devhlp_dispatch(struct devhlp_regs *r)
     case DevHlp_PageListToLin:     err = DevHelp_PageListToLin(r->ecx, r->edi, &out); break;
     default:                       err = ERROR_INVALID_PARAMETER; break;
     }
+    mm_caller_entry_leave(prev);
     r->eax = err ? err : out;
     return err;
 }

@@ -97,14 +97,14 @@ static int free_slot(void)
     return -1;
 }
 
-/* Writes the PAGELIST (unless pPagelist is -1); *count = entries written.  87 when the
- * caller's array is not writable, 8 without pool memory for the list. */
+/* Writes the PAGELIST (unless pPagelist is -1; VMLock checked it for the worst case before
+ * anything changed); *count = entries written.  87 when a store faults after all, 8 without
+ * pool memory for the list. */
 static USHORT put_pagelist(const struct dh_lock *l, LIN lin, ULONG len, LIN pPagelist, ULONG *count)
 {
     *count = 0;
     if (pPagelist == DEVHLP_NO_LIST) return NO_ERROR;
     uint32_t n = devhlp_build_pagelist(l->frames, lin & PAGE_MASK, len, NULL, 0);
-    if (!devhlp_ptr_ok(pPagelist, n * sizeof(PAGELIST), true)) return ERROR_INVALID_PARAMETER;
     PAGELIST *tmp = kmalloc(n * sizeof(PAGELIST));
     if (!tmp) return ERROR_NOT_ENOUGH_MEMORY;
     devhlp_build_pagelist(l->frames, lin & PAGE_MASK, len, tmp, n);
@@ -143,7 +143,9 @@ static uint32_t core_lock_flags(ULONG Flags, vaddr_t va)
  *   resident (demand-zero).  A count that would overflow (2^32 - 2^16 locks on a frame): 8.
  *   Range: non-zero, no wrap, committed, inside one object (region) -> else 87.
  *   pPagelist: -1 = no list (returns 0 entries), else room for the worst case
- *   ceil((off + len) / 4096) entries; the list merges physically adjacent pages (B.2).
+ *   ceil((off + len) / 4096) entries (checked before anything is relocated or locked); the
+ *   list merges physically adjacent pages (B.2).
+ *   pLockHandle and pPagelist: caller buffers (devhlp_ptr_ok, mm/caller.c), else 87.
  * Returns 0 and *PageListCount = entries written, or an error with nothing locked.
  */
 USHORT DevHelp_VMLock(ULONG Flags, LIN LinearAddr, ULONG Length, LIN pPagelist, LIN pLockHandle,
@@ -155,12 +157,18 @@ USHORT DevHelp_VMLock(ULONG Flags, LIN LinearAddr, ULONG Length, LIN pPagelist, 
         return ERROR_INVALID_PARAMETER;
     if (!devhlp_span(LinearAddr, Length, &va, &n) || !mm_region_contains(mm_region_find(va), va, n))
         return ERROR_INVALID_PARAMETER;
-    if (!devhlp_ptr_ok(pLockHandle, sizeof(KernVMLock_t), true)) return ERROR_INVALID_PARAMETER;
     USHORT err = check_pages(va, n, Flags);
     if (err) return err;
     int slot = free_slot();
     struct dh_lock *l = slot < 0 ? NULL : kzalloc(sizeof *l + n * sizeof(pfn_t));
     if (!l) return ERROR_NOT_ENOUGH_MEMORY;
+    /* Last of the checks: a probe may make a demand-zero page of the buffers present. */
+    vaddr_t floor = CALLER_STACK_FLOOR(6);
+    if (!devhlp_ptr_ok(pLockHandle, sizeof(KernVMLock_t), true, floor) ||
+        (pPagelist != DEVHLP_NO_LIST && !devhlp_ptr_ok(pPagelist, n * sizeof(PAGELIST), true, floor))) {
+        kfree(l);
+        return ERROR_INVALID_PARAMETER;
+    }
     l->flags = Flags;
     l->npages = n;
     l->as = as_current();
@@ -187,12 +195,13 @@ USHORT DevHelp_VMLock(ULONG Flags, LIN LinearAddr, ULONG Length, LIN pPagelist, 
 
 /*
  * VMUnLock (0x56): releases the lock a handle describes and marks the handle released.
- * Errors: 87 pointer unusable, 6 forged handle, 158 handle already released (see the top).
+ * Errors: 87 pointer unusable (not writable caller memory, mm/caller.c), 6 forged handle, 158
+ * handle already released (see the top).
  */
 USHORT DevHelp_VMUnLock(LIN pLockHandle)
 {
     uint32_t state, id, s;
-    if (!devhlp_ptr_ok(pLockHandle, sizeof(KernVMLock_t), true) || !devhlp_get(pLockHandle, &state) ||
+    if (!devhlp_ptr_ok(pLockHandle, sizeof(KernVMLock_t), true, CALLER_STACK_FLOOR(1)) || !devhlp_get(pLockHandle, &state) ||
         !devhlp_get(pLockHandle + 4, &id) || !devhlp_get(pLockHandle + 8, &s))
         return ERROR_INVALID_PARAMETER;
     if (s != seal(id) || (state != DH_LOCKED && state != DH_RELEASED) || (id & 0xFF) >= DH_MAX_LOCKS)

@@ -18,7 +18,8 @@ static struct dh_plmap *plmaps;
 /*
  * LinToPageList (0x5E): the physical runs behind [LinearAddr, +Size) of the current address
  * space, merged as in B.2, written to pPageList; *PageListCount = entries.
- * Errors: 87 for Size 0 or > 64 KiB, a wrap, a range outside the arenas or an unwritable list;
+ * Errors: 87 for Size 0 or > 64 KiB, a wrap, a range outside the arenas or a list that is not
+ * writable caller memory (mm/caller.c);
  * 487 (ERROR_INVALID_ADDRESS) if a page is not present (committed demand-zero pages included:
  * lock the range first, or the list is only a snapshot).
  */
@@ -37,7 +38,7 @@ USHORT DevHelp_LinToPageList(LIN LinearAddr, ULONG Size, LIN pPageList, PULONG P
         frames[i] = pi.pfn;
     }
     uint32_t count = devhlp_build_pagelist(frames, LinearAddr & PAGE_MASK, Size, pl, DH_PL_PAGES);
-    if (!devhlp_ptr_ok(pPageList, count * sizeof(PAGELIST), true)) return ERROR_INVALID_PARAMETER;
+    if (!devhlp_ptr_ok(pPageList, count * sizeof(PAGELIST), true, CALLER_STACK_FLOOR(4))) return ERROR_INVALID_PARAMETER;
     for (uint32_t i = 0; i < count; i++)
         if (!devhlp_put(pPageList + i * 8, pl[i].PhysAddr) || !devhlp_put(pPageList + i * 8 + 4, pl[i].Size))
             return ERROR_INVALID_PARAMETER;
@@ -49,11 +50,11 @@ USHORT DevHelp_LinToPageList(LIN LinearAddr, ULONG Size, LIN pPageList, PULONG P
  * entry may start inside a page and only the last may end inside one (otherwise the runs
  * cannot be contiguous in linear space); no zero sizes, no wraps, no overshoot.  Returns the
  * number of entries, 0 on any violation. */
-static uint32_t read_list(LIN p, ULONG total, PAGELIST *pl)
+static uint32_t read_list(LIN p, ULONG total, PAGELIST *pl, vaddr_t floor)
 {
     uint32_t sum = 0, k = 0;
     while (sum < total) {
-        if (k == DH_PL_PAGES || !devhlp_ptr_ok(p + k * 8, 8, false) || !devhlp_get(p + k * 8, &pl[k].PhysAddr) ||
+        if (k == DH_PL_PAGES || !devhlp_ptr_ok(p + k * 8, 8, false, floor) || !devhlp_get(p + k * 8, &pl[k].PhysAddr) ||
             !devhlp_get(p + k * 8 + 4, &pl[k].Size))
             return 0;
         PAGELIST e = pl[k];
@@ -76,14 +77,15 @@ static void unmap_pl(vaddr_t base, uint32_t mapped, uint32_t npages)
  * PageListToLin (0x5F): maps the runs of the list (sum of sizes = Size, at most 64 KiB) at one
  * linear address in the system-PTE pool, ring 0 read/write (device memory uncached); the
  * result keeps the first entry's page offset.  Release with VMFree (our rule, see the top).
- * Errors: 87 for Size 0 or > 64 KiB, an unreadable or inconsistent list, or a run the core
+ * Errors: 87 for Size 0 or > 64 KiB, a list that is not caller memory (mm/caller.c) or is
+ * inconsistent, or a run the core
  * refuses to map (free RAM, page tables, the kernel); 8 when the pool is exhausted.
  */
 USHORT DevHelp_PageListToLin(ULONG Size, LIN pPageList, PLIN LinearAddr)
 {
     PAGELIST pl[DH_PL_PAGES];
     if (!Size || Size > DH_PL_MAX) return ERROR_INVALID_PARAMETER;
-    uint32_t k = read_list(pPageList, Size, pl);
+    uint32_t k = read_list(pPageList, Size, pl, CALLER_STACK_FLOOR(3));
     if (!k) return ERROR_INVALID_PARAMETER;
     uint32_t npages = 0;
     for (uint32_t i = 0; i < k; i++)
@@ -133,7 +135,12 @@ bool devhlp_pl_free(LIN lin, USHORT *err)
  *   compatibility region (SelToFlat), offset <= 0xFFFF.
  *   GDT selectors: the descriptor must exist, be present and be a code/data segment, and the
  *   offset must be within its limit.
- * Error: 87 otherwise (ERROR_INVALID_SELECTOR is not among the codes this personality returns).
+ * OS/2: CF and an error "if it cannot be converted (invalid selector)" (B.3); bseerr.h's code
+ * for that is ERROR_INVALID_SELECTOR.  Ours: 490 for a selector that names no usable segment
+ * (the null selector, RPL or not; past the GDT's limit; not present; a system descriptor such
+ * as a TSS); 87 for a usable selector with an offset beyond its segment (or beyond a 64 KiB
+ * tile): the offset is the bad argument, not the selector.  *LinearAddr is written only on
+ * success.
  */
 USHORT DevHelp_VirtToLin(SEL Selector, ULONG Offset, PLIN LinearAddr)
 {
@@ -145,9 +152,9 @@ USHORT DevHelp_VirtToLin(SEL Selector, ULONG Offset, PLIN LinearAddr)
     struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     uint32_t idx = Selector >> 3;
-    if (!idx || idx * 8 + 7 > gdtr.limit) return ERROR_INVALID_PARAMETER;
+    if (!idx || idx * 8 + 7 > gdtr.limit) return ERROR_INVALID_SELECTOR;
     const uint8_t *d = (const uint8_t *)(gdtr.base + idx * 8);
-    if ((d[5] & 0x90) != 0x90) return ERROR_INVALID_PARAMETER;     /* present, code/data (S = 1) */
+    if ((d[5] & 0x90) != 0x90) return ERROR_INVALID_SELECTOR;      /* present, code/data (S = 1) */
     uint32_t limit = d[0] | (d[1] << 8) | ((d[6] & 0x0Fu) << 16);
     if (d[6] & 0x80) limit = (limit << 12) | 0xFFFu;
     if (Offset > limit) return ERROR_INVALID_PARAMETER;

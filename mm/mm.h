@@ -229,6 +229,22 @@ void *kzalloc(size_t n);
 void kfree(void *p);
 uint32_t kpool_used(void);
 
+/* ---- caller buffers (mm/caller.c) ----------------------------------------------------------- */
+/* May a service read (write = false) or read and write [p, p + n) for its caller?  The whole
+ * rule is at the top of mm/caller.c: committed pages of a region an API made (not the core's
+ * own) or present pages of a system-PTE allocation, writable if written, never a frame that is
+ * free, a page table or directory, the PFN database or pool, or the kernel image; or the
+ * caller's live stack at or above `floor`.  Then the pages are probed; false on any failure,
+ * with nothing changed.  A service passes CALLER_STACK_FLOOR(its number of dword arguments),
+ * evaluated in its own body (not in a helper it calls), so its own frame, return address and
+ * arguments lie below the floor. */
+bool mm_caller_buffer_ok(vaddr_t p, uint32_t n, bool write, vaddr_t floor);
+#define CALLER_STACK_FLOOR(nargs) ((vaddr_t)__builtin_frame_address(0) + 8u + 4u * (nargs))
+/* A register entry (VMMCall, call [Device_Help]) raises the floor to its caller's ESP while it
+ * runs a service, past its own frames and saved registers: prev = enter(sp) ... leave(prev). */
+vaddr_t mm_caller_entry_enter(vaddr_t caller_sp);
+void mm_caller_entry_leave(vaddr_t prev);
+
 /* ---- checking and setup --------------------------------------------------------------------- */
 bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
 void mm_init(void);
@@ -247,10 +263,16 @@ mm_status mm_unmap_large_io(vaddr_t va, uint32_t nlarge);
 
 /* ---- added for the VxD personality: frames kept across unmap/map (mm/physreg.c) ------------ */
 /* A present, counted page gives up its frame without freeing it (PTE 0, the frame held: "in
- * flight"), and a kept frame is installed elsewhere later (the hold dropped) - Win9x's free
- * physical regions (_XchgFreePhysReg).  MM_EBUSY when the page is locked beyond its own pin;
- * MM_EINVAL when pfn is not a used frame with a hold.  See mm/physreg.c for each contract. */
+ * flight"), and a frame is installed elsewhere later - Win9x's free physical regions
+ * (_XchgFreePhysReg).  Only a movable frame leaves a page: used RAM with no lock, no pin, no
+ * hold and no other mapping (else MM_EBUSY).  A frame put into a page is either one the caller
+ * kept (MM_INSERT_KEPT: the hold is dropped) or a used frame it owns (MM_INSERT_OWNED: one more
+ * mapping); free RAM, page tables, the PFN database and pool, reserved frames (the kernel image
+ * among them) and not-RAM are refused (MM_EACCES), locked or pinned frames too (MM_EBUSY).  See
+ * mm/physreg.c for each contract. */
+enum mm_insert { MM_INSERT_KEPT = 1, MM_INSERT_OWNED };
 mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn);
-mm_status mm_map_kept(vaddr_t va, pfn_t pfn, uint32_t prot);
-mm_status mm_swap_kept(vaddr_t va, pfn_t pfn, pfn_t *old);
+mm_status mm_insert_frame(vaddr_t va, pfn_t pfn, uint32_t prot, enum mm_insert how);
+mm_status mm_exchange_frame(vaddr_t va, pfn_t pfn, enum mm_insert how, pfn_t *old);
+mm_status mm_unmap_movable(vaddr_t va, uint32_t npages);   /* all movable, then decommitted */
 #endif

@@ -68,7 +68,8 @@ static bool commit_block(vaddr_t va, uint32_t n, uint32_t prot, uint32_t cf, boo
  * DOS paging here; refused during init), PAGEMAPFREEPHYSREG (alone, PG_SYS, every other
  * argument 0, init only).  Any other bit, or PAGELOCKED with PAGELOCKEDIFDP: failure.
  * With PAGEUSEALIGN: AlignMask 2^k - 1 applies to the first frame number, frames lie in
- * [minPhys, maxPhys), *PhysAddr (NULL allowed) receives the first page's physical address.
+ * [minPhys, maxPhys), *PhysAddr (NULL allowed; else a caller buffer, mm/caller.c, or the call
+ * fails) receives the first page's physical address.
  * Quirk (KB Q180579): maxPhys = 0xFFFFFFFF is silently taken as 0x1000 (16 MiB), as Win95 does,
  * so a large request can fail "mysteriously"; any other maxPhys above 0x100000 is 4 GiB.
  * Ours: a block that is not fixed or locked is committed demand-zero and charged (mm/vm.c, top):
@@ -97,9 +98,7 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
             maxPhys = ISA_LIMIT_PAGE;
         }
         maxPhys = MIN(maxPhys, VXD_MAXPAGE);
-        if (!(flags & PAGEFIXED) || !vxd_align_ok(AlignMask) || minPhys >= maxPhys ||
-            (PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true)))
-            return 0;
+        if (!(flags & PAGEFIXED) || !vxd_align_ok(AlignMask) || minPhys >= maxPhys) return 0;
         q = (struct mm_frame_req){ minPhys, maxPhys, AlignMask + 1, 0 };
     }
     struct region *r = vxd_reserve(arena, 0, nPages, 1, VXD_ALLOC);
@@ -109,6 +108,12 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     if (flags & PAGELOCKEDIFDP) cf |= MM_COMMIT_PRESENT;
     pfn_t first = PFN_NONE;
     if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) {
+        mm_release(r);
+        return 0;
+    }
+    /* The caller's buffer is checked last, so that a probe that makes a demand-zero page of it
+     * present is never followed by a failure that would leave that frame taken. */
+    if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8))) {
         mm_release(r);
         return 0;
     }

@@ -4,7 +4,6 @@
  * phase, the system VM handle, Trace_Out.
  */
 #include "mm/vxd_internal.h"
-#include "kernel/trap.h"
 #include "mm/x86.h"
 
 ULONG vxd_edx;
@@ -57,21 +56,9 @@ bool vxd_foreign_locks(vaddr_t va, uint32_t npages)
     return mm_range_locked(va, npages);
 }
 
-static bool ptr_range_allowed(vaddr_t p, uint32_t n)
+bool vxd_ptr_ok(const void *ptr, uint32_t n, bool write, vaddr_t floor)
 {
-    vaddr_t end = p + n;                          /* exclusive; caller checked n >= 1, no wrap */
-    if (p >= PRIVATE_START && end <= PRIVATE_END) return true;
-    if (p >= SHARED_START && end <= SHARED_END) return true;
-    if (p >= SYSTEM_START && end <= SYSTEM_END)   /* not the frame records, not the pool */
-        return (end <= PFNDB_BASE || p >= PFNDB_END) && (end <= KPOOL_BASE || p >= KPOOL_END);
-    return false;
-}
-
-bool vxd_ptr_ok(const void *ptr, uint32_t n, bool write)
-{
-    vaddr_t p = (vaddr_t)ptr;
-    if (!n || p + n < p || !ptr_range_allowed(p, n)) return false;
-    return probe_caller_range(p, n, write);
+    return mm_caller_buffer_ok((vaddr_t)ptr, n, write, floor);
 }
 
 bool vxd_align_ok(ULONG mask)

@@ -37,9 +37,10 @@ struct region *vxd_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uin
 bool vxd_is_static(const struct region *r);
 /* Is any present page of the range locked beyond the lock its own mapping holds? */
 bool vxd_foreign_locks(vaddr_t va, uint32_t npages);
-/* A caller's pointer: inside an arena (not the PFN database or the pool) and accessible now,
- * probed under the exception table.  NULL and garbage are answers, not faults. */
-bool vxd_ptr_ok(const void *p, uint32_t n, bool write);
+/* A caller's pointer: the core's caller-buffer rule (mm_caller_buffer_ok, mm/caller.c) with the
+ * service's stack floor (CALLER_STACK_FLOOR in the service's own body).  NULL and garbage are
+ * answers, not faults. */
+bool vxd_ptr_ok(const void *p, uint32_t n, bool write, vaddr_t floor);
 bool vxd_align_ok(ULONG mask);           /* 2^k - 1, k <= 20 */
 uint32_t vxd_prot(ULONG pc);             /* PC_WRITEABLE/PC_USER/PC_CACHE* -> MM_PROT_ / MM_CACHE_ */
 ULONG vxd_pc_bits(uint32_t prot);        /* MM_PROT_* -> PC_WRITEABLE/PC_USER */

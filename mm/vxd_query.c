@@ -90,11 +90,11 @@ static DWORD alloc_protect(const struct region *r)
  * for reserved and committed memory; AllocationBase = the region's base; for MEM_FREE the other
  * fields are 0, for MEM_RESERVE Protect is 0.  0xFFC00000-0xFFFFFFFF is always MEM_FREE.
  * Returns 28 (the bytes written; signature and return value inferred, A.4), 0 on a bad pointer
- * or size.
+ * (the caller-buffer rule, mm/caller.c: e.g. kernel-image data, the pool, page tables) or size.
  */
 ULONG _PageQuery(ULONG linaddr, PMEMORY_BASIC_INFORMATION pmbi, ULONG cbmbi)
 {
-    if (cbmbi < sizeof *pmbi || !vxd_ptr_ok(pmbi, sizeof *pmbi, true)) return 0;
+    if (cbmbi < sizeof *pmbi || !vxd_ptr_ok(pmbi, sizeof *pmbi, true, CALLER_STACK_FLOOR(3))) return 0;
     vaddr_t va = PAGE_ALIGN_DOWN(linaddr);
     struct mm_page_info pi;
     page_state(va, &pi);
@@ -133,7 +133,7 @@ static uint32_t pte_view(vaddr_t va, uint32_t e)
  * starting at linear page LinPgNum into PageBuf; flags must be 0.  A snapshot: the raw
  * entries, software bits included (a VxD masks with NOT 0FFFh for the frame); a page inside a
  * 4 MiB mapping is shown as the equivalent 4 KiB PTE.  Returns 1; 0 on bad input, a bad
- * buffer, or when any requested entry lies under a page-directory entry that is not present
+ * buffer (mm/caller.c: never the kernel image - boot_pd included -, the pool or the page tables), or when any requested entry lies under a page-directory entry that is not present
  * (then PageBuf is left untouched).
  */
 ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
@@ -143,7 +143,7 @@ ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
     if (flags || !vxd_pages(LinPgNum, nPages, &va)) return 0;
     for (uint32_t i = 0; i < nPages; i++)
         if ((i == 0 || PTI(va + i * PAGE_SIZE) == 0) && !mm_read_pte(va + i * PAGE_SIZE, &e)) return 0;
-    if (!vxd_ptr_ok(PageBuf, nPages * sizeof *PageBuf, true)) return 0;
+    if (!vxd_ptr_ok(PageBuf, nPages * sizeof *PageBuf, true, CALLER_STACK_FLOOR(4))) return 0;
     for (uint32_t i = 0; i < nPages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         mm_read_pte(v, &e);
@@ -207,7 +207,7 @@ static uint32_t private_free_pages(void)
 
 /*
  * _GetDemandPageInfo: fills the Win95 DemandInfoStruc (64 bytes, A.7); flags must be 0 and
- * the pointer good, else nothing is written.  Our numbers, with no pager and no swap file:
+ * the pointer a caller buffer (mm/caller.c), else nothing is written.  Our numbers, with no pager and no swap file:
  * DILin_Total_Count = DIPhys_Count = RAM frames; DIFree_Count = free frames; DIUnlock_Count =
  * frames not locked by any API; DILinear_Base_Addr = 0; DILin_Total_Free = unreserved pages of
  * the current private arena; DIPage_Faults = demand-zero faults resolved; page-ins, page-outs,
@@ -216,7 +216,7 @@ static uint32_t private_free_pages(void)
  */
 void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
 {
-    if (flags || !vxd_ptr_ok(p, sizeof *p, true)) return;
+    if (flags || !vxd_ptr_ok(p, sizeof *p, true, CALLER_STACK_FLOOR(2))) return;
     DemandInfoStruc d;
     memset(&d, 0, sizeof d);
     d.DILin_Total_Count = d.DIPhys_Count = mm_total_frames();

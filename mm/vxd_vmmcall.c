@@ -71,7 +71,11 @@ static void vmmcall(struct trapframe *tf)
     tf->eip += 4;
     for (unsigned i = 0; i < ARRAY_SIZE(services); i++) {
         if (services[i].id != id) continue;
+        /* The caller's buffers may be on its stack, from its arguments up - not in this
+         * trap's frame or the dispatch below it (mm/caller.c). */
+        vaddr_t prev = mm_caller_entry_enter((vaddr_t)args);
         tf->eax = services[i].fn(args);
+        mm_caller_entry_leave(prev);
         if (services[i].edx) tf->edx = vxd_edx;
         tf->eflags &= ~EFLAGS_CF;
         return;

@@ -4,8 +4,8 @@
  * `call [Device_Help]`, adds only its dispatch), each with the core's floor for the same work
  * (floor_lock, floor_alias: tests/bench_core.c).  Registration and method: tests/bench.h.
  *
- * A driver's lock handle and PAGELIST must lie in an arena (devhlp_ptr_ok), so they live in a
- * committed system-arena page of their own, not on the stack or in the pool.
+ * A driver's lock handle and PAGELIST must be caller memory (devhlp_ptr_ok, mm/caller.c): they
+ * live in a committed system-arena page of their own.
  */
 #include "kernel/kernel.h"
 #include "tests/bench.h"

@@ -139,6 +139,35 @@ TEST(boot_ring3_roundtrip, "boot/ring3-roundtrip")
     return PASS;
 }
 
+/* What ring 3 finds in its registers at its first instruction: every general register defined
+ * (0, or the documented ESP), the flags and selectors of user.h - never a kernel value.  The
+ * record u_entry_regs leaves on the user stack is read back after the run; the stack is filled
+ * with a pattern first, so every word checked was written by this run. */
+TEST(boot_ring3_entry_regs, "boot/ring3-entry-registers-defined")
+{
+    static const char *const names[8] = { "EDI", "ESI", "EBP", "ESP", "EBX", "EDX", "ECX", "EAX" };
+    struct user_result r;
+    vaddr_t rec = USER_STACK_TOP - 12 - 13 * 4;          /* below [fn, a1, a2]: 8 + 1 + 4 dwords */
+    umemset(rec - 64, 0xCC, 64 + 13 * 4);
+    CHECK_EQ(user_call_entry(u_entry_regs, &r), 0);
+    CHECK(!r.faulted);
+    CHECK_EQ(r.value, rec);                              /* the record is where we read it */
+    uint32_t sel[4], flags, gpr[8];
+    for (int i = 0; i < 4; i++) sel[i] = uread(rec + 4 * i) & 0xFFFF;     /* GS FS ES DS */
+    flags = uread(rec + 16);
+    for (int i = 0; i < 8; i++) gpr[i] = uread(rec + 20 + 4 * i);
+    for (int i = 0; i < 8; i++) {
+        uint32_t want = i == 3 ? USER_STACK_TOP - 12 : 0;     /* pushad saves ESP as it was */
+        CHECK_MSG(gpr[i] == want, "%s = %08x at ring-3 entry, want %08x", names[i], gpr[i], want);
+    }
+    for (int i = 0; i < 4; i++) CHECK_MSG(sel[i] == 0x23, "segment register %d = %04x", i, sel[i]);
+    CHECK_EQ(flags, 0x002);                              /* IF off, IOPL 0, no arithmetic flag */
+    CHECK_EQ(uread(USER_STACK_TOP - 12), 0);             /* the [fn, a1, a2] of user_call_entry */
+    CHECK_EQ(user_call(u_ret, 40, 2, &r), 0);            /* the trampoline still works with zeroed registers */
+    CHECK_EQ(r.value, 42);
+    return PASS;
+}
+
 TEST_FLAGS(boot_panic_on_purpose, "boot/panic-on-purpose", TEST_MANUAL)
 {
     panic("on purpose: the host runner must report this run as failed");

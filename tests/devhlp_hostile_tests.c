@@ -24,7 +24,7 @@ static bool known_error(uint32_t e)
 {
     return e == ERROR_ACCESS_DENIED || e == ERROR_INVALID_HANDLE || e == ERROR_NOT_ENOUGH_MEMORY ||
            e == ERROR_LOCK_VIOLATION || e == ERROR_INVALID_PARAMETER || e == ERROR_NOT_LOCKED ||
-           e == ERROR_INVALID_ADDRESS || e == ERROR_NOBLOCK;
+           e == ERROR_INVALID_ADDRESS || e == ERROR_INVALID_SELECTOR || e == ERROR_NOBLOCK;
 }
 
 struct fuzz_env { LIN buf, pbuf, scratch; };

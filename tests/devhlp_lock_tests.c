@@ -352,9 +352,10 @@ TEST(devhlp_vmlock_bad_range, "devhlp/vmlock-bad-range")
 TEST(devhlp_vmlock_table_full, "devhlp/vmlock-table-full-8")
 {
     enum { MAXL = 300 };
-    static KernVMLock_t h[MAXL];
-    LIN lin = alloc_pages(VMDHA_FIXED, 1);
-    CHECK(lin);
+    LIN lin = alloc_pages(VMDHA_FIXED, 1), hbuf = alloc_pages(VMDHA_FIXED, 1);   /* the handles: driver memory */
+    CHECK(lin && hbuf);
+    KernVMLock_t *h = (KernVMLock_t *)hbuf;
+    _Static_assert(MAXL * sizeof(KernVMLock_t) <= PAGE_SIZE, "the handles fit a page");
     uint32_t n = 0;
     USHORT rc = NO_ERROR;
     while (n < MAXL && (rc = DevHelp_VMLock(0, lin, 4, DEVHLP_NO_LIST, (LIN)&h[n], NULL)) == NO_ERROR) n++;
@@ -364,5 +365,6 @@ TEST(devhlp_vmlock_table_full, "devhlp/vmlock-table-full-8")
     for (uint32_t i = 0; i < n; i++) CHECK_EQ(DevHelp_VMUnLock((LIN)&h[i]), NO_ERROR);
     CHECK_EQ(mm_frame_locks(frame_of(lin)), 1);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
+    CHECK_EQ(DevHelp_VMFree(hbuf), NO_ERROR);
     return PASS;
 }

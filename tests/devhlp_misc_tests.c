@@ -159,11 +159,33 @@ TEST(devhlp_virttolin, "devhlp/virttolin")
     CHECK_EQ(DevHelp_VirtToLin(0x000F, 0x1234, &lin), NO_ERROR);       /* an LDT tile */
     CHECK_EQ(lin, 0x00011234u);
     lin = 7;
-    CHECK_EQ(DevHelp_VirtToLin(0x000F, 0x10000, &lin), ERROR_INVALID_PARAMETER);  /* beyond a tile */
-    CHECK_EQ(DevHelp_VirtToLin(0, 0, &lin), ERROR_INVALID_PARAMETER);         /* null selector */
-    CHECK_EQ(DevHelp_VirtToLin(0x28, 0, &lin), ERROR_INVALID_PARAMETER);      /* the TSS: not code/data */
-    CHECK_EQ(DevHelp_VirtToLin(0xFFF8, 0, &lin), ERROR_INVALID_PARAMETER);    /* past the GDT */
+    CHECK_EQ(DevHelp_VirtToLin(0x000F, 0x10000, &lin), ERROR_INVALID_PARAMETER);  /* beyond a tile: the offset */
     CHECK_EQ(lin, 7);
+    return PASS;
+}
+
+/* A selector that names no usable segment is ERROR_INVALID_SELECTOR (490, bseerr.h), from C and
+ * through `call [Device_Help]` (CF set, EAX = 490), with nothing written and nothing changed. */
+TEST(devhlp_virttolin_bad_selector, "devhlp/virttolin-invalid-selector-490")
+{
+    struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
+    __asm__ volatile("sgdt %0" : "=m"(gdtr));
+    const SEL bad[] = { 0, 3, 0x28, 0x30, (SEL)(((gdtr.limit + 1u) / 8u) << 3), 0xFFF8 };   /* null, null RPL 3, TSSes, past the GDT */
+    struct test_counters c0, c1;
+    test_snapshot(&c0);
+    for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+        LIN lin = 7;
+        USHORT rc = DevHelp_VirtToLin(bad[i], 0, &lin);
+        CHECK_MSG(rc == ERROR_INVALID_SELECTOR, "VirtToLin(%04x): %u", bad[i], rc);
+        CHECK_EQ(lin, 7);
+        struct dh_regs r = { bad[i], 0x0B0B0B0Bu, 0xCCCCCCCCu, 0xD0D0D000u | DevHlp_VirtToLin, 0x10, 0xD1D1D1D1u, 0xB9B9B9B9u, 0 };
+        CHECK_EQ(dh_call(&r), 1);
+        CHECK_EQ(r.eax, ERROR_INVALID_SELECTOR);
+        CHECK_EQ(r.esi, 0x10);
+        CHECK_EQ(r.ecx, 0xCCCCCCCCu);
+    }
+    test_snapshot(&c1);
+    CHECK(!memcmp(&c0, &c1, sizeof c0));
     return PASS;
 }
 

@@ -12,6 +12,7 @@ DevHlp_VMLock            equ 55h
 DevHlp_VMUnLock          equ 56h
 DevHlp_VMFree            equ 58h
 DevHlp_VMProcessToGlobal equ 59h
+DevHlp_LinToPageList     equ 5Eh
 VMDHL_WRITE              equ 0008h
 VMDHL_LONG               equ 0010h
 VMDHPG_WRITE             equ 0001h
@@ -198,6 +199,38 @@ dh_call:
     pop dword [eax + 0]
     mov eax, [eax + 28]
     and eax, 1
+    pop edi
+    pop esi
+    pop ebx
+    pop ebp
+    ret
+
+; uint32_t dh_list_below_sp(uint32_t lin, uint32_t size, uint32_t below, uint32_t out[3])
+; LinToPageList through call [Device_Help] with EDI = (ESP at the call) - below: with below > 4
+; the PAGELIST pointer lies under the driver's stack, in devhlp_entry's saved EFLAGS and
+; registers - not the caller's memory.  out: EAX, EDI, ESI after the call (ESI was 51515151h),
+; EDI before it.  Returns CF.
+global dh_list_below_sp
+dh_list_below_sp:
+    push ebp
+    mov ebp, esp
+    push ebx
+    push esi
+    push edi
+    mov eax, [ebp + 8]
+    mov ecx, [ebp + 12]
+    mov esi, 51515151h
+    mov edi, esp
+    sub edi, [ebp + 16]
+    mov ebx, [ebp + 20]
+    mov [ebx + 12], edi
+    mov dl, DevHlp_LinToPageList
+    call [Device_Help]
+    mov [ebx], eax
+    mov [ebx + 4], edi
+    mov [ebx + 8], esi
+    setc al
+    movzx eax, al
     pop edi
     pop esi
     pop ebx

@@ -225,8 +225,7 @@ static const char *nt_contig_to_b(struct leak_case *c, bool release)
     hi.QuadPart = 0xFFFFFFFFll;
     c->kva = MmAllocateContiguousMemory(c->n * PAGE_SIZE, hi);
     if (!c->kva) return "MmAllocateContiguousMemory";
-    static ULONG pa;
-    pa = MmGetPhysicalAddress(c->kva).LowPart;
+    ULONG pa = MmGetPhysicalAddress(c->kva).LowPart;
     LIN lin;
     if (DevHelp_VMAlloc(VMDHA_PHYS | VMDHA_PROCESS, c->n * PAGE_SIZE, (ULONG)&pa, &lin, NULL)) return "VMAlloc(PHYS|PROCESS)";
     c->user_va = lin;

@@ -28,7 +28,7 @@ static pfn_t frame_of(vaddr_t va) { return pte_pfn(pte_read(va)); }
  * keeps its pin. */
 static const char *total_then_vmunlock(ULONG alloc_flags, uint32_t pins)
 {
-    static KernVMLock_t h;
+    KernVMLock_t h;
     ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, alloc_flags);
     CHECK(blk);
     CHECK(_LinPageLock(PG(blk), 1, 0));                   /* make the page present */
@@ -81,7 +81,7 @@ TEST(harden_lock_total_mdl, "stress/harden-lock-total-unlock-then-mdl")
  * and VMUnLock gives it back. */
 TEST(harden_lock_alias_release, "stress/harden-lock-alias-release-leaves-vmlock")
 {
-    static KernVMLock_t h;
+    KernVMLock_t h;
     ULONG blk = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
     CHECK(blk);
     ULONG alias = _LinPageLock(PG(blk), 1, PAGEMAPGLOBAL);

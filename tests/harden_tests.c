@@ -71,8 +71,8 @@ static const char *devhlp_edges(void)
 {
     LIN out = 0;
     ULONG phys = 0, count;
-    static KernVMLock_t h;
-    static PAGELIST list[2];
+    KernVMLock_t h;
+    PAGELIST list[2];
     static const LIN edge[] = { 0, 0x800, INVALID_START, 0xFFFFF000u };
     for (unsigned i = 0; i < ARRAY_SIZE(edge); i++) {
         CHECK_EQ(DevHelp_VMGlobalToProcess(0, edge[i], PAGE_SIZE, &out), ERROR_INVALID_PARAMETER);
@@ -85,7 +85,7 @@ static const char *devhlp_edges(void)
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS, PAGE_SIZE, (ULONG)&phys, &out, NULL), NO_ERROR);
     CHECK(!in_forbidden(out));
     CHECK_EQ(DevHelp_VMFree(out), NO_ERROR);
-    static PAGELIST pl = { 0, PAGE_SIZE };
+    PAGELIST pl = { 0, PAGE_SIZE };
     CHECK_EQ(DevHelp_PageListToLin(PAGE_SIZE, (LIN)&pl, &out), NO_ERROR);
     CHECK(!in_forbidden(out));
     CHECK_EQ(DevHelp_VMFree(out), NO_ERROR);
@@ -196,7 +196,7 @@ static const char *make_targets(vaddr_t user_buf)
     CHECK(g_mdlp && MmProbeAndLockPagesEx(g_mdlp, UserMode, IoWriteAccess) == STATUS_SUCCESS);
     g_mdl = (vaddr_t)MmGetSystemAddressForMdlSafe(g_mdlp, NormalPagePriority);
     CHECK(g_mdl);
-    static PAGELIST pl;
+    PAGELIST pl;
     ULONG count;
     CHECK_EQ(DevHelp_LinToPageList(user_buf, PAGE_SIZE, (LIN)&pl, &count), NO_ERROR);
     CHECK_EQ(DevHelp_PageListToLin(PAGE_SIZE, (LIN)&pl, &out), NO_ERROR);

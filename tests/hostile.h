@@ -38,6 +38,19 @@ struct hrun {
     struct hcounts base;
 };
 void hrun_rebase(struct hrun *r);                  /* after a body made fixtures of its own */
+
+/* Page tables and memory, for "nothing changed" beyond the counts.  hpt_sum hashes every entry
+ * of the current page directory and of every page table under it (the shared and system arenas
+ * included), ignoring the accessed and dirty bits (the CPU sets them on any access); the
+ * hyperspace table is left out (its temporary slots come and go inside any call).  hmem_sum
+ * hashes bytes at a linear address (a user page is read in a user-access window); hframe_sum
+ * a frame's contents through hyperspace. */
+uint32_t hpt_sum(void);
+uint32_t hmem_sum(vaddr_t va, uint32_t bytes);
+uint32_t hframe_sum(pfn_t f);
+struct hsnap { struct hcounts c; uint32_t pt; };
+void hsnap_take(struct hsnap *s);
+const char *hsnap_diff(const struct hsnap *s);    /* NULL when the counts and page tables are as in s */
 /* One case: got must equal want, then the counts and mm_check.  NULL or the failure. */
 const char *hrun_check(struct hrun *r, const char *what, uint32_t got, uint32_t want);
 #define HCASE(r, what, got, want) TRY(hrun_check((r), (what), (uint32_t)(got), (uint32_t)(want)))
@@ -86,7 +99,7 @@ struct hfix {
 #define HK_HUGE   0x04u          /* more than a page count / MDL / 64 KiB list can describe */
 #define HK_OTHER  0x08u          /* another process's memory: unreserved in the current one */
 #define HK_CROSS  0x10u          /* starts in the object, runs past its end into unreserved space */
-#define HK_POOL   0x20u          /* (pointers) the kernel pool: writable kernel memory */
+#define HK_POOL   0x20u          /* (pointers) the kernel pool: writable kernel memory, no caller's buffer */
 #define HK_RO     0x40u          /* (pointers) readable, not writable */
 #define HK_UNMAPPED 0x80u        /* (pointers) inside an arena, nothing mapped there */
 #define HK_NULL   0x100u         /* (pointers) NULL itself, which some services accept as "none" */

@@ -6,6 +6,7 @@
  */
 #include "tests/hostile.h"
 #include "mm/pfn.h"
+#include "mm/pte.h"
 
 void hcounts_take(struct hcounts *c)
 {
@@ -27,6 +28,56 @@ const char *hcounts_diff(const struct hcounts *c)
 }
 
 void hrun_rebase(struct hrun *r) { hcounts_take(&r->base); }
+
+static uint32_t fnv(uint32_t h, uint32_t w)
+{
+    for (int i = 0; i < 4; i++, w >>= 8) h = (h ^ (w & 0xFF)) * 16777619u;
+    return h;
+}
+
+uint32_t hpt_sum(void)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t pdi = 0; pdi < PTES_PER_TABLE; pdi++) {
+        pte_t pde = *MiGetPdeAddress(pdi << 22);
+        h = fnv(h, pde & ~(pte_t)(PTE_A | PTE_D));
+        if ((pde & (PTE_P | PDE_PS)) != PTE_P || pdi == SELFMAP_PDI || pdi == (HYPER_START >> 22)) continue;
+        const pte_t *pt = MiGetPteAddress(pdi << 22);
+        for (uint32_t i = 0; i < PTES_PER_TABLE; i++) h = fnv(h, pt[i] & ~(pte_t)(PTE_A | PTE_D));
+    }
+    return h;
+}
+
+uint32_t hmem_sum(vaddr_t va, uint32_t bytes)
+{
+    uint32_t h = 2166136261u;
+    x86_user_access_begin();
+    for (uint32_t i = 0; i < bytes; i++) h = (h ^ *(volatile const uint8_t *)(va + i)) * 16777619u;
+    x86_user_access_end();
+    return h;
+}
+
+uint32_t hframe_sum(pfn_t f)
+{
+    const uint8_t *p = hyper_map(f);
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < PAGE_SIZE; i++) h = (h ^ p[i]) * 16777619u;
+    hyper_unmap((void *)p);
+    return h;
+}
+
+void hsnap_take(struct hsnap *s)
+{
+    hcounts_take(&s->c);
+    s->pt = hpt_sum();
+}
+
+const char *hsnap_diff(const struct hsnap *s)
+{
+    const char *moved = hcounts_diff(&s->c);
+    if (moved) return moved;
+    return hpt_sum() != s->pt ? "a page table or the page directory changed" : NULL;
+}
 
 const char *hrun_check(struct hrun *r, const char *what, uint32_t got, uint32_t want)
 {
@@ -196,8 +247,11 @@ void hostile_ranges(const struct hfix *fx, vaddr_t base, uint32_t npages, struct
     add(l, "across MM_USER_PROBE_ADDRESS", USER_PROBE_ADDRESS - PAGE_SIZE, 2 * PAGE_SIZE, 0);
 }
 
+static uint32_t kernel_bss[16];          /* what a driver's static would be: the kernel image */
+
 void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
 {
+    extern pte_t boot_pd[];
     l->n = 0;
     add(l, "NULL", 0, bytes, HK_NULL);
     add(l, "the null page", 0x10, bytes, 0);
@@ -206,8 +260,15 @@ void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
     add(l, "between self-map and hyperspace", 0xC0400000u, bytes, 0);
     add(l, "hyperspace", HYPER_START, bytes, 0);
     add(l, "the PFN database", PFNDB_BASE + 16, bytes, 0);
+    add(l, "the directory window", HYPER_END - PAGE_SIZE + 16, bytes, 0);
     add(l, "the kernel pool", KPOOL_BASE + 16, bytes, HK_POOL);
-    add(l, "the kernel's read-only text", KERNEL_VBASE + KERNEL_PHYS_LOAD, bytes, HK_RO);
+    add(l, "the kernel's read-only text", KERNEL_VBASE + KERNEL_PHYS_LOAD, bytes, 0);
+    add(l, "the kernel's data: the boot page directory", (vaddr_t)boot_pd + 16, bytes, 0);
+    add(l, "the kernel's bss", (vaddr_t)kernel_bss, bytes, 0);
+    add(l, "the ring-3 stack (the core's own region)", USER_STACK_TOP - 64, bytes, 0);
+    /* Deep under the body that asks (2 KiB): where the runner's, the thunk's and the service's
+     * frames go, or unused stack - never the caller's. */
+    add(l, "the stack below the caller's frames", ((vaddr_t)__builtin_frame_address(0) - 0x800) & ~15u, bytes, 0);
     add(l, "a read-only system page", fx->ro->base, bytes, HK_RO);
     add(l, "a reserved, uncommitted page", fx->res->base, bytes, HK_UNMAPPED);
     add(l, "a system-PTE guard page", fx->spte + PAGE_SIZE, bytes, HK_UNMAPPED);

@@ -22,7 +22,7 @@
 /* ---- thunks: outputs start as a canary, and a failure must leave them so ------------------------ */
 
 static LIN last_out;                           /* the address the last successful call returned */
-static KernVMLock_t hcanary;                   /* a lock handle whose bytes prove nothing was written */
+static KernVMLock_t *hcanary;                  /* a lock handle whose bytes prove nothing was written (in dfix) */
 
 static uint32_t out_rule(USHORT err, uint32_t out, uint32_t out2)
 {
@@ -34,11 +34,11 @@ static uint32_t out_rule(USHORT err, uint32_t out, uint32_t out2)
 static uint32_t t_VMLock(const uint32_t *a)
 {
     ULONG count = OUT_CANARY;
-    bool canary = a[4] == (uint32_t)&hcanary;
-    if (canary) memset(&hcanary, 0xA5, sizeof hcanary);
+    bool canary = a[4] == (uint32_t)hcanary;
+    if (canary) memset(hcanary, 0xA5, sizeof *hcanary);
     USHORT err = DevHelp_VMLock(a[0], a[1], a[2], a[3], a[4], &count);
-    for (unsigned i = 0; err && canary && i < sizeof hcanary; i++)
-        if ((uint8_t)hcanary.Lockhandle[i] != 0xA5) return H_BROKEN;
+    for (unsigned i = 0; err && canary && i < sizeof *hcanary; i++)
+        if ((uint8_t)hcanary->Lockhandle[i] != 0xA5) return H_BROKEN;
     return out_rule(err, err ? count : OUT_CANARY, OUT_CANARY);
 }
 static uint32_t t_VMUnLock(const uint32_t *a) { return DevHelp_VMUnLock(a[0]); }
@@ -92,6 +92,7 @@ struct dfix {
     KernVMLock_t oldcopy;/* a copy of a lock taken before it was released; its slot now holds relock */
     KernVMLock_t relock; /* a live lock on buf's third page, probably in oldcopy's slot */
     PAGELIST pl[20];
+    KernVMLock_t canary; /* hcanary: caller memory (this fixture is on the test's stack) */
 };
 
 static LIN alloc(ULONG flags, ULONG pages)
@@ -120,6 +121,7 @@ static const char *dfix_setup(const struct hfix *fx, void *p)
     struct dfix *d = p;
     (void)fx;
     memset(d, 0, sizeof *d);
+    hcanary = &d->canary;
     d->dz = alloc(0, 2);
     d->rsv = alloc(VMDHA_RESERVE, 1);
     d->prsv = alloc(VMDHA_PROCESS | VMDHA_RESERVE, 1);
@@ -163,20 +165,23 @@ static const struct hpers devhlp_pers = { dfix_setup, dfix_teardown };
  * more must be ERROR_NOT_ENOUGH_MEMORY, and nothing may leak. */
 static const char *lock_table_full(struct hrun *r, LIN lin)
 {
-    static KernVMLock_t many[256];
+    LIN hbuf = alloc(VMDHA_FIXED, 1);            /* 256 handles: the driver's own memory */
+    CHECK(hbuf);
+    KernVMLock_t *many = (KernVMLock_t *)hbuf;
     uint32_t n = 0;
-    while (n < ARRAY_SIZE(many) && lock(&many[n], lin) == NO_ERROR) n++;
+    while (n < 256 && lock(&many[n], lin) == NO_ERROR) n++;
     hrun_rebase(r);
     const char *e = hrun_check(r, "one lock more than the table holds", t_VMLock((const uint32_t[]){ 0, lin, PAGE_SIZE,
-                               DEVHLP_NO_LIST, (LIN)&hcanary }), ERROR_NOT_ENOUGH_MEMORY);
+                               DEVHLP_NO_LIST, (LIN)hcanary }), ERROR_NOT_ENOUGH_MEMORY);
     while (n) CHECK_EQ(DevHelp_VMUnLock((LIN)&many[--n]), NO_ERROR);
+    CHECK_EQ(DevHelp_VMFree(hbuf), NO_ERROR);
     hrun_rebase(r);
     return e;
 }
 
 DH(h_VMLock, "VMLock")
 {
-    LIN hc = (LIN)&hcanary, nl = DEVHLP_NO_LIST;
+    LIN hc = (LIN)hcanary, nl = DEVHLP_NO_LIST;
     struct hlist l;
     hostile_ranges(fx, pf->buf, 4, &l);
     HLIST(r, &l, { t_VMLock, { 0, 0, 0, nl, hc }, 1, 2, false, P87, 0, 0, 0 });
@@ -201,11 +206,11 @@ DH(h_VMLock, "VMLock")
     };
     HTABLE(r, t_VMLock, rows);
     hostile_pointers(fx, sizeof(KernVMLock_t), &l);
-    HLIST(r, &l, { t_VMLock, { 0, pf->buf, PAGE_SIZE, nl, 0 }, 4, -1, false, P87, HK_POOL, 0, 0 });
+    HLIST(r, &l, { t_VMLock, { 0, pf->buf, PAGE_SIZE, nl, 0 }, 4, -1, false, P87, 0, 0, 0 });
     hostile_pointers(fx, sizeof(PAGELIST), &l);
-    HLIST(r, &l, { t_VMLock, { 0, pf->buf, PAGE_SIZE, 0, hc }, 3, -1, false, P87, HK_POOL | HK_WRAP, 0, 0 });   /* -1: no list */
+    HLIST(r, &l, { t_VMLock, { 0, pf->buf, PAGE_SIZE, 0, hc }, 3, -1, false, P87, HK_WRAP, 0, 0 });   /* -1: no list */
     TRY(lock_table_full(r, pf->buf));
-    static KernVMLock_t h;
+    KernVMLock_t h;
     HSWEEP(r, { t_VMLock, { 0, pf->buf, PAGE_SIZE, nl, (LIN)&h }, 0, VMDHL_VALID, P87, undo_unlock });
     return PASS;
 }
@@ -225,7 +230,8 @@ static const char *flipped_handles(struct hrun *r, const KernVMLock_t *live)
 
 DH(h_VMUnLock, "VMUnLock")
 {
-    static KernVMLock_t zeros, ones, copy, fake;
+    KernVMLock_t zeros, ones, copy, fake;
+    memset(&zeros, 0, sizeof zeros);
     memset(&ones, 0xFF, sizeof ones);
     copy = pf->rel;
     fake = pf->lk;
@@ -242,7 +248,7 @@ DH(h_VMUnLock, "VMUnLock")
     HCASE(r, "the slot's new lock is still held", mm_frame_locks(hframe(pf->buf + 2 * PAGE_SIZE)), 2);
     struct hlist l;
     hostile_pointers(fx, sizeof(KernVMLock_t), &l);
-    HLIST(r, &l, { t_VMUnLock, { 0 }, 0, -1, false, P87, HK_POOL, 0, 0 });
+    HLIST(r, &l, { t_VMUnLock, { 0 }, 0, -1, false, P87, 0, 0, 0 });
     TRY(flipped_handles(r, &pf->lk));
     HCASE(r, "the live lock is still held", mm_frame_locks(hframe(pf->buf)), 2);
     return PASS;
@@ -252,7 +258,7 @@ DH(h_VMUnLock, "VMUnLock")
 
 DH(h_VMAlloc, "VMAlloc")
 {
-    static uint32_t pa[8];
+    uint32_t pa[8] = { 0 };
     const pfn_t frames[] = { fx->free_frame, fx->cr3_frame, fx->kernel_frame, fx->pt_frame, fx->pfndb_frame, fx->pool_frame };
     for (unsigned i = 0; i < ARRAY_SIZE(frames); i++) pa[i] = frames[i] << PAGE_SHIFT;
     pa[6] = 0xFFFFF000u;
@@ -289,7 +295,7 @@ DH(h_VMAlloc, "VMAlloc")
     HTABLE(r, t_VMAlloc, rows);
     struct hlist l;
     hostile_pointers(fx, sizeof(ULONG), &l);
-    HLIST(r, &l, { t_VMAlloc, { PH, S, 0 }, 2, -1, false, P87, HK_POOL | HK_RO, 0, 0 });
+    HLIST(r, &l, { t_VMAlloc, { PH, S, 0 }, 2, -1, false, P87, HK_RO, 0, 0 });
     HSWEEP(r, { t_VMAlloc, { 0, S, NOPHYS }, 0, VMDHA_VALID, P87, undo_vmfree });
     return PASS;
 }
@@ -356,12 +362,12 @@ DH(h_VirtToLin, "VirtToLin")
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     uint32_t past = ((gdtr.limit + 1u) / 8u) << 3;
     const struct hcase rows[] = {
-        { "the null selector", NULL, P87, { 0, 0 } },
-        { "the null selector, RPL 3", NULL, P87, { 3, 0 } },
-        { "the first selector past the GDT", NULL, P87, { past, 0 } },
-        { "selector 0xFFF8", NULL, P87, { 0xFFF8, 0 } },
-        { "the TSS (a system descriptor)", NULL, P87, { 0x28, 0 } },
-        { "the double-fault TSS", NULL, P87, { 0x30, 0 } },
+        { "the null selector", NULL, ERROR_INVALID_SELECTOR, { 0, 0 } },
+        { "the null selector, RPL 3", NULL, ERROR_INVALID_SELECTOR, { 3, 0 } },
+        { "the first selector past the GDT", NULL, ERROR_INVALID_SELECTOR, { past, 0 } },
+        { "selector 0xFFF8", NULL, ERROR_INVALID_SELECTOR, { 0xFFF8, 0 } },
+        { "the TSS (a system descriptor)", NULL, ERROR_INVALID_SELECTOR, { 0x28, 0 } },
+        { "the double-fault TSS", NULL, ERROR_INVALID_SELECTOR, { 0x30, 0 } },
         { "a tiled LDT selector, offset 0x10000", NULL, P87, { 0x000F, 0x10000 } },
         { "LDT 0xFFFF, offset -1", NULL, P87, { 0xFFFF, 0xFFFFFFFFu } },
     };
@@ -398,13 +404,13 @@ DH(h_LinToPageList, "LinToPageList")
     };
     HTABLE(r, t_LinToPageList, rows);
     hostile_pointers(fx, sizeof(PAGELIST), &l);
-    HLIST(r, &l, { t_LinToPageList, { pf->buf, PAGE_SIZE, 0 }, 2, -1, false, P87, HK_POOL, 0, 0 });
+    HLIST(r, &l, { t_LinToPageList, { pf->buf, PAGE_SIZE, 0 }, 2, -1, false, P87, 0, 0, 0 });
     return PASS;
 }
 
 DH(h_PageListToLin, "PageListToLin")
 {
-    static PAGELIST bad[12][2];
+    PAGELIST bad[12][2];
     const PAGELIST lists[12][2] = {
         { { fx->free_frame << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
         { { fx->cr3_frame << PAGE_SHIFT, PAGE_SIZE }, { 0, 0 } },
@@ -433,7 +439,7 @@ DH(h_PageListToLin, "PageListToLin")
     HTABLE(r, t_PageListToLin, rows);
     struct hlist l;
     hostile_pointers(fx, 2 * sizeof(PAGELIST), &l);
-    HLIST(r, &l, { t_PageListToLin, { PAGE_SIZE, 0 }, 1, -1, false, P87, HK_POOL | HK_RO, 0, 0 });
+    HLIST(r, &l, { t_PageListToLin, { PAGE_SIZE, 0 }, 1, -1, false, P87, HK_RO, 0, 0 });
     return PASS;
 }
 

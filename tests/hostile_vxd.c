@@ -57,11 +57,12 @@ T(_MapPhysToLinear, a[0], a[1], a[2])
 static uint32_t t_GetNulPageHandle(const uint32_t *a) { (void)a; return _GetNulPageHandle(); }
 
 /* A caller buffer whose bytes prove a failing call wrote nothing into it. */
-static ULONG canary[16];
-static void canary_fill(void) { for (unsigned i = 0; i < ARRAY_SIZE(canary); i++) canary[i] = 0x5A5A5A5Au; }
+#define CANARY_N 16
+static ULONG *canary;                    /* vfix.canary: caller memory (the fixture is on the test's stack) */
+static void canary_fill(void) { for (unsigned i = 0; i < CANARY_N; i++) canary[i] = 0x5A5A5A5Au; }
 static bool canary_intact(void)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(canary); i++)
+    for (unsigned i = 0; i < CANARY_N; i++)
         if (canary[i] != 0x5A5A5A5Au) return false;
     return true;
 }
@@ -136,6 +137,7 @@ struct vfix {
     ULONG other_res;     /* a PR_PRIVATE reservation of the other process */
     pfn_t hf_frame;
     struct hlist handles;   /* forged, reused and foreign memory handles */
+    ULONG canary[CANARY_N];
 };
 
 static uint32_t fpr_alloc(uint32_t n) { return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG); }
@@ -165,6 +167,7 @@ static const char *vfix_setup(const struct hfix *fx, void *p)
 {
     struct vfix *v = p;
     memset(v, 0, sizeof *v);
+    canary = v->canary;
     v->h = _PageAllocate(2, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     v->hf = _PageAllocate(2, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
     v->hal = _PageAllocate(1, PG_SYS, 0, 0, 0, 0x100000, NULL, PAGEUSEALIGN | PAGEFIXED);
@@ -229,7 +232,7 @@ static void ranges(const struct hfix *fx, const struct vfix *v, struct hlist *l)
 
 VXD(h_PageAllocate, "_PageAllocate")
 {
-    static ULONG phys;
+    ULONG phys;
     ULONG sys = vxd_sys_vm(), pa = (ULONG)&phys;
     phys = 0x1111;
     const struct hcase rows[] = {
@@ -723,11 +726,18 @@ VXD(h_XchgFreePhysReg, "_XchgFreePhysReg")
         { "the system null page", NULL, F, { PG(pf->nul), 0, 0 } },
         { "another process's memory", NULL, F, { PG(fx->other_va), 0, 0 } },
         { "PhysAddr unaligned", NULL, F, { p + 1, 0x1234, 0 } },
-        { "PhysAddr: a frame in use, not in flight", NULL, F, { p + 1, pf->hf_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a PAGEFIXED block's frame (pinned)", NULL, F, { p + 1, pf->hf_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a pinned frame, in exchange", NULL, F, { p, pf->hf_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a frame locked beyond its pin", NULL, F, { p + 1, hframe(pf->lk) << PAGE_SHIFT, 0 } },
+        { "PhysAddr: the region's own present frame", NULL, F, { p + 1, hframe(pf->fpr) << PAGE_SHIFT, 0 } },
         { "PhysAddr: a free frame", NULL, F, { p + 1, fx->free_frame << PAGE_SHIFT, 0 } },
-        { "PhysAddr: another process's frame", NULL, F, { p, fx->other_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a free frame, in exchange", NULL, F, { p, fx->free_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: the kernel image", NULL, F, { p + 1, KERNEL_PHYS_LOAD, 0 } },
         { "PhysAddr: a page directory", NULL, F, { p + 1, fx->cr3_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a page table", NULL, F, { p + 1, fx->pt_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: the PFN database", NULL, F, { p + 1, fx->pfndb_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: the kernel pool", NULL, F, { p, fx->pool_frame << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a reserved frame of the first MiB", NULL, F, { p + 1, 0x1000, 0 } },
         { "PhysAddr: video memory", NULL, F, { p + 1, 0xA0000, 0 } },
         { "PhysAddr: the top of the 4 GiB", NULL, F, { p + 1, 0xFFFFF000u, 0 } },
     };

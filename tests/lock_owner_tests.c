@@ -36,7 +36,7 @@ static const char *never_moves(vaddr_t va, uint32_t n, bool need_scattered)
         uwrite(va + i * PAGE_SIZE + 8, 0xF1F00000u + i);
     }
     uint32_t free = mm_free_frames(), locked = mm_locked_frames();
-    static KernVMLock_t h;
+    KernVMLock_t h;
     if (need_scattered) {
         CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS, va, n * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), ERROR_LOCK_VIOLATION);
         CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS | VMDHL_NOBLOCK, va, n * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), ERROR_NOBLOCK);
@@ -125,7 +125,7 @@ TEST(owner_locked_never_moves, "mm/owner-locked-never-moves")
     CHECK_EQ(_LinPageLock(PG(h) + 1, 1, 0), 1);
     const char *r = never_moves(h, 3, true);
     CHECK_EQ(_LinPageUnLock(PG(h) + 1, 1, 0), 1);
-    static KernVMLock_t k;
+    KernVMLock_t k;
     if (!r) {                                              /* unlocked: now it may move */
         CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS, h, 3 * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&k, NULL), NO_ERROR);
         CHECK(!spread_apart(h, 3));
@@ -143,7 +143,7 @@ TEST(owner_locked_never_moves, "mm/owner-locked-never-moves")
  * releases its own frame only, and a second one is ERROR_NOT_LOCKED. */
 TEST(owner_stale_vmunlock, "mm/owner-stale-vmunlock-cannot-take-reused-frame")
 {
-    static KernVMLock_t ha, hb;
+    KernVMLock_t ha, hb;
     LIN a = 0, b = 0;
     CHECK_EQ(DevHelp_VMAlloc(0, PAGE_SIZE, VMDHA_NOPHYSADDR, &a, NULL), NO_ERROR);
     *(volatile uint32_t *)a = 0xAAAA0001u;
@@ -180,7 +180,7 @@ TEST(owner_stale_vmunlock, "mm/owner-stale-vmunlock-cannot-take-reused-frame")
  * never the frame the array names now (someone else's lock). */
 TEST(owner_mdl_edited, "mm/owner-mdl-unlock-ignores-edited-pfn-array")
 {
-    static KernVMLock_t hy;
+    KernVMLock_t hy;
     ULONG x = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     ULONG y = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     CHECK(x && y);
@@ -254,7 +254,7 @@ TEST(owner_nulpage_65536, "mm/owner-65536-mappings-of-the-null-page")
  * each API refuses one more lock with its documented error and nothing changes. */
 TEST(owner_lock_limit, "mm/owner-lock-count-limit-refused")
 {
-    static KernVMLock_t hv;
+    KernVMLock_t hv;
     ULONG h = _PageAllocate(1, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
     CHECK(h);
     pfn_t f = frame_at(h);

@@ -116,6 +116,10 @@ static void print_stats(const char *label)
 const char *sx_run(uint32_t seed, uint32_t steps, const char *label)
 {
     memset(&sx, 0, sizeof sx);
+    LIN data;
+    if (DevHelp_VMAlloc(VMDHA_FIXED, sizeof *sx.data, VMDHA_NOPHYSADDR, &data, NULL) != NO_ERROR)
+        return test_fail(__FILE__, __LINE__, "no page for the generator's data");
+    sx.data = (struct sx_data *)data;
     sx_seed(&sx.rng, seed);
     sx.seed = seed;
     sx.as[0] = as_kernel();
@@ -145,11 +149,14 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label)
     if (t && !r) sx_dump();
     panic_hook = NULL;
     print_stats(label);
+    uint32_t pool_end = kpool_used(), regions_end = mm_region_count(), nas_end = as_count();
+    bool freed = DevHelp_VMFree(data) == NO_ERROR;       /* the generator's data goes last */
     if (r) return test_fail(__FILE__, __LINE__, "seed %u step %u: see the stress lines above", seed, sx.step);
     if (t) return test_fail(__FILE__, __LINE__, "teardown: %s", t);
-    if (kpool_used() != pool || mm_region_count() != regions || as_count() != nas)
+    if (pool_end != pool || regions_end != regions || nas_end != nas)
         return test_fail(__FILE__, __LINE__, "leak: pool %u -> %u bytes, regions %u -> %u, processes %u -> %u",
-                         pool, kpool_used(), regions, mm_region_count(), nas, as_count());
+                         pool, pool_end, regions, regions_end, nas, nas_end);
+    if (!freed) return test_fail(__FILE__, __LINE__, "VMFree of the generator's data");
     return PASS;
 }
 

@@ -107,7 +107,6 @@ struct sx_lock {
     uint8_t unlocked;        /* SXL_MDL: MmUnlockPages done, the system mapping still there */
     vaddr_t va;              /* SXL_LINPAGE: first page (in address space `as`) */
     uint16_t cell[SX_MAX_PAGES];
-    KernVMLock_t handle;     /* SXL_VMLOCK (caller memory, in .bss: an arena address) */
     PMDL mdl;                /* SXL_MDL */
     int view;                /* SXL_MDL: its SX_MDLMAP map, or -1 */
 };
@@ -117,7 +116,16 @@ struct sx_stats {
     uint32_t as_created, as_destroyed, switches, writes, per_kind[SX_NKINDS];
 };
 
+/* The generator's own driver data: memory it got from VMAlloc, as a driver's buffers must be
+ * (mm/caller.c: the kernel image, where `sx` lives, is no caller's buffer). */
+struct sx_data {
+    KernVMLock_t handles[SX_MAX_LOCKS];  /* SXL_VMLOCK: locks[k]'s handle */
+    KernVMLock_t scratch;                /* a call that must fail must not write it either */
+    PAGELIST pagelist[SX_MAX_PAGES + 1];
+};
+
 struct sx_state {
+    struct sx_data *data;               /* a VMAlloc(FIXED) page for the whole run */
     struct sx_rng rng;
     uint32_t seed, step, sweep, check_every;
     bool trace, failed;
@@ -134,6 +142,7 @@ struct sx_state {
     struct sx_stats st;
 };
 extern struct sx_state sx;
+static inline LIN sx_handle(const struct sx_lock *l) { return (LIN)&sx.data->handles[l - sx.locks]; }
 
 /* ---- randomness ---------------------------------------------------------------------------- */
 static inline uint32_t sx_below(uint32_t n) { return n ? sx_next(&sx.rng) % n : 0; }

@@ -12,7 +12,6 @@
 #include "tests/stress.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
-static KernVMLock_t scratch_handle;     /* a call that must fail must not write it either */
 static LIN scratch_lin;
 
 /* Does a live object or view start at va, as seen from the current address space? */
@@ -123,7 +122,7 @@ static const char *inv_ranges(void)
     switch (which) {
     case 0: EXPECT(_LinPageLock(PG(va), n, 0) == 0, "_LinPageLock of uncommitted pages succeeded"); break;
     case 1: EXPECT(_LinPageLock(PG(va), n + 1, 0) == 0, "_LinPageLock past the region succeeded"); break;
-    case 2: EXPECT(DevHelp_VMLock(0, va, n * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&scratch_handle, NULL) == ERROR_INVALID_PARAMETER,
+    case 2: EXPECT(DevHelp_VMLock(0, va, n * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&sx.data->scratch, NULL) == ERROR_INVALID_PARAMETER,
                    "VMLock of uncommitted pages did not return 87"); break;
     case 3: EXPECT(_PageModifyPermissions(PG(va), n, ~0u, PC_USER) == 0xFFFFFFFFu, "permissions of uncommitted pages"); break;
     default:
@@ -144,9 +143,9 @@ static const char *inv_flags(void)
     sx_describe("reserved flag bits, call %u on %08x", which, va);
     switch (which) {
     case 0: EXPECT(_LinPageLock(PG(va), 1, 0x00000001u) == 0, "_LinPageLock with a reserved bit"); break;
-    case 1: EXPECT(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_CONTIGUOUS, va, 1, DEVHLP_NO_LIST, (LIN)&scratch_handle, &count) ==
+    case 1: EXPECT(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_CONTIGUOUS, va, 1, DEVHLP_NO_LIST, (LIN)&sx.data->scratch, &count) ==
                    ERROR_INVALID_PARAMETER, "VMLock(VERIFY|CONTIGUOUS)"); break;
-    case 2: EXPECT(DevHelp_VMLock(0x4000, va, 1, DEVHLP_NO_LIST, (LIN)&scratch_handle, &count) == ERROR_INVALID_PARAMETER,
+    case 2: EXPECT(DevHelp_VMLock(0x4000, va, 1, DEVHLP_NO_LIST, (LIN)&sx.data->scratch, &count) == ERROR_INVALID_PARAMETER,
                    "VMLock with an undefined bit"); break;
     case 3: EXPECT(DevHelp_VMProcessToGlobal(2, va, PAGE_SIZE, &out) == ERROR_INVALID_PARAMETER, "VMProcessToGlobal(2)"); break;
     case 4: EXPECT(DevHelp_VMProcessToGlobal(0, va + 1, PAGE_SIZE, &out) == ERROR_INVALID_PARAMETER, "unaligned VMProcessToGlobal"); break;

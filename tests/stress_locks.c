@@ -12,7 +12,6 @@
 #include "tests/stress.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
-static PAGELIST pagelist[SX_MAX_PAGES + 1];
 
 /* A byte range that spans exactly pages [i, i + k) of m. */
 static void byte_range(const struct sx_map *m, uint32_t i, uint32_t k, vaddr_t *lin, uint32_t *len)
@@ -110,7 +109,7 @@ static const char *vmlock_result(struct sx_map *m, uint32_t i, uint32_t k, ULONG
         if (sx.cells[m->cell[p]].pfn != sx.cells[m->cell[p - 1]].pfn + 1) return sx_fail("VMLock(CONTIGUOUS): not contiguous");
     for (uint32_t p = i; (f & VMDHL_16M) && p < i + k; p++)
         if (sx.cells[m->cell[p]].pfn >= ISA_DMA_LIMIT_PFN) return sx_fail("VMLock(16M): frame above 16 MiB");
-    return list ? sx_check_pagelist(m, lin, len, pagelist, count) : NULL;
+    return list ? sx_check_pagelist(m, lin, len, sx.data->pagelist, count) : NULL;
 }
 
 static const char *op_vmlock(void)
@@ -134,7 +133,7 @@ static const char *op_vmlock(void)
     }
     sx_enter(m);
     sx_describe("VMLock(flags %x, %08x, %u bytes)%s", f, lin, len, want ? " [must fail]" : "");
-    USHORT e = DevHelp_VMLock(f, lin, len, list ? (LIN)pagelist : DEVHLP_NO_LIST, (LIN)&l->handle, &count);
+    USHORT e = DevHelp_VMLock(f, lin, len, list ? (LIN)sx.data->pagelist : DEVHLP_NO_LIST, sx_handle(l), &count);
     sx_learn(m);
     const char *r = want == NO_ERROR ? check_moved(m, i, k, maps, locks) : NULL;
     if (!r && e != want && !(reloc && !want && (e == ERROR_LOCK_VIOLATION || e == ERROR_NOT_ENOUGH_MEMORY)))
@@ -151,8 +150,8 @@ static const char *op_vmlock(void)
 
 static const char *release_vmlock(struct sx_lock *l)
 {
-    KernVMLock_t copy = l->handle;
-    USHORT e = DevHelp_VMUnLock((LIN)&l->handle);
+    KernVMLock_t copy = *(const KernVMLock_t *)sx_handle(l);
+    USHORT e = DevHelp_VMUnLock(sx_handle(l));
     if (e) return sx_fail("VMUnLock returned %u", e);
     unlock_cells(l);
     sx.released[sx.nreleased++ % ARRAY_SIZE(sx.released)] = copy;   /* a stale copy, for later */

@@ -11,7 +11,6 @@
 #include "tests/stress.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
-static PAGELIST pagelist[SX_MAX_PAGES + 1];
 
 /* A new view of pages [i, i + k) of m (already present), mapped at ret. */
 static struct sx_map *new_view(uint8_t kind, uint8_t as, vaddr_t ret, const struct sx_map *m, uint32_t i, uint32_t k,
@@ -141,13 +140,13 @@ static const char *op_pl2lin(void)
     bool present = all_present(m, i, k);
     sx_enter(m);
     sx_describe("LinToPageList(%08x, %u) + PageListToLin%s", lin, size, present ? "" : " [must fail: not present]");
-    USHORT e = DevHelp_LinToPageList(lin, size, (LIN)pagelist, &count);
+    USHORT e = DevHelp_LinToPageList(lin, size, (LIN)sx.data->pagelist, &count);
     if (e != (present ? NO_ERROR : ERROR_INVALID_ADDRESS)) return sx_fail("LinToPageList returned %u", e);
     if (e) { sx.st.expected_fail++; return NULL; }
-    const char *r = sx_check_pagelist(m, lin, size, pagelist, count);
+    const char *r = sx_check_pagelist(m, lin, size, sx.data->pagelist, count);
     if (r) return r;
     LIN out = 0;
-    e = DevHelp_PageListToLin(size, (LIN)pagelist, &out);
+    e = DevHelp_PageListToLin(size, (LIN)sx.data->pagelist, &out);
     if (e) return syspte_free_count() > 64 ? sx_fail("PageListToLin returned %u", e) : NULL;
     if ((out & PAGE_MASK) != off) return sx_fail("PageListToLin lost the byte offset");
     new_view(SX_PL2LIN, SX_GLOBAL, out, m, i, k, MM_PROT_WRITE);
@@ -226,10 +225,10 @@ static const char *q_pagelist(const struct sx_map *m, uint32_t i, vaddr_t va, ui
     uint16_t c = m->cell[i];
     bool present = c != SX_NOCELL && sx.cells[c].present;
     ULONG count = 0;
-    USHORT e = DevHelp_LinToPageList(va + off, 1, (LIN)pagelist, &count);
+    USHORT e = DevHelp_LinToPageList(va + off, 1, (LIN)sx.data->pagelist, &count);
     if (e != (present ? NO_ERROR : ERROR_INVALID_ADDRESS)) return sx_fail("LinToPageList(%08x) returned %u", va + off, e);
-    if (present && (count != 1 || pagelist[0].PhysAddr != (sx.cells[c].pfn << PAGE_SHIFT) + off || pagelist[0].Size != 1))
-        return sx_fail("LinToPageList(%08x): %u entries, %08x", va + off, count, pagelist[0].PhysAddr);
+    if (present && (count != 1 || sx.data->pagelist[0].PhysAddr != (sx.cells[c].pfn << PAGE_SHIFT) + off || sx.data->pagelist[0].Size != 1))
+        return sx_fail("LinToPageList(%08x): %u entries, %08x", va + off, count, sx.data->pagelist[0].PhysAddr);
     return NULL;
 }
 

@@ -244,3 +244,32 @@ vxd_asm_tour:
         pop ebx
         pop ebp
         ret
+
+; uint32_t vxd_query_below_sp(uint32_t lin, uint32_t below, uint32_t out[4])
+; _PageQuery(lin, ESP - below, 28) through VMMCall, ESP taken before the arguments are pushed:
+; with below > 12 the buffer lies under the VxD's own stack, in the trap's frame (the saved
+; registers, the iret frame) - memory that is not the caller's.  out: EAX, EBX, ESI, EDI after
+; the call (EBX/ESI/EDI were 0B0B0B0Bh, 51515151h, 0D1D1D1D1h before).  Returns EAX.
+global vxd_query_below_sp
+vxd_query_below_sp:
+        push ebp
+        mov ebp, esp
+        push ebx
+        push esi
+        push edi
+        mov ebx, 0B0B0B0Bh
+        mov esi, 51515151h
+        mov edi, 0D1D1D1D1h
+        mov edx, esp
+        sub edx, [ebp + 12]
+        VMMCall _PageQuery, <dword [ebp + 8], edx, 28>
+        mov ecx, [ebp + 16]
+        mov [ecx], eax
+        mov [ecx + 4], ebx
+        mov [ecx + 8], esi
+        mov [ecx + 12], edi
+        pop edi
+        pop esi
+        pop ebx
+        pop ebp
+        ret
