@@ -27,7 +27,7 @@
  * the request, -> NULL; a boundary of 4 GiB or more is no constraint below 4 GiB; no pool
  * attempt (pool blocks are not page-aligned frames of their own).  Zeroed, although NT does
  * not promise it: the core zeroes every frame it commits, so no buffer shows a previous owner's
- * data (issue 10; the frames can reach ring 3 through VMAlloc(VMDHA_PHYS|VMDHA_PROCESS)).
+ * data (the frames can reach ring 3 through VMAlloc(VMDHA_PHYS|VMDHA_PROCESS)).
  */
 PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T n, PHYSICAL_ADDRESS lowest, PHYSICAL_ADDRESS highest,
                                              PHYSICAL_ADDRESS boundary, MEMORY_CACHING_TYPE cache)

@@ -37,7 +37,7 @@ static void fill_list_head(PMDL mdl, ULONG n)
 }
 
 /* MDLs are caller memory, and a caller can write anything into one.  Two lists keep hostile
- * MDLs from touching what is not theirs (issue 10):
+ * MDLs from touching what is not theirs:
  *   - IoAllocateMdl's MDLs sit behind a header on a list of live MDLs: IoFreeMdl frees only one
  *     of those (anything else would corrupt the pool);
  *   - MDLs MmProbeAndLockPages locked and MmUnlockPages has not unlocked yet: MmUnlockPages

@@ -206,7 +206,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (!core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK))) return MM_EINVAL;
     if (flags & (MM_COMMIT_PIN | MM_COMMIT_CONTIG)) flags |= MM_COMMIT_PRESENT;
     if ((flags & MM_COMMIT_CONTIG) && (flags & MM_COMMIT_SKIP)) return MM_EINVAL;
-    /* Every frame a commit takes is zeroed, whatever the caller asked (issue 10: freed frames
+    /* Every frame a commit takes is zeroed, whatever the caller asked (freed frames
      * never reach a user mapping unzeroed).  Zeroing only ring-3 commits is not enough: a page
      * committed for ring 0 can be granted to ring 3 later (_PageModifyPermissions(PC_USER)),
      * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,

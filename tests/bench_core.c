@@ -1,5 +1,5 @@
 /*
- * bench_core.c - benchmark rows for the frame allocator and the paging core (issue 9), each
+ * bench_core.c - benchmark rows for the frame allocator and the paging core, each
  * with its floor: the same work done by the fewest instructions we can write, timed in the
  * same boot.  The personalities' rows go in their own tests/bench_<area>.c the same way.
  *

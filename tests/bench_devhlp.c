@@ -1,5 +1,5 @@
 /*
- * bench_devhlp.c - benchmark rows for the OS/2 DevHelp personality (mm/devhlp*.c; issue 9):
+ * bench_devhlp.c - benchmark rows for the OS/2 DevHelp personality (mm/devhlp*.c):
  * VMLock/VMUnLock and VMProcessToGlobal/VMFree through their C wrappers (the register entry,
  * `call [Device_Help]`, adds only its dispatch), each with the core's floor for the same work
  * (floor_lock, floor_alias: tests/bench_core.c).  Registration and method: tests/bench.h.

@@ -1,5 +1,5 @@
 /*
- * bench_ntmm.c - benchmark rows for the NT Mm personality (mm/ntmm*.c; issue 9): the address
+ * bench_ntmm.c - benchmark rows for the NT Mm personality (mm/ntmm*.c): the address
  * queries, I/O-space mapping (4 KiB and 4 MiB pages), MDL locking and contiguous memory, each
  * with its floor.  Registration and method: tests/bench.h.
  *

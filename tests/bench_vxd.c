@@ -1,5 +1,5 @@
 /*
- * bench_vxd.c - benchmark rows for the Win9x VMM personality (mm/vxd*.c; issue 9): the page
+ * bench_vxd.c - benchmark rows for the Win9x VMM personality (mm/vxd*.c): the page
  * services a VxD calls, through their C entry points (the VMMCall path adds only the int 20h
  * dispatch), each with its floor.  Registration and method: tests/bench.h.
  *

@@ -1,6 +1,6 @@
 /*
  * harden_leak_tests.c - stress/harden-no-leak-*: freed frames never reach a user mapping
- * unzeroed (issue 10), through every way a page can become visible to ring 3.
+ * unzeroed, through every way a page can become visible to ring 3.
  *
  * Each case: process A fills pages with a secret and frees them, with free-time poisoning off
  * (pfn_poison_on_free is a debug aid; a production kernel would not pay for it, and the bench

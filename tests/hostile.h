@@ -1,6 +1,6 @@
 /*
  * hostile.h - the harness of the hostile-input suite (tests/hostile_*.c) and the exhaustion
- * tests (tests/exhaust_*.c), issue 10.
+ * tests (tests/exhaust_*.c).
  *
  * A hostile test (hostile/<service>) runs tables of argument sets that a careless or malicious
  * caller could pass to one public service: zero, unaligned, maximum and wrapping lengths,

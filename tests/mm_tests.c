@@ -1,5 +1,5 @@
 /*
- * mm_tests.c - mm/...: the paging core on the real MMU (issue 4).  Every mapping is proven by
+ * mm_tests.c - mm/...: the paging core on the real MMU.  Every mapping is proven by
  * reading or writing through it, every protection by taking the fault.
  */
 #include "kernel/test.h"

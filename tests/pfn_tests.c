@@ -1,5 +1,5 @@
 /*
- * pfn_tests.c - pfn/...: the PFN database and the frame allocator (issue 3).
+ * pfn_tests.c - pfn/...: the PFN database and the frame allocator.
  */
 #include "kernel/test.h"
 #include "kernel/bootinfo.h"
