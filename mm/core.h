@@ -28,4 +28,5 @@ mm_status core_make_present(vaddr_t va, uint32_t npages);
 uint32_t core_absent(vaddr_t va, uint32_t npages);          /* pages not present */
 void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/lock.c */
 bool lock_tally(char *why, size_t n);                       /* mm/lock.c, for mm_check */
+void lock_init(void);                                        /* mm/lock.c: after kpool_init */
 #endif

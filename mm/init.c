@@ -34,6 +34,7 @@ void mm_init(void)
     if (x86.tsc) pfn_init_ticks = rdtsc() - t0;
     pte_init();
     kpool_init();
+    lock_init();
     as_init();
     syspte_init();
     fault_init();

@@ -25,9 +25,11 @@
  * and compares with each frame's lock_count.
  *
  * Linear locks live in an open-addressing hash table (linear probing, backward-shift delete)
- * of 16-byte entries kept at most 3/4 full; records on a doubly linked list.  Both come from
- * the kernel pool, and both give their memory back when the last lock goes, so a test that
- * locks and unlocks leaves the pool as it found it.
+ * of 16-byte entries kept at most 3/4 full.  The consecutive pages of a range take consecutive
+ * slots, and an unlock deletes them last first, so neither a lock nor an unlock probes or shifts
+ * more than a slot or two per page.  The table's boot-time 256 entries (4 KiB of pool) stay;
+ * a burst beyond them grows it, and the last unlock shrinks it back, so a test that locks and
+ * unlocks leaves the pool as it found it.  Records are on a doubly linked list, from the pool.
  */
 #include "mm/core.h"
 
@@ -36,16 +38,28 @@
 struct llock { uint32_t as, vpn; pfn_t pfn; uint32_t count; };   /* vpn 0: empty (null page) */
 static struct llock *lt;
 static uint32_t lt_cap, lt_used;
+#define LT_MIN_CAP 256u                           /* made at boot and kept: 4 KiB of pool */
 #define LT_MAX_CAP 0x100000u
 
-static inline uint32_t key_as(vaddr_t va) { return va < SHARED_START ? (uint32_t)as_current() : 0; }
-static inline uint32_t lhash(uint32_t as, uint32_t vpn)
+/* Back to the boot-time size once a burst of locks is over, so the pool is as it was. */
+static void lt_shrink(void)
 {
-    uint32_t x = vpn * 0x9E3779B1u ^ as * 0x85EBCA6Bu;
-    return x ^ (x >> 15);
+    struct llock *n = kzalloc(LT_MIN_CAP * sizeof *n);
+    if (!n) return;                               /* keep the big one: still correct */
+    kfree(lt);
+    lt = n;
+    lt_cap = LT_MIN_CAP;
 }
 
-static struct llock *lt_find(uint32_t as, uint32_t vpn)
+static inline uint32_t key_as(vaddr_t va) { return va < SHARED_START ? (uint32_t)as_current() : 0; }
+/* Pages of one range are consecutive vpns and get consecutive slots (a range's lookups then
+ * never collide with each other); address spaces are spread apart by a multiplicative hash. */
+static inline uint32_t lhash(uint32_t as, uint32_t vpn)
+{
+    return vpn + (as >> 4) * 0x9E3779B1u;
+}
+
+static inline struct llock *lt_find(uint32_t as, uint32_t vpn)
 {
     if (!lt_used) return NULL;
     for (uint32_t i = lhash(as, vpn) & (lt_cap - 1); lt[i].vpn; i = (i + 1) & (lt_cap - 1))
@@ -54,7 +68,7 @@ static struct llock *lt_find(uint32_t as, uint32_t vpn)
 }
 
 /* The entry for (as, vpn), made empty (count 0) if there was none; room reserved before. */
-static struct llock *lt_get(uint32_t as, uint32_t vpn)
+static inline struct llock *lt_get(uint32_t as, uint32_t vpn)
 {
     uint32_t i = lhash(as, vpn) & (lt_cap - 1);
     for (; lt[i].vpn; i = (i + 1) & (lt_cap - 1))
@@ -79,20 +93,17 @@ static void lt_delete(struct llock *e)
         i = j;
     }
     lt[i] = (struct llock){ 0, 0, 0, 0 };
-    if (--lt_used == 0) {                         /* the last lock: the pool gets its memory back */
-        kfree(lt);
-        lt = NULL;
-        lt_cap = 0;
-    }
+    if (--lt_used == 0 && lt_cap > LT_MIN_CAP) lt_shrink();   /* the last lock of a big burst */
 }
 
 /* Room for `extra` more entries at a load of at most 3/4; false (nothing changed) when the pool
  * cannot hold the bigger table. */
 static bool lt_reserve(uint32_t extra)
 {
-    uint64_t need = ((uint64_t)lt_used + extra) * 4 / 3 + 1;
-    if (need <= lt_cap) return true;
-    uint32_t cap = lt_cap ? lt_cap : 64;
+    if (extra > LT_MAX_CAP) return false;
+    uint32_t need = (lt_used + extra) + (lt_used + extra) / 3 + 1;     /* at most 3/4 full */
+    if (__builtin_expect(need <= lt_cap, 1)) return true;
+    uint32_t cap = lt_cap;
     while (cap < need) {
         if (cap >= LT_MAX_CAP) return false;
         cap *= 2;
@@ -107,6 +118,13 @@ static bool lt_reserve(uint32_t extra)
         if (old[i].vpn) *lt_get(old[i].as, old[i].vpn) = old[i];
     kfree(old);
     return true;
+}
+
+void lock_init(void)
+{
+    lt = kzalloc(LT_MIN_CAP * sizeof *lt);
+    if (!lt) panic("lock: no pool for the linear-lock table");
+    lt_cap = LT_MIN_CAP;
 }
 
 /* ---- shared checks -------------------------------------------------------------------------- */
@@ -163,7 +181,7 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
     if (!room_for_locks(MiGetPteAddress(va), NULL, npages, npages)) return MM_ELIMIT;
     uint32_t as = key_as(va), vpn = va >> PAGE_SHIFT;
     const pte_t *p = MiGetPteAddress(va);
-    for (uint32_t i = 0; i < npages; i++) {           /* a page's count is at most its frame's: */
+    for (uint32_t i = 0; lt_used && i < npages; i++) { /* a page's count is at most its frame's: */
         struct llock *e = lt_find(as, vpn + i);       /* checked above, but say so per owner too */
         if (e && e->count > PFN_COUNT_MAX - 1) return MM_ELIMIT;
     }
@@ -178,39 +196,38 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
     return MM_OK;
 }
 
-/* The linear-lock entries of every page of the range, or NULL at the first page without one
- * (then *bad is its index).  Checked before anything changes. */
-static bool all_linear(vaddr_t va, uint32_t npages, uint32_t *bad)
-{
-    uint32_t as = key_as(va), vpn = va >> PAGE_SHIFT;
-    for (uint32_t i = 0; i < npages; i++) {
-        struct llock *e = lt_find(as, vpn + i);
-        if (!e || !e->count) {
-            *bad = i;
-            return false;
-        }
-    }
-    return true;
-}
-
 /* Drops `n` linear locks of entry e (n <= count): the frame is still mapped at the page, so it
  * is never freed here. */
 static void linear_drop(struct llock *e, uint32_t n)
 {
-    for (uint32_t k = 0; k < n; k++) pfn_unlock(e->pfn);
+    if (n == 1) {                                     /* the common case: one unlock */
+        pfn_unlock(e->pfn);
+        if (!--e->count) lt_delete(e);
+        return;
+    }
+    struct pfn *r = pfn_get(e->pfn);
+    if (n && r && r->state != PFN_NOTRAM) {            /* n at once, the last through pfn_unlock */
+        if (r->lock_count < n) pfn_count_panic("linear_drop", e->pfn);
+        r->lock_count -= n - 1;
+        pfn_unlock(e->pfn);
+    }
     e->count -= n;
     if (!e->count) lt_delete(e);
 }
 
+/* Each page's entry gives up one lock (total: all of them).  A page without one is found in
+ * the first pass, before anything changes; the pages of a range are distinct, so no entry is
+ * counted twice.  The second pass cannot fail. */
 static mm_status unlock_linear(vaddr_t va, uint32_t npages, bool total)
 {
-    uint32_t bad;
     if (!core_range_valid(va, npages) || mm_arena_of(va, npages) == ARENA_NONE) return MM_EINVAL;
-    if (!all_linear(va, npages, &bad)) return MM_ENOTLOCKED;
     uint32_t as = key_as(va), vpn = va >> PAGE_SHIFT;
-    for (uint32_t i = 0; i < npages; i++) {
-        struct llock *e = lt_find(as, vpn + i);
-        linear_drop(e, total ? e->count : 1);
+    if (!lt_used) return MM_ENOTLOCKED;
+    for (uint32_t i = 0; i < npages; i++)
+        if (!lt_find(as, vpn + i)) return MM_ENOTLOCKED;
+    for (uint32_t i = npages; i--;) {                  /* last first: a range's entries sit in */
+        struct llock *e = lt_find(as, vpn + i);       /* consecutive slots, and deleting the last */
+        linear_drop(e, total ? e->count : 1);         /* of a run shifts nothing back */
     }
     return MM_OK;
 }
@@ -231,7 +248,7 @@ void lock_drop_linear(vaddr_t va, uint32_t npages)
     if (!lt_used) return;
     uint32_t as = key_as(va), lo = va >> PAGE_SHIFT, hi = lo + npages;
     if (npages <= lt_used) {
-        for (uint32_t v = lo; v < hi && lt_used; v++) {
+        for (uint32_t v = hi; v-- > lo && lt_used;) {   /* last first, as in unlock_linear */
             struct llock *e = lt_find(as, v);
             if (e) linear_drop(e, e->count);
         }

@@ -301,9 +301,17 @@ static pfn_t make_present(vaddr_t va)
 
 uint32_t core_absent(vaddr_t va, uint32_t npages)
 {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < npages; i++) n += !(pte_read(va + i * PAGE_SIZE) & PTE_P);
-    return n;
+    uint32_t absent = 0;
+    while (npages) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va, npages, &p, &large);
+        if (!p) absent += large ? 0 : n;
+        for (uint32_t i = 0; p && i < n; i++) absent += !(p[i] & PTE_P);
+        va += n * PAGE_SIZE;
+        npages -= n;
+    }
+    return absent;
 }
 
 /* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
@@ -321,9 +329,14 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
  * demand-zero get fresh frames of their own, which may. */
 static mm_status rights_for_copy(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
 {
-    for (uint32_t i = 0; i < npages; i++) {
-        pte_t e = pte_read(src + i * PAGE_SIZE);
-        if ((e & PTE_P) && !pte_rights_allow(dst + i * PAGE_SIZE, pte_pfn(e), prot)) return MM_EACCES;
+    for (uint32_t done = 0; done < npages;) {
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(src + done * PAGE_SIZE, npages - done, &p, &large);
+        for (uint32_t i = 0; p && i < n; i++)
+            if ((p[i] & PTE_P) && !pte_rights_allow(dst + (done + i) * PAGE_SIZE, pte_pfn(p[i]), prot))
+                return MM_EACCES;
+        done += n;
     }
     return MM_OK;
 }
@@ -375,11 +388,15 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
     if (st != MM_OK) return st;
     and_mask |= ~MM_PROT_MASK;
     or_mask &= MM_PROT_MASK;
-    for (uint32_t i = 0; i < npages; i++) {              /* the rights policy, before any change */
-        vaddr_t v = va + i * PAGE_SIZE;
-        pte_t e = pte_read(v);
-        if ((e & PTE_P) && !pte_rights_allow(v, pte_pfn(e), ((e & and_mask) | or_mask) & MM_PROT_MASK))
-            return MM_EACCES;
+    for (uint32_t done = 0; done < npages;) {           /* the rights policy, before any change */
+        pte_t *p;
+        bool large;
+        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
+        for (uint32_t i = 0; p && i < n; i++)
+            if ((p[i] & PTE_P) && !pte_rights_allow(va + (done + i) * PAGE_SIZE, pte_pfn(p[i]),
+                                                    ((p[i] & and_mask) | or_mask) & MM_PROT_MASK))
+                return MM_EACCES;
+        done += n;
     }
     if (old_first) *old_first = pte_read(va) & MM_PROT_MASK;
     for (uint32_t i = 0; i < npages; i++) {
