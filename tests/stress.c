@@ -66,36 +66,33 @@ static const char *check_now(void)
     return NULL;
 }
 
-/* Everything the generator holds goes back: locks, views, objects, processes. */
+/* Everything the generator holds goes back: locks, views, objects, processes - in an order
+ * that leaves orphans on the way (records first would not): the sweep runs after each part. */
 static const char *teardown(void)
 {
-    for (int pass = 0; pass < 4; pass++) {
-        bool busy = false;
-        for (uint32_t k = 0; k < SX_MAX_LOCKS; k++) {
-            if (!sx.locks[k].used) continue;
-            const char *r = sx_release_lock(&sx.locks[k]);
-            if (r == sx_skipped) busy = true;
-            else if (r) return r;
-        }
-        if (!busy) break;
+    for (uint32_t k = 0; k < SX_MAX_MAPS; k++) {
+        struct sx_map *m = &sx.maps[k];
+        if (!m->used || !SX_IS_OBJECT(m->kind)) continue;
+        const char *r = sx_free_map(m);
+        if (r) return r;
     }
-    for (int objects = 0; objects < 2; objects++)
-        for (uint32_t k = 0; k < SX_MAX_MAPS; k++) {
-            struct sx_map *m = &sx.maps[k];
-            if (!m->used || SX_IS_OBJECT(m->kind) != objects) continue;
-            bool busy = m->kind == SX_LPL_GLOBAL ? false : sx_busy_pages(m, 0, m->npages);
-            if (busy) return sx_fail("teardown: %08x is still locked", m->ret);
-            const char *r = sx_free_map(m);
-            if (r) return r == sx_skipped ? sx_fail("teardown: %08x busy", m->ret) : r;
-        }
+    const char *r = sx_verify_all();
+    for (uint32_t k = 0; !r && k < SX_MAX_LOCKS; k++)
+        if (sx.locks[k].used) r = sx_release_lock(&sx.locks[k]);
+    if (!r) r = sx_verify_all();
+    for (uint32_t k = 0; !r && k < SX_MAX_MAPS; k++)
+        if (sx.maps[k].used) r = sx_free_map(&sx.maps[k]);
+    if (r) return r;
+    while (sx.nstale) IoFreeMdl(sx.stale[--sx.nstale]);
     for (uint8_t j = 1; j <= SX_MAX_AS; j++) {
         if (!sx.as[j]) continue;
-        const char *r = sx_destroy_as(j);
+        r = sx_destroy_as(j);
         if (r) return r;
     }
     as_switch(sx.as[0]);
-    for (uint32_t k = 0; k < SX_MAX_LOCKS; k++)
-        if (sx.locks[k].used) return sx_fail("teardown: a lock record is left");
+    if ((r = sx_verify_all())) return r;
+    for (uint32_t c = 0; c < SX_MAX_CELLS; c++)
+        if (sx.cells[c].used) return sx_fail("teardown: cell %u is left", c);
     return sx.live_pages ? sx_fail("teardown: %u object pages left in the model", sx.live_pages) : NULL;
 }
 
@@ -111,6 +108,10 @@ static void print_stats(const char *label)
             s->per_kind[SX_VXD_BLOCK], s->per_kind[SX_VXD_RESERVE], s->per_kind[SX_DH_ALLOC],
             s->per_kind[SX_NT_CONTIG], s->per_kind[SX_P2G], s->per_kind[SX_G2P], s->per_kind[SX_LPL_GLOBAL],
             s->per_kind[SX_IOSPACE], s->per_kind[SX_MDLMAP], s->per_kind[SX_PL2LIN]);
+    kprintf("stress: %s: owners: %u orphaned frames (%u freed by their last record), %u frames recycled, "
+            "%u pages relocated, %u relocations refused, PL_TOTALUNLOCK %u (%u refused), %u stale VMUnLocks refused, "
+            "%u edited MDLs, %u forged MDLs\n", label, s->orphans, s->orphans_freed, s->recycled, s->relocated,
+            s->reloc_refused, s->total_unlocks, s->total_refused, s->stale_refused, s->edited_mdls, s->forged_mdls);
 }
 
 const char *sx_run(uint32_t seed, uint32_t steps, const char *label)
