@@ -23,14 +23,16 @@
  * A write goes through one mapping and is read back through every mapping of the same cell,
  * so a mapping that points to the wrong frame, a stale TLB entry or a lost write is caught.
  * Two invariants are asserted after every step (sx_verify_all): a cell that any owner locks or
- * pins, or that fixed memory made (VMDHA_FIXED, PAGEFIXED/PAGELOCKED, PC_FIXED, contiguous
- * commits), keeps the frame it had then (its `anchor`), and that frame is in use, never free.
+ * pins, or that fixed memory maps (VMDHA_FIXED, PAGEFIXED/PAGELOCKED, PC_FIXED, contiguous
+ * commits and allocations), keeps the frame it had when that began (its `anchor`), and that
+ * frame is in use, never free.
  *
  * The operations - objects, contents, ring 3 and processes (stress_ops.c), locks
- * (stress_locks.c), views and queries (stress_views.c), invalid calls (stress_invalid.c) -
- * predict each call's result
- * from the model (PL_TOTALUNLOCK of a page without a _LinPageLock of its own must fail; a
- * relocation of a frame someone locks must fail) and an invalid call must cost nothing (free
+ * (stress_locks.c), views and queries (stress_views.c), invalid calls (stress_invalid.c) and
+ * the cross-API sequences (stress_cross.c: lock through one API, free or relocate through
+ * another, reuse the frames, unlock with stale or edited owners) - predict each call's
+ * result from the model (PL_TOTALUNLOCK of a page without a _LinPageLock of its own must fail;
+ * a relocation of a frame someone locks must fail) and an invalid call must cost nothing (free
  * frames, system PTEs, locked frames, regions and pool bytes unchanged).  The driver (stress.c)
  * runs the steps, the sweep and mm_check() after each one (the cadence is explained there), and
  * prints the seed and step of a failure - or of a panic - for replay.
@@ -104,6 +106,7 @@ struct sx_cell {
 
 struct sx_map {
     uint8_t used, kind, as, npages;   /* as: index into sx_state.as, or SX_GLOBAL */
+    uint32_t serial;         /* tells a map from a later one in the same slot */
     vaddr_t ret;             /* what the service returned (handle; address with byte offset) */
     vaddr_t base;            /* page-aligned */
     uint32_t bytes;          /* SX_IOSPACE: size passed to MmMapIoSpace */
@@ -117,6 +120,7 @@ struct sx_map {
 enum sx_lock_kind { SXL_NONE, SXL_VMLOCK, SXL_MDL };
 struct sx_lock {
     uint8_t used, kind, npages;
+    uint32_t serial;
     uint8_t edited;          /* SXL_MDL: its PFN array was written after locking */
     uint16_t cell[SX_MAX_PAGES];
     KernVMLock_t handle;     /* SXL_VMLOCK (caller memory, in .bss: an arena address) */
@@ -129,7 +133,8 @@ struct sx_stats {
     uint32_t as_created, as_destroyed, switches, writes, per_kind[SX_NKINDS];
     /* owners and frame lifetimes */
     uint32_t orphans, orphans_freed, recycled, relocated, reloc_refused, total_unlocks, total_refused;
-    uint32_t stale_refused, edited_mdls, forged_mdls;
+    uint32_t stale_refused, edited_mdls, forged_mdls, view_unlocks;
+    uint32_t cross, cross_steps;
 };
 
 #define SX_RECENT 32             /* frames that went back to the free list lately */
@@ -137,7 +142,8 @@ struct sx_stats {
 
 struct sx_state {
     struct sx_rng rng;
-    uint32_t seed, step, sweep, check_every;
+    uint32_t seed, step, sweep, check_every, cross_weight, serial;
+    uint32_t cross_call;     /* inside a cross-API sequence: its call number (for the description) */
     bool trace, failed;
     char desc[120];          /* what the current step does (printed with a failure) */
     struct as *as[1 + SX_MAX_AS];       /* [0] = the kernel's; NULL = free slot */
@@ -223,7 +229,9 @@ extern const uint32_t sx_nops;
 const char *sx_free_map(struct sx_map *m);      /* the kind's own release service */
 const char *sx_release_lock(struct sx_lock *l);
 const char *sx_destroy_as(uint8_t ai);          /* as_destroy: never refused for a lock */
-/* Operations on a given target (each describes itself and predicts its result). */
+/* Targeted operations the cross-API sequences compose (each describes itself and predicts). */
+const char *sx_alloc_fixed(struct sx_map **out);    /* a fixed or contiguous object, any API */
+const char *sx_alloc_any(struct sx_map **out);      /* any object, committed (maybe demand-zero) */
 const char *sx_write(struct sx_map *m, uint32_t i); /* ring 0 writes a new tag through page i */
 const char *sx_decommit(struct sx_map *m, uint32_t i, uint32_t k);
 const char *sx_realloc(struct sx_map *m, uint32_t n, ULONG flags);
@@ -239,10 +247,13 @@ const char *sx_lpl_global(struct sx_map *m, uint32_t i, uint32_t k, struct sx_ma
 const char *sx_g2p(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
 const char *sx_p2g(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
 const char *sx_iospace_cell(uint16_t c, struct sx_map **out);   /* MmMapIoSpace of one cell's frame */
+const char *sx_op_cross(void);                  /* one cross-API sequence (stress_cross.c) */
 /* Ring 3 in the current address space: fn(a1, a2) with the expected outcome checked. */
 const char *sx_user(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, bool must_fault,
                     vaddr_t cr2, struct user_result *r);
 
 /* ---- driver (stress.c) ----------------------------------------------------------------------- */
-const char *sx_run(uint32_t seed, uint32_t steps, const char *label);
+/* cross_weight: the weight of the cross-API sequences among the operations. */
+const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cross_weight);
+const char *sx_check_now(void);                 /* mm_check(), counted */
 #endif

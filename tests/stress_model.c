@@ -36,8 +36,9 @@ const char *sx_fail(const char *fmt, ...)
 void sx_describe(const char *fmt, ...)
 {
     va_list ap;
+    size_t n = sx.cross_call ? ksnprintf(sx.desc, sizeof sx.desc, "cross-API call %u: ", sx.cross_call) : 0;
     va_start(ap, fmt);
-    kvsnprintf(sx.desc, sizeof sx.desc, fmt, ap);
+    kvsnprintf(sx.desc + n, sizeof sx.desc - n, fmt, ap);
     va_end(ap);
     if (sx.trace) kprintf("stress: step %u: %s\n", sx.step, sx.desc);
 }
@@ -186,6 +187,7 @@ struct sx_map *sx_map_new(uint8_t kind, uint8_t as, vaddr_t ret, vaddr_t base, u
         m->ret = ret;
         m->base = base;
         m->npages = (uint8_t)npages;
+        m->serial = ++sx.serial;
         for (uint32_t i = 0; i < SX_MAX_PAGES; i++) m->cell[i] = SX_NOCELL;
         if (SX_IS_OBJECT(kind)) sx.live_pages += npages;
         sx.st.per_kind[kind]++;
@@ -232,6 +234,7 @@ struct sx_lock *sx_lock_new(uint8_t kind)
         l->used = 1;
         l->kind = kind;
         l->view = -1;
+        l->serial = ++sx.serial;
         for (uint32_t i = 0; i < SX_MAX_PAGES; i++) l->cell[i] = SX_NOCELL;
         return l;
     }

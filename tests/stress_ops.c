@@ -270,6 +270,41 @@ static const char *op_alloc_nt(void)
     return alloc_nt(sx_pages_wanted(), sx_chance(30), NULL);
 }
 
+/* Any object of any personality, every page committed (fixed or present or demand-zero). */
+const char *sx_alloc_any(struct sx_map **out)
+{
+    static const uint32_t vf[] = { 0, PAGEZEROINIT, PAGEFIXED, PAGELOCKED };
+    static const ULONG dh[] = { 0, VMDHA_FIXED, VMDHA_PROCESS, VMDHA_16M, VMDHA_PROCESS | VMDHA_FIXED };
+    uint32_t n = 1 + sx_below(4);
+    *out = NULL;
+    switch (sx_below(4)) {
+    case 0: return alloc_vxd(n, vf[sx_below(ARRAY_SIZE(vf))], sx_chance(40), out);
+    case 1: {
+        const char *r = reserve_vxd(n, sx_below(3), out);
+        return r || !*out ? r : commit_vxd(*out, 0, n);
+    }
+    case 2: return alloc_nt(n, sx_chance(20), out);
+    default: return alloc_dh(n, dh[sx_below(ARRAY_SIZE(dh))], out);
+    }
+}
+
+/* Fixed memory of any personality - the frames a cross-API sequence wants to see reused. */
+const char *sx_alloc_fixed(struct sx_map **out)
+{
+    static const ULONG dh[] = { VMDHA_FIXED, VMDHA_FIXED | VMDHA_CONTIG, VMDHA_FIXED | VMDHA_16M };
+    uint32_t n = 1 + sx_below(4);
+    *out = NULL;
+    switch (sx_below(5)) {
+    case 0: return alloc_vxd(n, sx_chance(50) ? PAGEFIXED : PAGELOCKED, sx_chance(40), out);
+    case 1: return alloc_nt(n, sx_chance(20), out);
+    case 2: {
+        const char *r = reserve_vxd(n, 1 + sx_below(2), out);
+        return r || !*out ? r : commit_contig(*out, 0, n);
+    }
+    default: return alloc_dh(n, dh[sx_below(ARRAY_SIZE(dh))], out);
+    }
+}
+
 /* ---- freeing -------------------------------------------------------------------------------- */
 
 static const char *lpl_unlock_global(struct sx_map *m, bool *ok);
@@ -617,7 +652,7 @@ static const char *op_as_destroy(void)
     return sx_destroy_as(j);
 }
 
-/* The generator's table: weights are relative. */
+/* The generator's table: weights are relative (the cross-API sequences' weight is the run's). */
 const char *sx_op_lock(void);
 const char *sx_op_unlock(void);
 const char *sx_op_view(void);
@@ -633,6 +668,6 @@ const struct sx_op sx_ops[] = {
     { op_as_create, 2, "as-create" }, { op_as_switch, 4, "as-switch" }, { op_as_destroy, 1, "as-destroy" },
     { sx_op_lock, 8, "lock" }, { sx_op_unlock, 8, "unlock" }, { sx_op_view, 8, "view" },
     { sx_op_query, 8, "query" }, { sx_op_invalid, 12, "invalid" }, { sx_op_total_unlock, 2, "total-unlock" },
-    { sx_op_mdl_map, 1, "mdl-map" },
+    { sx_op_mdl_map, 1, "mdl-map" }, { sx_op_cross, 0, "cross-api" },
 };
 const uint32_t sx_nops = ARRAY_SIZE(sx_ops);
