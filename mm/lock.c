@@ -90,7 +90,11 @@ static void lt_delete(struct llock *e)
  * cannot hold the bigger table. */
 static bool lt_reserve(uint32_t extra)
 {
-    uint64_t need = ((uint64_t)lt_used + extra) * 4 / 3 + 1;
+    /* More than LT_MAX_CAP entries never fit (3/4 of it is the most); below that, 32 bits hold
+     * the arithmetic - a 64-bit division would need libgcc's __udivdi3, which we do not link. */
+    uint64_t want = (uint64_t)lt_used + extra;
+    if (want > LT_MAX_CAP) return false;
+    uint32_t need = (uint32_t)want * 4 / 3 + 1;
     if (need <= lt_cap) return true;
     uint32_t cap = lt_cap ? lt_cap : 64;
     while (cap < need) {
