@@ -2,26 +2,37 @@
  * stress.h - the randomized stress of issue 10 (tests/stress*.c): a seeded generator runs long
  * random sequences of valid and invalid calls of the three personalities over several address
  * spaces, and after every step checks the kernel against a shadow model of what every page
- * should contain and how often each frame is mapped and locked.
+ * should contain and who holds each frame.
  *
- * The shadow model (stress_model.c):
+ * The shadow model (stress_model.c) follows the core's owned locks (mm/lock.c):
  *   - a *cell* is one frame's worth of contents as the model knows it: a tag (the dword at
  *     offset 0; offset 4092 holds tag ^ SX_TAG2), whether it is present yet (a demand-zero
- *     page is not), its frame once seen, and the counts the PFN database must agree with:
- *     present counted mappings, locks beyond pins, pins, PAGEMAPGLOBAL alias pages;
+ *     page is not), its frame once seen, and what the PFN database must agree with: present
+ *     counted mappings, pins (fixed commits' own locks), record locks (one per VMLock handle,
+ *     MDL or PAGEMAPGLOBAL alias that names the frame) and linear locks (the _LinPageLocks of
+ *     the pages that map it).  A cell lives while a mapping or a record holds it: a record
+ *     whose pages were freed keeps an *orphan* cell - allocated, unmapped, contents intact -
+ *     until it is released, and then the frame must be on the free list at once;
  *   - a *map* is one object or view the generator holds - an object owns its pages
- *     (_PageAllocate, _PageReserve+_PageCommit, VMAlloc, MmAllocateContiguousMemory), a view is
- *     another mapping of an object's frames (VMProcessToGlobal, VMGlobalToProcess,
+ *     (_PageAllocate, _PageReserve+_PageCommit(Contig), VMAlloc, MmAllocateContiguousMemory), a
+ *     view is another mapping of an object's frames (VMProcessToGlobal, VMGlobalToProcess,
  *     _LinPageLock(PAGEMAPGLOBAL), MmMapIoSpace, an MDL's system mapping, PageListToLin) - with
- *     one cell per page and the protection each page must have;
- *   - a *lock record* is a lock the generator holds (VMLock handle, _LinPageLock, locked MDL).
+ *     one cell per page, the protection each page must have, and each page's own linear locks;
+ *   - a *lock record* is a VMLock handle or a locked MDL the generator holds, with the cells it
+ *     locked (a PAGEMAPGLOBAL alias is a view that holds a record on its cells).
  * A write goes through one mapping and is read back through every mapping of the same cell,
  * so a mapping that points to the wrong frame, a stale TLB entry or a lost write is caught.
+ * Two invariants are asserted after every step (sx_verify_all): a cell that any owner locks or
+ * pins, or that fixed memory maps (VMDHA_FIXED, PAGEFIXED/PAGELOCKED, PC_FIXED, contiguous
+ * commits and allocations), keeps the frame it had when that began (its `anchor`), and that
+ * frame is in use, never free.
  *
  * The operations - objects, contents, ring 3 and processes (stress_ops.c), locks
- * (stress_locks.c), views and queries (stress_views.c), invalid calls (stress_invalid.c) -
- * predict each call's result from the model (a free of a locked frame's last mapping must fail,
- * a ring-3 write to a supervisor page must fault) and an invalid call must cost nothing (free
+ * (stress_locks.c), views and queries (stress_views.c), invalid calls (stress_invalid.c) and
+ * the cross-API sequences (stress_cross.c: lock through one API, free or relocate through
+ * another, reuse the frames, unlock with stale or edited owners) - predict each call's
+ * result from the model (PL_TOTALUNLOCK of a page without a _LinPageLock of its own must fail;
+ * a relocation of a frame someone locks must fail) and an invalid call must cost nothing (free
  * frames, system PTEs, locked frames, regions and pool bytes unchanged).  The driver (stress.c)
  * runs the steps, the sweep and mm_check() after each one (the cadence is explained there), and
  * prints the seed and step of a failure - or of a panic - for replay.
@@ -81,17 +92,21 @@ enum sx_kind {
 
 struct sx_cell {
     uint8_t used, present;
+    uint8_t fixed;           /* mappings that are fixed memory (pinned pages, NT contiguous memory):
+                                while there is one the frame never moves, whoever maps or locks it */
     uint16_t maps;           /* present, counted mappings of the frame */
-    uint16_t locks;          /* locks beyond pins = PFN lock_count - pins */
     uint16_t pins;           /* locks fixed commits hold for their own mapping */
-    uint16_t alias_pages;    /* _LinPageLock(PAGEMAPGLOBAL) alias pages that map it */
+    uint16_t rec;            /* lock-record entries naming it (VMLock, MDL, PAGEMAPGLOBAL alias) */
+    uint32_t llocks;         /* linear locks of the pages that map it (sum of sx_map.llocks) */
     uint32_t tag;            /* dword 0 (0 = a zero page); dword 1023 = tag ^ SX_TAG2 */
     pfn_t pfn;               /* when present */
+    pfn_t anchor;            /* the frame it had when it became fixed or locked */
     uint32_t seen;           /* sweep number of the last content check */
 };
 
 struct sx_map {
     uint8_t used, kind, as, npages;   /* as: index into sx_state.as, or SX_GLOBAL */
+    uint32_t serial;         /* tells a map from a later one in the same slot */
     vaddr_t ret;             /* what the service returned (handle; address with byte offset) */
     vaddr_t base;            /* page-aligned */
     uint32_t bytes;          /* SX_IOSPACE: size passed to MmMapIoSpace */
@@ -99,13 +114,14 @@ struct sx_map {
     uint16_t cell[SX_MAX_PAGES];
     uint8_t prot[SX_MAX_PAGES];       /* MM_PROT_WRITE | MM_PROT_USER the PTE must carry */
     uint8_t pinned[SX_MAX_PAGES];     /* the page's own mapping holds a pin */
+    uint32_t llocks[SX_MAX_PAGES];    /* the page's own _LinPageLocks (they die with the page) */
 };
 
-enum sx_lock_kind { SXL_NONE, SXL_VMLOCK, SXL_LINPAGE, SXL_MDL };
+enum sx_lock_kind { SXL_NONE, SXL_VMLOCK, SXL_MDL };
 struct sx_lock {
-    uint8_t used, kind, as, npages;
-    uint8_t unlocked;        /* SXL_MDL: MmUnlockPages done, the system mapping still there */
-    vaddr_t va;              /* SXL_LINPAGE: first page (in address space `as`) */
+    uint8_t used, kind, npages;
+    uint32_t serial;
+    uint8_t edited;          /* SXL_MDL: its PFN array was written after locking */
     uint16_t cell[SX_MAX_PAGES];
     PMDL mdl;                /* SXL_MDL */
     int view;                /* SXL_MDL: its SX_MDLMAP map, or -1 */
@@ -114,12 +130,20 @@ struct sx_lock {
 struct sx_stats {
     uint32_t steps, valid, invalid, expected_fail, ring3, ring3_faults, checks, sweeps;
     uint32_t as_created, as_destroyed, switches, writes, per_kind[SX_NKINDS];
+    /* owners and frame lifetimes */
+    uint32_t orphans, orphans_freed, recycled, relocated, reloc_refused, total_unlocks, total_refused;
+    uint32_t stale_refused, edited_mdls, forged_mdls, view_unlocks;
+    uint32_t cross, cross_steps;
 };
+
+#define SX_RECENT 32             /* frames that went back to the free list lately */
+#define SX_STALE_MDLS 4          /* unlocked MDLs kept for forged unlocks */
 
 /* The generator's own driver data: memory it got from VMAlloc, as a driver's buffers must be
  * (mm/caller.c: the kernel image, where `sx` lives, is no caller's buffer). */
 struct sx_data {
     KernVMLock_t handles[SX_MAX_LOCKS];  /* SXL_VMLOCK: locks[k]'s handle */
+    KernVMLock_t handle_copy;            /* a second copy of a live handle */
     KernVMLock_t scratch;                /* a call that must fail must not write it either */
     PAGELIST pagelist[SX_MAX_PAGES + 1];
 };
@@ -127,7 +151,8 @@ struct sx_data {
 struct sx_state {
     struct sx_data *data;               /* a VMAlloc(FIXED) page for the whole run */
     struct sx_rng rng;
-    uint32_t seed, step, sweep, check_every;
+    uint32_t seed, step, sweep, check_every, cross_weight, serial;
+    uint32_t cross_call;     /* inside a cross-API sequence: its call number (for the description) */
     bool trace, failed;
     char desc[120];          /* what the current step does (printed with a failure) */
     struct as *as[1 + SX_MAX_AS];       /* [0] = the kernel's; NULL = free slot */
@@ -139,10 +164,15 @@ struct sx_state {
     uint8_t freed_kind[SX_FREED_KEEP], nfreed;
     KernVMLock_t released[4];           /* copies of released VMLock handles */
     uint8_t nreleased;
+    PMDL stale[SX_STALE_MDLS];          /* MDLs MmUnlockPages unlocked, not freed yet */
+    uint8_t nstale;
+    pfn_t recent[SX_RECENT];            /* frames freed lately: a new cell on one was recycled */
+    uint32_t nrecent;
     struct sx_stats st;
 };
 extern struct sx_state sx;
-static inline LIN sx_handle(const struct sx_lock *l) { return (LIN)&sx.data->handles[l - sx.locks]; }
+static inline KernVMLock_t *sx_hp(const struct sx_lock *l) { return &sx.data->handles[l - sx.locks]; }
+static inline LIN sx_handle(const struct sx_lock *l) { return (LIN)sx_hp(l); }
 
 /* ---- randomness ---------------------------------------------------------------------------- */
 static inline uint32_t sx_below(uint32_t n) { return n ? sx_next(&sx.rng) % n : 0; }
@@ -154,6 +184,13 @@ void sx_describe(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint16_t sx_cell_new(void);                     /* a committed, not yet present, zero cell */
 void sx_cell_present(uint16_t c, pfn_t pfn);    /* first mapping became present */
 void sx_page_drop(struct sx_map *m, uint32_t i);    /* the page's mapping is gone */
+void sx_cell_lock(uint16_t c);                  /* a record took a lock on the cell */
+void sx_cell_unlock(uint16_t c);                /* a record let go: the frame may go free */
+void sx_page_llock(struct sx_map *m, uint32_t i, uint32_t n);   /* n more linear locks */
+void sx_page_lunlock(struct sx_map *m, uint32_t i, uint32_t n); /* n fewer */
+bool sx_cell_locked(const struct sx_cell *x);   /* any owner locks or pins it */
+bool sx_cell_movable(const struct sx_cell *x);  /* the core's pfn_movable, as the model sees it */
+uint16_t sx_cell_of_pfn(pfn_t f);               /* the present cell on frame f, or SX_NOCELL */
 struct sx_map *sx_map_new(uint8_t kind, uint8_t as, vaddr_t ret, vaddr_t base, uint32_t npages);
 void sx_map_free(struct sx_map *m);             /* drops every page, forgets the map */
 int sx_map_index(const struct sx_map *m);
@@ -193,8 +230,7 @@ bool sx_room(uint32_t n);
 void sx_pick_range(const struct sx_map *m, uint32_t *i, uint32_t *k);
 const char *sx_alloc_failed(const struct sx_snap *b, uint32_t n, bool constrained, const char *what);
 const char *sx_expect_present(struct sx_map *m, uint32_t i, uint32_t n, const char *what);
-bool sx_busy_pages(const struct sx_map *m, uint32_t i, uint32_t n);
-const char *sx_unstrand(const struct sx_map *xm, uint32_t i, uint32_t n, uint8_t xas);
+bool sx_range_present(const struct sx_map *m, uint32_t i, uint32_t k);
 /* A PAGELIST (B.2) for [lin, lin + len) of m against the model's frames. */
 const char *sx_check_pagelist(const struct sx_map *m, vaddr_t lin, uint32_t len, const PAGELIST *pl, uint32_t n);
 typedef const char *(*sx_op_fn)(void);
@@ -203,11 +239,32 @@ extern const struct sx_op sx_ops[];
 extern const uint32_t sx_nops;
 const char *sx_free_map(struct sx_map *m);      /* the kind's own release service */
 const char *sx_release_lock(struct sx_lock *l);
-const char *sx_destroy_as(uint8_t ai);          /* releases what blocks it, then as_destroy */
+const char *sx_destroy_as(uint8_t ai);          /* as_destroy: never refused for a lock */
+/* Targeted operations the cross-API sequences compose (each describes itself and predicts). */
+const char *sx_alloc_fixed(struct sx_map **out);    /* a fixed or contiguous object, any API */
+const char *sx_alloc_any(struct sx_map **out);      /* any object, committed (maybe demand-zero) */
+const char *sx_write(struct sx_map *m, uint32_t i); /* ring 0 writes a new tag through page i */
+const char *sx_decommit(struct sx_map *m, uint32_t i, uint32_t k);
+const char *sx_realloc(struct sx_map *m, uint32_t n, ULONG flags);
+const char *sx_vmlock(struct sx_map *m, uint32_t i, uint32_t k, ULONG flags, struct sx_lock **out);
+const char *sx_linlock(struct sx_map *m, uint32_t i, uint32_t k);
+const char *sx_linunlock(struct sx_map *m, uint32_t i, uint32_t k, bool total);
+const char *sx_mdl_lock(struct sx_map *m, uint32_t i, uint32_t k, bool map, struct sx_lock **out);
+const char *sx_mdl_map(struct sx_lock *l);
+const char *sx_mdl_edit(struct sx_lock *l);     /* writes other frames into the PFN array */
+const char *sx_vmunlock_stale(void);            /* VMUnLock of a released handle's copy: 158 */
+const char *sx_mdl_forged(void);                /* MmUnlockPages of an unlocked MDL made to look locked */
+const char *sx_lpl_global(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
+const char *sx_g2p(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
+const char *sx_p2g(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
+const char *sx_iospace_cell(uint16_t c, struct sx_map **out);   /* MmMapIoSpace of one cell's frame */
+const char *sx_op_cross(void);                  /* one cross-API sequence (stress_cross.c) */
 /* Ring 3 in the current address space: fn(a1, a2) with the expected outcome checked. */
 const char *sx_user(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, bool must_fault,
                     vaddr_t cr2, struct user_result *r);
 
 /* ---- driver (stress.c) ----------------------------------------------------------------------- */
-const char *sx_run(uint32_t seed, uint32_t steps, const char *label);
+/* cross_weight: the weight of the cross-API sequences among the operations. */
+const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cross_weight);
+const char *sx_check_now(void);                 /* mm_check(), counted */
 #endif

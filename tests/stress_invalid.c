@@ -157,14 +157,9 @@ static const char *inv_flags(void)
 static const char *inv_unlocks(void)
 {
     KernVMLock_t forged;
-    uint32_t which = sx_below(4);
+    uint32_t which = sx_below(5);
     sx_describe("invalid unlock %u", which);
-    if (which == 0 && sx.nreleased) {
-        forged = sx.released[sx_below(MIN(sx.nreleased, ARRAY_SIZE(sx.released)))];
-        USHORT e = DevHelp_VMUnLock((LIN)&forged);
-        EXPECT(e == ERROR_NOT_LOCKED, "VMUnLock of a stale handle copy returned %u", e);
-        return NULL;
-    }
+    if (which == 0 && sx.nreleased) return sx_vmunlock_stale();
     if (which <= 1) {
         for (uint32_t i = 0; i < sizeof forged; i++) forged.Lockhandle[i] = (char)sx_next(&sx.rng);
         USHORT e = DevHelp_VMUnLock((LIN)&forged);
@@ -175,14 +170,17 @@ static const char *inv_unlocks(void)
         EXPECT(DevHelp_VMUnLock(0) == ERROR_INVALID_PARAMETER, "VMUnLock(NULL)");
         return NULL;
     }
-    /* _LinPageUnLock of a page nobody locked (beyond pins and aliases) */
-    struct sx_map *m = sx_pick_map(SXK_OBJECTS, NULL);
+    if (which == 3 && sx.nstale) return sx_mdl_forged();
+    /* _LinPageUnLock of a page without a _LinPageLock of its own - whatever else locks its frame
+     * (a record, a pin, another page's linear lock) - or of an alias page without PAGEMAPGLOBAL */
+    struct sx_map *m = sx_pick_map(SXK_REGIONS | SXK(SX_LPL_GLOBAL), NULL);
     if (!m) return sx_skipped;
     uint32_t i = sx_below(m->npages);
-    uint16_t c = m->cell[i];
-    if (c != SX_NOCELL && sx.cells[c].present && sx.cells[c].locks > sx.cells[c].alias_pages) return sx_skipped;
+    if (m->llocks[i] && m->kind != SX_LPL_GLOBAL) return sx_skipped;
+    ULONG f = sx_chance(50) ? 0 : PL_TOTALUNLOCK;
     sx_enter(m);
-    EXPECT(_LinPageUnLock(PG(m->base) + i, 1, 0) == 0, "_LinPageUnLock of an unlocked page succeeded");
+    sx_describe("_LinPageUnLock(%08x, 1, %x) of a page without a lock of its own", m->base + i * PAGE_SIZE, f);
+    EXPECT(_LinPageUnLock(PG(m->base) + i, 1, f) == 0, "_LinPageUnLock of a page without a lock of its own succeeded");
     return NULL;
 }
 

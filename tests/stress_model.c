@@ -6,12 +6,18 @@
  * What the sweep proves, for every page of every object and view the generator holds:
  *   - the PTE (through the self-map in the current address space, through hyperspace in the
  *     others) is present exactly when the model says so, maps the cell's frame, and carries the
- *     protection (W, U) and pin bit the model expects; an uncommitted page has no entry;
+ *     protection (W, U) and pin bit the model expects; an uncommitted page has no entry; a page
+ *     of the current address space has exactly the _LinPageLocks the model gave it;
  *   - reading the page through its own linear address gives the cell's tag at offsets 0 and
  *     4092 - so a stale TLB entry or an alias on the wrong frame is caught by the read itself;
- *     a cell mapped only in other address spaces is read through hyperspace instead;
+ *     a cell mapped only in other address spaces, or by nothing (an orphan a record keeps), is
+ *     read through hyperspace instead;
  *   - the frame's PFN record agrees: state used, map_count = the model's mappings, lock_count
- *     = locks + pins, pins = pins.
+ *     = pins + record locks + linear locks, pins = pins;
+ *   - the two frame-lifetime invariants: a cell that is locked (any owner) or pinned, or that
+ *     fixed memory made, is still on the frame it had then (its anchor) - so locked and fixed
+ *     memory never moved - and that frame is in use; and a frame whose last owner went (the
+ *     model dropped its cell) was on the free list right after that call.
  */
 #include "tests/stress.h"
 
@@ -30,8 +36,9 @@ const char *sx_fail(const char *fmt, ...)
 void sx_describe(const char *fmt, ...)
 {
     va_list ap;
+    size_t n = sx.cross_call ? ksnprintf(sx.desc, sizeof sx.desc, "cross-API call %u: ", sx.cross_call) : 0;
     va_start(ap, fmt);
-    kvsnprintf(sx.desc, sizeof sx.desc, fmt, ap);
+    kvsnprintf(sx.desc + n, sizeof sx.desc - n, fmt, ap);
     va_end(ap);
     if (sx.trace) kprintf("stress: step %u: %s\n", sx.step, sx.desc);
 }
@@ -59,23 +66,94 @@ uint16_t sx_cell_new(void)
     return SX_NOCELL;
 }
 
+static char pending[200];      /* a failure seen where no result can be returned */
+
+static void note_pending(const char *fmt, pfn_t f, uint32_t state)
+{
+    if (!pending[0]) ksnprintf(pending, sizeof pending, fmt, f, state);
+}
+
 void sx_cell_present(uint16_t c, pfn_t pfn)
 {
-    sx.cells[c].present = 1;
-    sx.cells[c].pfn = pfn;
-    sx.cells[c].maps = 1;
+    struct sx_cell *x = &sx.cells[c];
+    x->present = 1;
+    x->pfn = x->anchor = pfn;
+    x->maps = 1;
+    for (uint32_t k = 0; k < SX_RECENT && k < sx.nrecent; k++)
+        if (sx.recent[k] == pfn) { sx.st.recycled++; break; }
 }
 
-/* A cell whose frame went back to the allocator leaves the lock records: a _LinPageLock whose
- * lock PL_TOTALUNLOCK took has nothing left to unlock there. */
+bool sx_cell_locked(const struct sx_cell *x) { return x->rec || x->llocks || x->pins; }
+
+bool sx_cell_movable(const struct sx_cell *x)
+{
+    return !x->present || (x->maps == 1 && !sx_cell_locked(x));
+}
+
+uint16_t sx_cell_of_pfn(pfn_t f)
+{
+    for (uint16_t c = 0; c < SX_MAX_CELLS; c++)
+        if (sx.cells[c].used && sx.cells[c].present && sx.cells[c].pfn == f) return c;
+    return SX_NOCELL;
+}
+
+/* The cell's last owner is gone: so is the cell, and its frame must be free now - nothing
+ * runs between the call that dropped it and this (a locked frame that reached the free list,
+ * or one that stayed allocated with nothing referring to it, is caught here). */
 static void cell_gone(uint16_t c)
 {
-    sx.cells[c].used = 0;
-    for (uint32_t k = 0; k < SX_MAX_LOCKS; k++)
-        for (uint32_t p = 0; sx.locks[k].used && p < sx.locks[k].npages; p++)
-            if (sx.locks[k].cell[p] == c) sx.locks[k].cell[p] = SX_NOCELL;
+    struct sx_cell *x = &sx.cells[c];
+    x->used = 0;
+    if (!x->present) return;
+    struct pfn *r = pfn_get(x->pfn);
+    if (!r || r->state != PFN_FREE)
+        note_pending("frame %x lost its last owner but is not free (state %u)", x->pfn, r ? r->state : 0);
+    sx.recent[sx.nrecent++ % SX_RECENT] = x->pfn;
 }
 
+/* A present cell becomes locked: from now on it must stay on this frame.  (A frame that was
+ * fixed memory and is no longer - its fixed mapping went, another still maps it - may move
+ * again until then: the pin was the fixed mapping's.) */
+static void lock_gained(struct sx_cell *x, bool was_locked)
+{
+    if (!was_locked && !x->fixed) x->anchor = x->pfn;
+}
+
+void sx_cell_lock(uint16_t c)
+{
+    struct sx_cell *x = &sx.cells[c];
+    bool was = sx_cell_locked(x);
+    x->rec++;
+    lock_gained(x, was);
+}
+
+void sx_cell_unlock(uint16_t c)
+{
+    struct sx_cell *x = &sx.cells[c];
+    x->rec--;
+    if (!x->maps && !x->rec) {
+        sx.st.orphans_freed++;
+        cell_gone(c);
+    }
+}
+
+void sx_page_llock(struct sx_map *m, uint32_t i, uint32_t n)
+{
+    struct sx_cell *x = &sx.cells[m->cell[i]];
+    bool was = sx_cell_locked(x);
+    m->llocks[i] += n;
+    x->llocks += n;
+    lock_gained(x, was);
+}
+
+void sx_page_lunlock(struct sx_map *m, uint32_t i, uint32_t n)
+{
+    m->llocks[i] -= n;
+    sx.cells[m->cell[i]].llocks -= n;
+}
+
+/* The page's mapping is gone, its linear locks (and pin, and an alias's record) with it.  The
+ * cell lives on while another mapping or a record holds it - an orphan when only records do. */
 void sx_page_drop(struct sx_map *m, uint32_t i)
 {
     uint16_t c = m->cell[i];
@@ -84,9 +162,13 @@ void sx_page_drop(struct sx_map *m, uint32_t i)
     m->cell[i] = SX_NOCELL;
     if (x->present) {
         x->maps--;
+        x->llocks -= m->llocks[i];
         if (m->pinned[i]) x->pins--;
-        if (m->kind == SX_LPL_GLOBAL) x->alias_pages--;
+        if (m->pinned[i] || m->kind == SX_NT_CONTIG) x->fixed--;   /* fixed memory no more */
+        if (m->kind == SX_LPL_GLOBAL) x->rec--;
+        m->llocks[i] = 0;
         if (x->maps) return;
+        if (x->rec) { sx.st.orphans++; return; }
     }
     cell_gone(c);
 }
@@ -105,6 +187,7 @@ struct sx_map *sx_map_new(uint8_t kind, uint8_t as, vaddr_t ret, vaddr_t base, u
         m->ret = ret;
         m->base = base;
         m->npages = (uint8_t)npages;
+        m->serial = ++sx.serial;
         for (uint32_t i = 0; i < SX_MAX_PAGES; i++) m->cell[i] = SX_NOCELL;
         if (SX_IS_OBJECT(kind)) sx.live_pages += npages;
         sx.st.per_kind[kind]++;
@@ -151,6 +234,7 @@ struct sx_lock *sx_lock_new(uint8_t kind)
         l->used = 1;
         l->kind = kind;
         l->view = -1;
+        l->serial = ++sx.serial;
         for (uint32_t i = 0; i < SX_MAX_PAGES; i++) l->cell[i] = SX_NOCELL;
         return l;
     }
@@ -271,25 +355,48 @@ static const char *check_entry(struct sx_map *m, uint32_t i)
         !(e & PTE_SW_PIN) != !m->pinned[i])
         return sx_fail("%s page %08x: entry %08x, the model says frame %x prot %x%s", kind_name(m->kind), va, e,
                        x->pfn, m->prot[i], m->pinned[i] ? " pinned" : "");
+    if (sx_visible(m) && mm_linear_locks(va) != m->llocks[i])   /* keyed by the current process */
+        return sx_fail("%s page %08x has %u _LinPageLocks, the model says %u", kind_name(m->kind), va,
+                       mm_linear_locks(va), m->llocks[i]);
     return sx_check_page(m, i);
 }
 
-/* The PFN record of a present cell; its contents through hyperspace if no VA read them. */
+/* The PFN record of a present cell; its contents through hyperspace if no VA read them (an
+ * orphan, a page of another process). */
 static const char *check_cell(uint16_t c)
 {
     struct sx_cell *x = &sx.cells[c];
     struct pfn *r = pfn_get(x->pfn);
-    if (!r || r->state != PFN_USED || r->map_count != x->maps || r->lock_count != x->locks + x->pins ||
-        r->pins != x->pins)
-        return sx_fail("frame %x: state %s maps %u locks %u pins %u; the model says maps %u locks %u+%u pins",
-                       x->pfn, r ? pfn_state_name(r->state) : "none", r ? r->map_count : 0, r ? r->lock_count : 0,
-                       r ? r->pins : 0, x->maps, x->locks, x->pins);
+    uint32_t locks = x->pins + x->rec + x->llocks;
+    if (!r || r->state != PFN_USED || r->map_count != x->maps || r->lock_count != locks || r->pins != x->pins)
+        return sx_fail("frame %x: state %s maps %u locks %u pins %u; the model says maps %u locks %u "
+                       "(pins %u, records %u, linear %u)", x->pfn, r ? pfn_state_name(r->state) : "none",
+                       r ? r->map_count : 0, r ? r->lock_count : 0, r ? r->pins : 0, x->maps, locks, x->pins,
+                       x->rec, x->llocks);
     if (x->seen == sx.sweep) return NULL;
     uint32_t *v = hyper_map(x->pfn);
     uint32_t a = v[0], b = v[1023];
     hyper_unmap(v);
     if (a != x->tag || b != (x->tag ? x->tag ^ SX_TAG2 : 0))
-        return sx_fail("frame %x holds %08x/%08x, the model says %08x", x->pfn, a, b, x->tag);
+        return sx_fail("frame %x holds %08x/%08x, the model says %08x%s", x->pfn, a, b, x->tag,
+                       x->maps ? "" : " (an orphan: only lock records hold it)");
+    return NULL;
+}
+
+/* The frame-lifetime invariants (stress.h): (a) a cell some owner locks or pins keeps its frame
+ * and the frame is in use - the PTE comparisons above then show every page and view that the
+ * model knows still maps that same frame; (b) fixed memory keeps its frame, locked or not.
+ * And the model's own bookkeeping: a cell nothing maps lives only while a record holds it. */
+static const char *check_lifetime(uint16_t c)
+{
+    const struct sx_cell *x = &sx.cells[c];
+    if (!x->maps && !x->rec) return sx_fail("cell %u (frame %x): no mapping and no record holds it", c, x->pfn);
+    if ((sx_cell_locked(x) || x->fixed) && x->pfn != x->anchor)
+        return sx_fail("%s frame moved: cell %u was on frame %x, now %x (pins %u, records %u, linear %u)",
+                       x->fixed ? "a fixed" : "a locked", c, x->anchor, x->pfn, x->pins, x->rec, x->llocks);
+    struct pfn *r = pfn_get(x->anchor);
+    if ((sx_cell_locked(x) || x->fixed) && (!r || r->state == PFN_FREE))
+        return sx_fail("locked or fixed frame %x is on the free list", x->anchor);
     return NULL;
 }
 
@@ -297,6 +404,11 @@ const char *sx_verify_all(void)
 {
     sx.sweep++;
     sx.st.sweeps++;
+    if (pending[0]) {
+        const char *r = sx_fail("%s", pending);
+        pending[0] = 0;
+        return r;
+    }
     for (uint32_t k = 0; k < SX_MAX_MAPS; k++) {
         struct sx_map *m = &sx.maps[k];
         for (uint32_t i = 0; m->used && i < m->npages; i++) {
@@ -306,7 +418,8 @@ const char *sx_verify_all(void)
     }
     for (uint16_t c = 0; c < SX_MAX_CELLS; c++) {
         if (!sx.cells[c].used || !sx.cells[c].present) continue;
-        const char *r = check_cell(c);
+        const char *r = check_lifetime(c);
+        if (!r) r = check_cell(c);
         if (r) return r;
     }
     return NULL;
@@ -350,17 +463,18 @@ void sx_dump(void)
             uint16_t c = m->cell[p];
             if (c == SX_NOCELL) { kprintf(" -"); continue; }
             const struct sx_cell *x = &sx.cells[c];
-            kprintf(" c%u%s[%x m%u l%u p%u a%u]", c, x->present ? "" : "(demand)", x->present ? x->pfn : 0,
-                    x->maps, x->locks, x->pins, x->alias_pages);
+            kprintf(" c%u%s[%x m%u r%u l%u/%u p%u%s]", c, x->present ? "" : "(demand)", x->present ? x->pfn : 0,
+                    x->maps, x->rec, m->llocks[p], x->llocks, x->pins, x->fixed ? " fixed" : "");
         }
         kprintf("\n");
     }
     for (uint32_t k = 0; k < SX_MAX_LOCKS; k++) {
         const struct sx_lock *l = &sx.locks[k];
         if (!l->used) continue;
-        kprintf("  lock %u: kind %u, process %d, %u pages, view %d:", k, l->kind, l->as == SX_GLOBAL ? -1 : l->as,
-                l->npages, l->view);
-        for (uint32_t p = 0; p < l->npages; p++) kprintf(" c%u", l->cell[p]);
+        kprintf("  lock %u: %s, %u pages, view %d%s:", k, l->kind == SXL_VMLOCK ? "VMLock" : "MDL", l->npages,
+                l->view, l->edited ? ", PFN array edited" : "");
+        for (uint32_t p = 0; p < l->npages; p++)
+            kprintf(" c%u[%x%s]", l->cell[p], sx.cells[l->cell[p]].pfn, sx.cells[l->cell[p]].maps ? "" : " orphan");
         kprintf("\n");
     }
 }

@@ -4,10 +4,12 @@
  * MmAllocateContiguousMemory), decommit, change permissions, reallocate, free; write through
  * one mapping from ring 0 or ring 3; create, switch and destroy processes.
  *
- * Every operation predicts its result from the model before the call (a free that would drop a
- * locked frame's last mapping must fail, a ring-3 write to a read-only page must fault) and
- * updates the model after it.  An operation whose precondition the current state cannot meet
- * returns sx_skipped and the driver draws another one.
+ * Every operation predicts its result from the model before the call (a ring-3 write to a
+ * read-only page must fault, _PageReAllocate of a block whose frame someone locks must fail) and
+ * updates the model after it.  Frees and decommits are never refused because of a lock: the
+ * pages' own _LinPageLocks die with them, and a frame a lock record holds stays allocated,
+ * unmapped, contents and all (an orphan cell) until the record lets go.  An operation whose
+ * precondition the current state cannot meet returns sx_skipped and the driver draws another.
  */
 #include "tests/stress.h"
 
@@ -52,14 +54,23 @@ const char *sx_alloc_failed(const struct sx_snap *b, uint32_t n, bool constraine
     return NULL;
 }
 
-/* Every page of m gets a fresh zero cell with the given protection. */
-static void fill_object(struct sx_map *m, uint32_t first, uint32_t n, uint8_t prot, bool pinned)
+/* Every page of m gets a fresh zero cell with the given protection.  Fixed memory (pinned
+ * pages, NT contiguous memory) must never change frame. */
+static void fill_object(struct sx_map *m, uint32_t first, uint32_t n, uint8_t prot, bool pinned, bool fixed)
 {
     for (uint32_t i = first; i < first + n; i++) {
         m->cell[i] = sx_cell_new();
         m->prot[i] = prot;
         m->pinned[i] = pinned;
+        sx.cells[m->cell[i]].fixed = pinned || fixed;
     }
+}
+
+bool sx_range_present(const struct sx_map *m, uint32_t i, uint32_t k)
+{
+    for (uint32_t p = i; p < i + k; p++)
+        if (p >= m->npages || m->cell[p] == SX_NOCELL || !sx.cells[m->cell[p]].present) return false;
+    return true;
 }
 
 /* After a call that must leave pages [i, i+n) present: learn them and insist. */
@@ -70,16 +81,6 @@ const char *sx_expect_present(struct sx_map *m, uint32_t i, uint32_t n, const ch
         if (m->cell[p] != SX_NOCELL && !sx.cells[m->cell[p]].present)
             return sx_fail("%s: page %08x is not present", what, m->base + p * PAGE_SIZE);
     return NULL;
-}
-
-/* Freeing these pages would drop a locked frame's last mapping: the core must refuse. */
-bool sx_busy_pages(const struct sx_map *m, uint32_t i, uint32_t n)
-{
-    for (uint32_t p = i; p < i + n; p++) {
-        uint16_t c = m->cell[p];
-        if (c != SX_NOCELL && sx.cells[c].present && sx.cells[c].locks && sx.cells[c].maps == 1) return true;
-    }
-    return false;
 }
 
 /* After a successful free, the linear pages must fault (nothing reused them yet).  Ring 0's
@@ -96,11 +97,9 @@ static const char *expect_gone(const struct sx_map *m, uint32_t i, uint32_t n)
 
 /* ---- allocation ------------------------------------------------------------------------------ */
 
-static const char *op_alloc_vxd(void)
+static const char *alloc_vxd(uint32_t n, uint32_t flags, bool vm, struct sx_map **out)
 {
-    static const uint32_t fl[] = { 0, PAGEZEROINIT, PAGEFIXED, PAGELOCKED, PAGEFIXED | PAGEZEROINIT, 0 };
-    uint32_t n = sx_pages_wanted(), flags = fl[sx_below(ARRAY_SIZE(fl))];
-    bool vm = sx_chance(40), fixed = flags & (PAGEFIXED | PAGELOCKED);
+    bool fixed = flags & (PAGEFIXED | PAGELOCKED);
     if (!sx_room(n)) return sx_skipped;
     sx_describe("_PageAllocate(%u, %s, flags %x)", n, vm ? "PG_VM" : "PG_SYS", flags);
     struct sx_snap b;
@@ -110,14 +109,21 @@ static const char *op_alloc_vxd(void)
     struct sx_map *m = sx_map_new(SX_VXD_BLOCK, SX_GLOBAL, h, h, n);
     m->aux = flags;
     m->aux2 = vm ? PG_VM : PG_SYS;
-    fill_object(m, 0, n, MM_PROT_WRITE | (vm ? MM_PROT_USER : 0), fixed);
+    fill_object(m, 0, n, MM_PROT_WRITE | (vm ? MM_PROT_USER : 0), fixed, false);
+    if (out) *out = m;
     return fixed ? sx_expect_present(m, 0, n, "_PageAllocate(PAGEFIXED)") : NULL;
 }
 
-static const char *op_reserve_vxd(void)
+static const char *op_alloc_vxd(void)
+{
+    static const uint32_t fl[] = { 0, PAGEZEROINIT, PAGEFIXED, PAGELOCKED, PAGEFIXED | PAGEZEROINIT, 0 };
+    uint32_t n = sx_pages_wanted(), flags = fl[sx_below(ARRAY_SIZE(fl))];
+    return alloc_vxd(n, flags, sx_chance(40), NULL);
+}
+
+static const char *reserve_vxd(uint32_t n, uint32_t w, struct sx_map **out)
 {
     static const ULONG where[3] = { PR_PRIVATE, PR_SHARED, PR_SYSTEM };
-    uint32_t n = sx_pages_wanted(), w = sx_below(3);
     if (!sx_room(n)) return sx_skipped;
     sx_describe("_PageReserve(%s, %u)", w == 0 ? "PR_PRIVATE" : w == 1 ? "PR_SHARED" : "PR_SYSTEM", n);
     struct sx_snap b;
@@ -126,15 +132,48 @@ static const char *op_reserve_vxd(void)
     if (va == 0xFFFFFFFFu) return sx_alloc_failed(&b, 0, false, "_PageReserve");
     struct sx_map *m = sx_map_new(SX_VXD_RESERVE, w == 0 ? sx_as_index(as_current()) : SX_GLOBAL, va, va, n);
     m->aux = w;
+    if (out) *out = m;
     return NULL;
 }
 
-static const char *op_commit_vxd(void)
+static const char *op_reserve_vxd(void)
 {
-    struct sx_map *m = sx_pick_map(SXK(SX_VXD_RESERVE), NULL);
-    if (!m || free_cells() < SX_MAX_PAGES * 2) return sx_skipped;
-    uint32_t i, k, hpd = sx_chance(50) ? PD_ZEROINIT : PD_NOINIT;
-    sx_pick_range(m, &i, &k);
+    return reserve_vxd(sx_pages_wanted(), sx_below(3), NULL);
+}
+
+/* _PageCommitContig: contiguous, fixed pages in a range with nothing committed (else 0xFFFFFFFF,
+ * changing nothing); a run that cannot be found is a refusal that changes nothing too. */
+static const char *commit_contig(struct sx_map *m, uint32_t i, uint32_t k)
+{
+    bool low = sx_chance(30), any = false;
+    uint32_t flags = PC_WRITEABLE | (sx_chance(50) ? PC_USER : 0) | (sx_chance(50) ? PCC_ZEROINIT : 0);
+    for (uint32_t p = i; p < i + k; p++) any |= m->cell[p] != SX_NOCELL;
+    sx_enter(m);
+    sx_describe("_PageCommitContig(%08x, %u, flags %x%s)%s", m->base + i * PAGE_SIZE, k, flags,
+                low ? ", below 16 MiB" : "", any ? " [must fail: committed pages]" : "");
+    struct sx_snap b;
+    sx_snapshot(&b);
+    ULONG pa = _PageCommitContig(PG(m->base) + i, k, flags, 0, 0, low ? ISA_DMA_LIMIT_PFN : 0xFFFFFFFFu);
+    if (pa == 0xFFFFFFFFu) {
+        if (!any && mm_free_frames() > 1024 && !low) return sx_fail("_PageCommitContig of %u pages failed", k);
+        sx.st.expected_fail++;
+        return sx_unchanged(&b, "_PageCommitContig");
+    }
+    if (any) return sx_fail("_PageCommitContig over committed pages succeeded");
+    fill_object(m, i, k, (uint8_t)(MM_PROT_WRITE | ((flags & PC_USER) ? MM_PROT_USER : 0)), true, true);
+    const char *r = sx_expect_present(m, i, k, "_PageCommitContig");
+    for (uint32_t p = i; !r && p < i + k; p++) {
+        pfn_t f = sx.cells[m->cell[p]].pfn;
+        if (f != (pa >> PAGE_SHIFT) + (p - i) || (low && f >= ISA_DMA_LIMIT_PFN))
+            r = sx_fail("_PageCommitContig returned %08x, page %u is on frame %x", pa, p - i, f);
+    }
+    return r;
+}
+
+static const char *commit_vxd(struct sx_map *m, uint32_t i, uint32_t k)
+{
+    if (free_cells() < SX_MAX_PAGES * 2) return sx_skipped;
+    uint32_t hpd = sx_chance(50) ? PD_ZEROINIT : PD_NOINIT;
     uint32_t flags = (sx_chance(70) ? PC_WRITEABLE : 0) | (sx_chance(50) ? PC_USER : 0) |
                      (sx_chance(30) ? PC_PRESENT : 0) | (sx_chance(15) ? PC_FIXED : 0);
     bool any = false;
@@ -151,7 +190,7 @@ static const char *op_commit_vxd(void)
     uint8_t prot = (uint8_t)(((flags & PC_WRITEABLE) ? MM_PROT_WRITE : 0) | ((flags & PC_USER) ? MM_PROT_USER : 0));
     uint32_t fresh = 0;                                /* pages committed now (the rest were skipped) */
     for (uint32_t p = i; p < i + k; p++)
-        if (m->cell[p] == SX_NOCELL) { fill_object(m, p, 1, prot, flags & PC_FIXED); fresh |= 1u << p; }
+        if (m->cell[p] == SX_NOCELL) { fill_object(m, p, 1, prot, flags & PC_FIXED, false); fresh |= 1u << p; }
     if (!(flags & (PC_PRESENT | PC_FIXED))) return NULL;
     sx_learn(m);
     for (uint32_t p = i; p < i + k; p++)
@@ -160,11 +199,17 @@ static const char *op_commit_vxd(void)
     return NULL;
 }
 
-static const char *op_alloc_dh(void)
+static const char *op_commit_vxd(void)
 {
-    static const ULONG fl[] = { 0, VMDHA_FIXED, VMDHA_PROCESS, VMDHA_PROCESS | VMDHA_FIXED,
-                                VMDHA_FIXED | VMDHA_16M, VMDHA_FIXED | VMDHA_CONTIG, VMDHA_16M, VMDHA_PROCESS };
-    uint32_t n = sx_pages_wanted(), f = fl[sx_below(ARRAY_SIZE(fl))];
+    struct sx_map *m = sx_pick_map(SXK(SX_VXD_RESERVE), NULL);
+    if (!m) return sx_skipped;
+    uint32_t i, k;
+    sx_pick_range(m, &i, &k);
+    return sx_chance(15) ? commit_contig(m, i, k) : commit_vxd(m, i, k);
+}
+
+static const char *alloc_dh(uint32_t n, ULONG f, struct sx_map **out)
+{
     uint32_t size = n * PAGE_SIZE - sx_below(PAGE_SIZE);
     bool proc = f & VMDHA_PROCESS, present = f & (VMDHA_FIXED | VMDHA_16M);
     if (!sx_room(n)) return sx_skipped;
@@ -179,7 +224,8 @@ static const char *op_alloc_dh(void)
     }
     struct sx_map *m = sx_map_new(SX_DH_ALLOC, proc ? sx_as_index(as_current()) : SX_GLOBAL, lin, lin, n);
     m->aux = f;
-    fill_object(m, 0, n, MM_PROT_WRITE | (proc ? MM_PROT_USER : 0), f & VMDHA_FIXED);
+    fill_object(m, 0, n, MM_PROT_WRITE | (proc ? MM_PROT_USER : 0), f & VMDHA_FIXED, false);
+    if (out) *out = m;
     if (!present) return NULL;
     const char *r = sx_expect_present(m, 0, n, "VMAlloc(FIXED|16M)");
     for (uint32_t i = 0; !r && i < n; i++) {
@@ -190,10 +236,15 @@ static const char *op_alloc_dh(void)
     return r;
 }
 
-static const char *op_alloc_nt(void)
+static const char *op_alloc_dh(void)
 {
-    uint32_t n = sx_pages_wanted();
-    bool low = sx_chance(30);
+    static const ULONG fl[] = { 0, VMDHA_FIXED, VMDHA_PROCESS, VMDHA_PROCESS | VMDHA_FIXED,
+                                VMDHA_FIXED | VMDHA_16M, VMDHA_FIXED | VMDHA_CONTIG, VMDHA_16M, VMDHA_PROCESS };
+    return alloc_dh(sx_pages_wanted(), fl[sx_below(ARRAY_SIZE(fl))], NULL);
+}
+
+static const char *alloc_nt(uint32_t n, bool low, struct sx_map **out)
+{
     PHYSICAL_ADDRESS hi;
     hi.QuadPart = low ? 0xFFFFFF : 0xFFFFFFFFll;
     if (!sx_room(n)) return sx_skipped;
@@ -203,7 +254,8 @@ static const char *op_alloc_nt(void)
     PVOID p = MmAllocateContiguousMemory(n * PAGE_SIZE - sx_below(PAGE_SIZE), hi);
     if (!p) return sx_alloc_failed(&b, n, true, "MmAllocateContiguousMemory");
     struct sx_map *m = sx_map_new(SX_NT_CONTIG, SX_GLOBAL, (vaddr_t)p, (vaddr_t)p, n);
-    fill_object(m, 0, n, MM_PROT_WRITE, false);
+    fill_object(m, 0, n, MM_PROT_WRITE, false, true);
+    if (out) *out = m;
     const char *r = sx_expect_present(m, 0, n, "MmAllocateContiguousMemory");
     for (uint32_t i = 0; !r && i < n; i++) {
         pfn_t f = sx.cells[m->cell[i]].pfn;
@@ -213,38 +265,47 @@ static const char *op_alloc_nt(void)
     return r;
 }
 
+static const char *op_alloc_nt(void)
+{
+    return alloc_nt(sx_pages_wanted(), sx_chance(30), NULL);
+}
+
+/* Any object of any personality, every page committed (fixed or present or demand-zero). */
+const char *sx_alloc_any(struct sx_map **out)
+{
+    static const uint32_t vf[] = { 0, PAGEZEROINIT, PAGEFIXED, PAGELOCKED };
+    static const ULONG dh[] = { 0, VMDHA_FIXED, VMDHA_PROCESS, VMDHA_16M, VMDHA_PROCESS | VMDHA_FIXED };
+    uint32_t n = 1 + sx_below(4);
+    *out = NULL;
+    switch (sx_below(4)) {
+    case 0: return alloc_vxd(n, vf[sx_below(ARRAY_SIZE(vf))], sx_chance(40), out);
+    case 1: {
+        const char *r = reserve_vxd(n, sx_below(3), out);
+        return r || !*out ? r : commit_vxd(*out, 0, n);
+    }
+    case 2: return alloc_nt(n, sx_chance(20), out);
+    default: return alloc_dh(n, dh[sx_below(ARRAY_SIZE(dh))], out);
+    }
+}
+
+/* Fixed memory of any personality - the frames a cross-API sequence wants to see reused. */
+const char *sx_alloc_fixed(struct sx_map **out)
+{
+    static const ULONG dh[] = { VMDHA_FIXED, VMDHA_FIXED | VMDHA_CONTIG, VMDHA_FIXED | VMDHA_16M };
+    uint32_t n = 1 + sx_below(4);
+    *out = NULL;
+    switch (sx_below(5)) {
+    case 0: return alloc_vxd(n, sx_chance(50) ? PAGEFIXED : PAGELOCKED, sx_chance(40), out);
+    case 1: return alloc_nt(n, sx_chance(20), out);
+    case 2: {
+        const char *r = reserve_vxd(n, 1 + sx_below(2), out);
+        return r || !*out ? r : commit_contig(*out, 0, n);
+    }
+    default: return alloc_dh(n, dh[sx_below(ARRAY_SIZE(dh))], out);
+    }
+}
+
 /* ---- freeing -------------------------------------------------------------------------------- */
-
-/* Is cell c mapped by a page _LinPageUnLock can name (an object or a DevHelp alias), other than
- * pages [i, i+n) of xm and anything in address space xas? */
-static bool other_region_page(uint16_t c, const struct sx_map *xm, uint32_t i, uint32_t n, uint8_t xas)
-{
-    for (uint32_t k = 0; k < SX_MAX_MAPS; k++) {
-        const struct sx_map *m = &sx.maps[k];
-        if (!m->used || !(SXK(m->kind) & (SXK_REGIONS)) || (xas != SX_GLOBAL && m->as == xas))
-            continue;
-        for (uint32_t p = 0; p < m->npages; p++)
-            if (m->cell[p] == c && !(m == xm && p >= i && p < i + n)) return true;
-    }
-    return false;
-}
-
-/* A _LinPageLock can only be undone through a page that maps its frame: before those pages go,
- * release the locks that would have no such page left. */
-const char *sx_unstrand(const struct sx_map *xm, uint32_t i, uint32_t n, uint8_t xas)
-{
-    for (uint32_t k = 0; k < SX_MAX_LOCKS; k++) {
-        struct sx_lock *l = &sx.locks[k];
-        if (!l->used || l->kind != SXL_LINPAGE) continue;
-        bool stranded = false;
-        for (uint32_t p = 0; p < l->npages && !stranded; p++)
-            stranded = l->cell[p] != SX_NOCELL && !other_region_page(l->cell[p], xm, i, n, xas);
-        if (!stranded) continue;
-        const char *r = sx_release_lock(l);
-        if (r) return r;
-    }
-    return NULL;
-}
 
 static const char *lpl_unlock_global(struct sx_map *m, bool *ok);
 
@@ -276,45 +337,42 @@ static const char *release_call(struct sx_map *m, bool *ok)
     }
 }
 
-/* _LinPageUnLock(alias, PAGEMAPGLOBAL): the alias's own lock on each frame goes with it.  The
- * release must be refused - and change nothing - if the alias is the last mapping of a frame
- * that someone else has locked too. */
+/* _LinPageUnLock(alias, PAGEMAPGLOBAL): the alias's mapping goes, then its lock record - never
+ * refused: a frame the alias was the last to map goes back to the free list then, unless
+ * another record still locks it. */
 static const char *lpl_unlock_global(struct sx_map *m, bool *ok)
 {
     *ok = _LinPageUnLock(PG(m->base), m->npages, PAGEMAPGLOBAL) == 1;
-    if (*ok)
-        for (uint32_t p = 0; p < m->npages; p++)
-            if (sx.cells[m->cell[p]].locks) sx.cells[m->cell[p]].locks--;
     return NULL;
 }
 
-static bool lpl_busy(const struct sx_map *m)
+/* An MDL's system mapping goes alone (MmUnmapLockedPages): the MDL stays locked. */
+static const char *mdl_unmap(struct sx_map *m)
 {
-    for (uint32_t p = 0; p < m->npages; p++) {
-        const struct sx_cell *x = &sx.cells[m->cell[p]];
-        if (x->locks > 1 && x->maps == 1) return true;  /* one of the locks is the alias's own */
+    for (uint32_t k = 0; k < SX_MAX_LOCKS; k++) {
+        struct sx_lock *l = &sx.locks[k];
+        if (!l->used || l->view != sx_map_index(m)) continue;
+        MmUnmapLockedPages((PVOID)m->ret, l->mdl);
+        if (l->mdl->MdlFlags & MDL_MAPPED_TO_SYSTEM_VA) return sx_fail("MmUnmapLockedPages kept the mapping");
+        if (!(l->mdl->MdlFlags & MDL_PAGES_LOCKED)) return sx_fail("MmUnmapLockedPages unlocked the MDL");
+        l->view = -1;
+        struct sx_map gone = *m;
+        sx_map_free(m);
+        return expect_gone(&gone, 0, gone.npages);
     }
-    return false;
+    return sx_fail("MDL mapping %08x without its lock record", m->ret);
 }
 
+/* Never refused because of a lock: the pages' _LinPageLocks die with them, frames records hold
+ * outlive them (orphans). */
 const char *sx_free_map(struct sx_map *m)
 {
-    if (m->kind == SX_MDLMAP) {
-        for (uint32_t k = 0; k < SX_MAX_LOCKS; k++)
-            if (sx.locks[k].used && sx.locks[k].view == sx_map_index(m)) return sx_release_lock(&sx.locks[k]);
-        return sx_fail("MDL mapping %08x without its lock record", m->ret);
-    }
+    if (m->kind == SX_MDLMAP) return mdl_unmap(m);
     sx_enter(m);
-    const char *r = sx_unstrand(m, 0, m->npages, SX_GLOBAL);
+    bool ok;
+    const char *r = release_call(m, &ok);
     if (r) return r;
-    bool busy = m->kind == SX_LPL_GLOBAL ? lpl_busy(m) : sx_busy_pages(m, 0, m->npages), ok;
-    struct sx_snap b;
-    sx_snapshot(&b);
-    r = release_call(m, &ok);
-    if (r) return r;
-    if (ok == busy) return sx_fail("release of %08x (kind %u) %s, expected %s", m->ret, m->kind,
-                                   ok ? "succeeded" : "failed", busy ? "a refusal (locked last mapping)" : "success");
-    if (!ok) { sx.st.expected_fail++; return sx_unchanged(&b, "a release of a locked frame's last mapping"); }
+    if (!ok) return sx_fail("release of %08x (kind %u) failed", m->ret, m->kind);
     sx_note_freed(m->ret, m->kind);
     struct sx_map gone = *m;
     sx_map_free(m);
@@ -323,10 +381,21 @@ const char *sx_free_map(struct sx_map *m)
 
 static const char *op_free(void)
 {
-    struct sx_map *m = sx_pick_map(SXK_ALL & ~SXK(SX_MDLMAP), NULL);
+    struct sx_map *m = sx_pick_map(SXK_ALL, NULL);
     if (!m) return sx_skipped;
     sx_describe("free %08x (kind %u, %u pages)", m->ret, m->kind, m->npages);
     return sx_free_map(m);
+}
+
+const char *sx_decommit(struct sx_map *m, uint32_t i, uint32_t k)
+{
+    if (m->kind != SX_VXD_RESERVE && m->kind != SX_VXD_BLOCK) return sx_skipped;
+    sx_enter(m);
+    sx_describe("_PageDecommit(%08x, %u)", m->base + i * PAGE_SIZE, k);
+    ULONG ok = _PageDecommit(PG(m->base) + i, k, 0);
+    if (ok != 1) return sx_fail("_PageDecommit returned %u", ok);
+    for (uint32_t p = i; p < i + k; p++) sx_page_drop(m, p);
+    return expect_gone(m, i, k);
 }
 
 static const char *op_decommit(void)
@@ -335,18 +404,7 @@ static const char *op_decommit(void)
     if (!m) return sx_skipped;
     uint32_t i, k;
     sx_pick_range(m, &i, &k);
-    sx_enter(m);
-    const char *r = sx_unstrand(m, i, k, SX_GLOBAL);
-    if (r) return r;
-    bool busy = sx_busy_pages(m, i, k);
-    sx_describe("_PageDecommit(%08x, %u)%s", m->base + i * PAGE_SIZE, k, busy ? " [must fail: locked]" : "");
-    struct sx_snap b;
-    sx_snapshot(&b);
-    ULONG ok = _PageDecommit(PG(m->base) + i, k, 0);
-    if (ok != (ULONG)!busy) return sx_fail("_PageDecommit returned %u", ok);
-    if (!ok) { sx.st.expected_fail++; return sx_unchanged(&b, "_PageDecommit"); }
-    for (uint32_t p = i; p < i + k; p++) sx_page_drop(m, p);
-    return expect_gone(m, i, k);
+    return sx_decommit(m, i, k);
 }
 
 static const char *op_protect(void)
@@ -380,17 +438,16 @@ static const char *op_protect(void)
 }
 
 /* _PageReAllocate: a new block with the old contents (present pages copied, the rest zero), the
- * old one gone - refused, changing nothing, while a page is locked beyond the block's own lock. */
-static const char *op_realloc(void)
+ * old one gone - refused, changing nothing, while a frame of the block has a lock beyond the
+ * block's own pins: any owner's, through any page (the block's frames would be given away). */
+const char *sx_realloc(struct sx_map *m, uint32_t n, ULONG flags)
 {
-    static const ULONG fl[] = { 0, PAGEZEROINIT, PAGENOCOPY, PAGEZEROREINIT, PAGELOCKED };
-    struct sx_map *m = sx_pick_map(SXK(SX_VXD_BLOCK), NULL);
-    uint32_t n = sx_pages_wanted();
-    if (!m || !sx_room(n)) return sx_skipped;
-    ULONG flags = fl[sx_below(ARRAY_SIZE(fl))];
+    if (m->kind != SX_VXD_BLOCK || !sx_room(n)) return sx_skipped;
     bool busy = false;
-    for (uint32_t p = 0; p < m->npages; p++)
-        busy |= m->cell[p] != SX_NOCELL && sx.cells[m->cell[p]].present && sx.cells[m->cell[p]].locks;
+    for (uint32_t p = 0; p < m->npages; p++) {
+        const struct sx_cell *x = m->cell[p] != SX_NOCELL ? &sx.cells[m->cell[p]] : NULL;
+        busy |= x && x->present && (x->rec || x->llocks);
+    }
     sx_describe("_PageReAllocate(%08x, %u -> %u pages, flags %x)%s", m->ret, m->npages, n, flags,
                 busy ? " [must fail: locked]" : "");
     struct sx_snap b;
@@ -407,7 +464,7 @@ static const char *op_realloc(void)
     struct sx_map *nm = sx_map_new(SX_VXD_BLOCK, SX_GLOBAL, h, h, n);
     nm->aux = (m->aux & (PAGEFIXED | PAGELOCKED | PAGEZEROINIT)) | (flags & PAGELOCKED);
     nm->aux2 = m->aux2;
-    fill_object(nm, 0, n, m->aux2 == PG_SYS ? MM_PROT_WRITE : MM_PROT_WRITE | MM_PROT_USER, fixed);
+    fill_object(nm, 0, n, m->aux2 == PG_SYS ? MM_PROT_WRITE : MM_PROT_WRITE | MM_PROT_USER, fixed, false);
     for (uint32_t p = 0; copy && p < n && p < m->npages; p++)
         if (m->cell[p] != SX_NOCELL && sx.cells[m->cell[p]].present) sx.cells[nm->cell[p]].tag = sx.cells[m->cell[p]].tag;
     sx_note_freed(m->ret, m->kind);
@@ -417,6 +474,14 @@ static const char *op_realloc(void)
     if (r) return r;
     sx_learn(nm);                       /* copied pages are present; untouched ones may be demand */
     return fixed ? sx_expect_present(nm, 0, n, "_PageReAllocate(fixed)") : NULL;
+}
+
+static const char *op_realloc(void)
+{
+    static const ULONG fl[] = { 0, PAGEZEROINIT, PAGENOCOPY, PAGEZEROREINIT, PAGELOCKED };
+    struct sx_map *m = sx_pick_map(SXK(SX_VXD_BLOCK), NULL);
+    if (!m) return sx_skipped;
+    return sx_realloc(m, sx_pages_wanted(), fl[sx_below(ARRAY_SIZE(fl))]);
 }
 
 /* ---- contents ---------------------------------------------------------------------------------- */
@@ -436,12 +501,11 @@ static uint32_t pick_committed(const struct sx_map *m)
 }
 
 /* Ring 0 writes a new tag through one mapping; a read-only mapping must refuse (CR0.WP). */
-static const char *op_write(void)
+const char *sx_write(struct sx_map *m, uint32_t i)
 {
-    struct sx_map *m = sx_pick_map(SXK_ALL, has_cell);
-    if (!m) return sx_skipped;
+    if (m->cell[i] == SX_NOCELL) return sx_skipped;
     sx_enter(m);
-    uint32_t i = pick_committed(m), tag = sx_new_tag();
+    uint32_t tag = sx_new_tag();
     vaddr_t va = m->base + i * PAGE_SIZE;
     struct sx_cell *x = &sx.cells[m->cell[i]];
     bool w = m->prot[i] & MM_PROT_WRITE;
@@ -458,6 +522,12 @@ static const char *op_write(void)
     if (!uprobe_write(va + PAGE_SIZE - 4, tag ^ SX_TAG2)) return sx_fail("second write to %08x faulted", va);
     x->tag = tag;
     return NULL;
+}
+
+static const char *op_write(void)
+{
+    struct sx_map *m = sx_pick_map(SXK_ALL, has_cell);
+    return m ? sx_write(m, pick_committed(m)) : sx_skipped;
 }
 
 static bool has_demand(const struct sx_map *m)
@@ -560,34 +630,10 @@ static const char *op_as_switch(void)
     return x86_read_cr3() >> PAGE_SHIFT == sx.as[j]->pd ? NULL : sx_fail("CR3 does not hold the directory");
 }
 
-/* Locks whose frames would lose their last mapping with the process must go first. */
-static const char *release_blocking_locks(uint8_t ai)
-{
-    for (uint32_t c = 0; c < SX_MAX_CELLS; c++) {
-        struct sx_cell *x = &sx.cells[c];
-        if (!x->used || !x->present || !x->locks) continue;
-        uint32_t mine = 0;
-        for (uint32_t k = 0; k < SX_MAX_MAPS; k++)
-            for (uint32_t p = 0; sx.maps[k].used && sx.maps[k].as == ai && p < sx.maps[k].npages; p++)
-                mine += sx.maps[k].cell[p] == c;
-        if (mine < x->maps) continue;
-        struct sx_lock *l = NULL;
-        for (uint32_t k = 0; k < SX_MAX_LOCKS && !l; k++)
-            for (uint32_t p = 0; sx.locks[k].used && p < sx.locks[k].npages; p++)
-                if (sx.locks[k].cell[p] == c) { l = &sx.locks[k]; break; }
-        if (!l) return sx_fail("frame %x is locked %u times but no lock record holds it", x->pfn, x->locks);
-        const char *r = sx_release_lock(l);
-        if (r) return r;
-        c--;                                           /* look at this cell again */
-    }
-    return NULL;
-}
-
+/* Never refused for a lock: the process's pages take their _LinPageLocks with them, and frames
+ * lock records hold (a VMLock, an MDL, a global alias of a private page) outlive it. */
 const char *sx_destroy_as(uint8_t ai)
 {
-    const char *r = sx_unstrand(NULL, 0, 0, ai);
-    if (!r) r = release_blocking_locks(ai);
-    if (r) return r == sx_skipped ? sx_fail("a lock blocks the destruction of process %u", ai) : r;
     if (as_current() == sx.as[ai]) as_switch(sx.as[0]);
     mm_status st = as_destroy(sx.as[ai]);
     if (st != MM_OK) return sx_fail("as_destroy(process %u) = %s", ai, mm_status_name(st));
@@ -606,13 +652,14 @@ static const char *op_as_destroy(void)
     return sx_destroy_as(j);
 }
 
-/* The generator's table: weights are relative. */
+/* The generator's table: weights are relative (the cross-API sequences' weight is the run's). */
 const char *sx_op_lock(void);
 const char *sx_op_unlock(void);
 const char *sx_op_view(void);
 const char *sx_op_query(void);
 const char *sx_op_invalid(void);
 const char *sx_op_total_unlock(void);
+const char *sx_op_mdl_map(void);
 const struct sx_op sx_ops[] = {
     { op_alloc_vxd, 5, "alloc-vxd" }, { op_reserve_vxd, 3, "reserve" }, { op_commit_vxd, 5, "commit" },
     { op_alloc_dh, 5, "alloc-devhlp" }, { op_alloc_nt, 2, "alloc-nt" }, { op_free, 10, "free" },
@@ -620,6 +667,7 @@ const struct sx_op sx_ops[] = {
     { op_write, 10, "write" }, { op_touch, 3, "touch" }, { op_ring3, 3, "ring3" },
     { op_as_create, 2, "as-create" }, { op_as_switch, 4, "as-switch" }, { op_as_destroy, 1, "as-destroy" },
     { sx_op_lock, 8, "lock" }, { sx_op_unlock, 8, "unlock" }, { sx_op_view, 8, "view" },
-    { sx_op_query, 8, "query" }, { sx_op_invalid, 12, "invalid" }, { sx_op_total_unlock, 1, "total-unlock" },
+    { sx_op_query, 8, "query" }, { sx_op_invalid, 12, "invalid" }, { sx_op_total_unlock, 2, "total-unlock" },
+    { sx_op_mdl_map, 1, "mdl-map" }, { sx_op_cross, 0, "cross-api" },
 };
 const uint32_t sx_nops = ARRAY_SIZE(sx_ops);

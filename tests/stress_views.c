@@ -22,13 +22,14 @@ static struct sx_map *new_view(uint8_t kind, uint8_t as, vaddr_t ret, const stru
         v->cell[p] = m->cell[i + p];
         v->prot[p] = prot;
         x->maps++;
-        if (kind == SX_LPL_GLOBAL) { x->locks++; x->alias_pages++; }
+        if (kind == SX_LPL_GLOBAL) sx_cell_lock(v->cell[p]);    /* the alias's lock record */
     }
     return v;
 }
 
 static bool below_shared_end(const struct sx_map *m) { return m->base < SHARED_END; }
 static bool global_region(const struct sx_map *m) { return m->base >= SHARED_START && m->base < SYSPTE_START; }
+#define G2P_SOURCES (SXK(SX_VXD_BLOCK) | SXK(SX_VXD_RESERVE) | SXK(SX_DH_ALLOC) | SXK(SX_P2G) | SXK(SX_LPL_GLOBAL))
 
 static bool all_present(const struct sx_map *m, uint32_t i, uint32_t k)
 {
@@ -37,12 +38,10 @@ static bool all_present(const struct sx_map *m, uint32_t i, uint32_t k)
     return true;
 }
 
-static const char *op_p2g(void)
+const char *sx_p2g(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out)
 {
-    struct sx_map *m = sx_pick_map(SXK_OBJECTS | SXK(SX_G2P), below_shared_end);
-    if (!m || !sx_map_slot_free()) return sx_skipped;
-    uint32_t i, k;
-    sx_pick_range(m, &i, &k);
+    if (out) *out = NULL;
+    if (!(SXK(m->kind) & (SXK_OBJECTS | SXK(SX_G2P))) || !below_shared_end(m) || !sx_map_slot_free()) return sx_skipped;
     ULONG f = sx_chance(60) ? VMDHPG_WRITE : 0, len = k * PAGE_SIZE - sx_below(PAGE_SIZE);
     bool want = sx_range_committed(m, i, k);
     sx_enter(m);
@@ -54,17 +53,25 @@ static const char *op_p2g(void)
     sx_learn(m);
     if ((e == NO_ERROR) != want) return sx_fail("VMProcessToGlobal returned %u", e);
     if (e) { sx.st.expected_fail++; return e == ERROR_INVALID_PARAMETER ? sx_unchanged(&b, "VMProcessToGlobal") : sx_fail("error %u", e); }
-    new_view(SX_P2G, SX_GLOBAL, g, m, i, k, (f & VMDHPG_WRITE) ? MM_PROT_WRITE : 0);
+    struct sx_map *v = new_view(SX_P2G, SX_GLOBAL, g, m, i, k, (f & VMDHPG_WRITE) ? MM_PROT_WRITE : 0);
+    if (out) *out = v;
     return g >= SYSTEM_START ? NULL : sx_fail("VMProcessToGlobal alias %08x outside the system arena", g);
 }
 
-static const char *op_g2p(void)
+static const char *op_p2g(void)
 {
-    struct sx_map *m = sx_pick_map(SXK(SX_VXD_BLOCK) | SXK(SX_VXD_RESERVE) | SXK(SX_DH_ALLOC) | SXK(SX_P2G) |
-                                   SXK(SX_LPL_GLOBAL), global_region);
-    if (!m || !sx_map_slot_free()) return sx_skipped;
-    uint32_t i, k, off = sx_below(PAGE_SIZE);
+    struct sx_map *m = sx_pick_map(SXK_OBJECTS | SXK(SX_G2P), below_shared_end);
+    if (!m) return sx_skipped;
+    uint32_t i, k;
     sx_pick_range(m, &i, &k);
+    return sx_p2g(m, i, k, NULL);
+}
+
+const char *sx_g2p(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out)
+{
+    if (out) *out = NULL;
+    if (!(SXK(m->kind) & G2P_SOURCES) || !global_region(m) || !sx_map_slot_free()) return sx_skipped;
+    uint32_t off = sx_below(PAGE_SIZE);
     ULONG f = (sx_chance(60) ? VMDHGP_WRITE : 0) | (sx_chance(10) ? VMDHGP_SELMAP : 0) | (sx_chance(5) ? VMDHGP_4MEG : 0);
     ULONG len = (k - 1) * PAGE_SIZE + 1 + sx_below(PAGE_SIZE - off);
     bool want = sx_range_committed(m, i, k);
@@ -79,16 +86,26 @@ static const char *op_g2p(void)
     if ((p & PAGE_MASK) != off || p >= PRIVATE_END || ((f & VMDHGP_4MEG) && (p & (LARGE_PAGE_SIZE - 1)) != off) ||
         ((f & VMDHGP_SELMAP) && ((p & 0xFFFF) != off || p >= TILED_LIMIT)))
         return sx_fail("VMGlobalToProcess(%x) placed the view at %08x", f, p);
-    new_view(SX_G2P, sx_as_index(as_current()), p, m, i, k, MM_PROT_USER | ((f & VMDHGP_WRITE) ? MM_PROT_WRITE : 0));
+    struct sx_map *v = new_view(SX_G2P, sx_as_index(as_current()), p, m, i, k,
+                                MM_PROT_USER | ((f & VMDHGP_WRITE) ? MM_PROT_WRITE : 0));
+    if (out) *out = v;
     return NULL;
 }
 
-static const char *op_lpl_global(void)
+static const char *op_g2p(void)
 {
-    struct sx_map *m = sx_pick_map(SXK_REGIONS, NULL);
-    if (!m || !sx_map_slot_free()) return sx_skipped;
+    struct sx_map *m = sx_pick_map(G2P_SOURCES, global_region);
+    if (!m) return sx_skipped;
     uint32_t i, k;
     sx_pick_range(m, &i, &k);
+    return sx_g2p(m, i, k, NULL);
+}
+
+/* _LinPageLock(PAGEMAPGLOBAL): a system-arena alias whose lock record holds each frame. */
+const char *sx_lpl_global(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out)
+{
+    if (out) *out = NULL;
+    if (!(SXK(m->kind) & SXK_REGIONS) || !sx_map_slot_free()) return sx_skipped;
     bool want = sx_range_committed(m, i, k);
     ULONG f = PAGEMAPGLOBAL | (sx_chance(30) ? PAGEMARKDIRTY : 0);
     sx_enter(m);
@@ -101,8 +118,41 @@ static const char *op_lpl_global(void)
     if (!a) { sx.st.expected_fail++; return sx_unchanged(&b, "_LinPageLock(PAGEMAPGLOBAL)"); }
     uint8_t prot = MM_PROT_WRITE;
     for (uint32_t p = i; p < i + k; p++) prot &= m->prot[p];
-    new_view(SX_LPL_GLOBAL, SX_GLOBAL, a, m, i, k, prot);
+    struct sx_map *v = new_view(SX_LPL_GLOBAL, SX_GLOBAL, a, m, i, k, prot);
+    if (out) *out = v;
     return a >= SYSTEM_START && !(a & PAGE_MASK) ? NULL : sx_fail("PAGEMAPGLOBAL alias at %08x", a);
+}
+
+static const char *op_lpl_global(void)
+{
+    struct sx_map *m = sx_pick_map(SXK_REGIONS, NULL);
+    if (!m) return sx_skipped;
+    uint32_t i, k;
+    sx_pick_range(m, &i, &k);
+    return sx_lpl_global(m, i, k, NULL);
+}
+
+/* MmMapIoSpace of the frame of one cell - an orphan too: a counted mapping that brings a frame
+ * only a lock record holds back into view (and keeps it after the record goes). */
+const char *sx_iospace_cell(uint16_t c, struct sx_map **out)
+{
+    if (out) *out = NULL;
+    struct sx_cell *x = &sx.cells[c];
+    if (!x->used || !x->present || !sx_map_slot_free()) return sx_skipped;
+    uint32_t off = sx_below(PAGE_SIZE), bytes = 1 + sx_below(PAGE_SIZE - off);
+    PHYSICAL_ADDRESS pa;
+    pa.QuadPart = ((uint64_t)x->pfn << PAGE_SHIFT) + off;
+    sx_describe("MmMapIoSpace(%08x, %u) of cell %u%s", pa.LowPart, bytes, c, x->maps ? "" : " (an orphan)");
+    PVOID v = MmMapIoSpace(pa, bytes, MmCached);
+    if (!v) return syspte_free_count() > 64 ? sx_fail("MmMapIoSpace of RAM in use failed") : NULL;
+    if (BYTE_OFFSET(v) != off) return sx_fail("MmMapIoSpace lost the byte offset");
+    struct sx_map *iv = sx_map_new(SX_IOSPACE, SX_GLOBAL, (vaddr_t)v, PAGE_ALIGN_DOWN((vaddr_t)v), 1);
+    iv->cell[0] = c;
+    iv->prot[0] = MM_PROT_WRITE;
+    iv->bytes = bytes;
+    x->maps++;
+    if (out) *out = iv;
+    return NULL;
 }
 
 /* MmMapIoSpace of RAM in use: a counted mapping of consecutive frames. */
