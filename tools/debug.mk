@@ -1,6 +1,6 @@
 # debug.mk - debugging with gdb, Bochs runs, and the extra ISOs `make test` boots
-# (included by the top Makefile; BUILD, QEMU, QEMUFLAGS, RUN_ARGS, GRUB_MODULES, Q and say come
-# from it).
+# (included by the top Makefile; BUILD, QEMU, QEMU_BASE, QEMUFLAGS, RUN_ARGS, GRUB_MODULES, Q and
+# say come from it).
 #
 #   make debug        QEMU halted at the first instruction, gdb stub on :1234, console here (Ctrl-A X quits)
 #   make gdb          gdb attached to make debug's QEMU, with the project .gdbinit (pt-walk, pt-dump, pfn)
@@ -23,7 +23,7 @@ debug: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "QEMU is halted with the gdb stub on :1234; run 'make gdb' in another terminal (Ctrl-A X quits)." >&2
 	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
-	    -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -s -S
+	    $(QEMU_BASE) -s -S
 
 # No dependency on kernel.elf: rebuilding it under a running `make debug` would give gdb
 # symbols that do not match the kernel in QEMU.  gdb's auto-load safe-path refuses a project
