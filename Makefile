@@ -1,12 +1,18 @@
 # Pagoda - an i386 kernel whose memory manager runs on the real x86 MMU.
 #
-#   make          build/kernel.elf (+ kernel.sym, kernel.asm)
-#   make run      boot in QEMU, serial console on this terminal (Ctrl-A X quits)
-#   make test     every configuration of the test matrix; ends with "N passed, N failed"
-#   make iso      build/pagoda.iso (GRUB, BIOS; CD or USB stick)
-#   make bench    the benchmark table (tools/bench.py), also in build/bench-results.txt
-#   make stress   the long randomized stress: a million operations (build/stress.log)
-#   make CC=clang builds with clang --target=i686-elf and ld.lld
+# `make help` prints the lines below that start with "make" (tools/debug.mk adds its own).
+#   make              build/kernel.elf (+ kernel.sym, kernel.asm), one short line per step
+#   make V=1          the same, printing every command line in full
+#   make CC=clang     build with clang --target=i686-elf and ld.lld
+#   make run          boot in QEMU, serial console on this terminal (Ctrl-A X quits); RUN_ARGS, QEMUFLAGS
+#   make test         every configuration of tests/matrix.conf; ends with "N passed, N failed"; TESTARGS
+#   make iso          build/pagoda.iso (GRUB, BIOS; CD or USB stick)
+#   make bench        the benchmark table (tools/bench.py), also in build/bench-results.txt; BENCHARGS
+#   make stress       the long randomized stress: a million operations (build/stress.log); STRESSARGS
+#   make check-clang  the same kernel built with clang --target=i686-elf and ld.lld (build-clang/)
+#   make deps         install (as root) or name the packages the build needs (tools/deps.sh)
+#   make clean        remove build/ and build-clang/
+#   make help         this list
 #
 # Tools are checked (and installed with apt as root) by tools/deps.sh.
 
@@ -45,6 +51,19 @@ endif
 NASM     := nasm
 QEMU     ?= qemu-system-i386
 
+# A quiet build: one line per step ("  CC   mm/pte.o", "  LD   build/kernel.elf"); `make V=1`
+# prints the whole command lines instead.  Warnings and errors are the tools' own stderr, so they
+# show in full either way.  A recipe line starts with $(call say,TAG,WHAT) and runs with $(Q).
+V ?= 0
+ifeq ($(V),1)
+Q   :=
+say :=
+else
+Q   := @
+say = @printf '  %-4s %s\n' '$(1)' '$(2)'
+endif
+obj_name = $(patsubst build/%,%,$@)
+
 CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-pie \
           -fno-stack-protector -fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
           -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
@@ -58,12 +77,17 @@ ASM_SRCS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm tests/*.asm))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
 
-QEMU_BASE := -display none -nodefaults -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no window, no reboot
+# (a triple fault ends QEMU), and the exit device the kernel leaves through - status 33 = pass,
+# 35 = fail; tools/qemu.py, which the Python tools use, says the same and lists the rest.
+# run and debug keep QEMU's default devices (a VGA card for QEMUFLAGS="-display gtk").
+QEMU_BASE := -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+QEMU_EXIT_PASS := 33
 QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
 
-.PHONY: all run test iso clean deps bench stress debug gdb check-clang
+.PHONY: all run test iso clean deps bench stress debug gdb check-clang help
 all: $(BUILD)/kernel.elf
 
 deps:
@@ -75,11 +99,13 @@ $(BUILD)/.deps-build:
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$(obj_name))
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/%.asm.o: %.asm | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) $< -o $@
+	$(call say,AS,$(obj_name))
+	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
 
 # Two-pass link: the first image gives the .text symbol addresses, which become a table in
 # .rodata (panic backtraces print names).  .text comes first in the image, so the table
@@ -98,24 +124,31 @@ $(BUILD)/objs.list: FORCE | $(BUILD)/.deps-build
 FORCE:
 
 $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$(obj_name))
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/objs.list
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
 
 $(BUILD)/ksyms.c: $(BUILD)/kernel0.elf tools/mksyms.sh
-	tools/mksyms.sh $(NM) $< > $@
+	$(call say,GEN,$@)
+	$(Q)tools/mksyms.sh $(NM) $< > $@
 
 $(BUILD)/ksyms.o: $(BUILD)/ksyms.c
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(call say,CC,$(obj_name))
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
-	$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
-	@$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
-	@$(NM) -n $@ | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text1.sym
-	@cmp -s $(BUILD)/text0.sym $(BUILD)/text1.sym || { echo "symbol table moved .text; relink"; exit 1; }
-	$(NM) -n $@ > $(BUILD)/kernel.sym
-	$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
+	$(call say,LD,$@)
+	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
+	$(Q)$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
+	$(Q)$(NM) -n $@ | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text1.sym
+	$(Q)cmp -s $(BUILD)/text0.sym $(BUILD)/text1.sym || { echo "symbol table moved .text; relink"; exit 1; }
+	$(call say,SYM,$(BUILD)/kernel.sym)
+	$(Q)$(NM) -n $@ > $(BUILD)/kernel.sym
+	$(call say,DIS,$(BUILD)/kernel.asm)
+	$(Q)$(OBJDUMP) -d $@ > $(BUILD)/kernel.asm
 
 -include $(DEPS)
 
@@ -123,20 +156,22 @@ $(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
 GRUB_MODULES := multiboot normal serial terminal iso9660 biosdisk configfile echo boot part_msdos
 $(BUILD)/pagoda.iso: $(BUILD)/kernel.elf iso/grub.cfg
 	@tools/deps.sh iso
-	rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub
-	cp $(BUILD)/kernel.elf $(BUILD)/isodir/boot/kernel.elf
-	cp iso/grub.cfg $(BUILD)/isodir/boot/grub/grub.cfg
-	grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	$(call say,ISO,$@)
+	$(Q)rm -rf $(BUILD)/isodir && mkdir -p $(BUILD)/isodir/boot/grub
+	$(Q)cp $(BUILD)/kernel.elf $(BUILD)/isodir/boot/kernel.elf
+	$(Q)cp iso/grub.cfg $(BUILD)/isodir/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 	    $(BUILD)/isodir 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 # The test ISO boots the self-test entry at once (same kernel, same grub.cfg otherwise).
 $(BUILD)/pagoda-test.iso: $(BUILD)/kernel.elf iso/grub.cfg
 	@tools/deps.sh iso
-	rm -rf $(BUILD)/isodir-test && mkdir -p $(BUILD)/isodir-test/boot/grub
-	cp $(BUILD)/kernel.elf $(BUILD)/isodir-test/boot/kernel.elf
-	sed -e 's/^set default=.*/set default=1/' -e 's/^set timeout=.*/set timeout=0/' iso/grub.cfg \
+	$(call say,ISO,$@)
+	$(Q)rm -rf $(BUILD)/isodir-test && mkdir -p $(BUILD)/isodir-test/boot/grub
+	$(Q)cp $(BUILD)/kernel.elf $(BUILD)/isodir-test/boot/kernel.elf
+	$(Q)sed -e 's/^set default=.*/set default=1/' -e 's/^set timeout=.*/set timeout=0/' iso/grub.cfg \
 	    > $(BUILD)/isodir-test/boot/grub/grub.cfg
-	grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	$(Q)grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 	    $(BUILD)/isodir-test 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 iso: $(BUILD)/pagoda.iso
@@ -145,8 +180,7 @@ iso: $(BUILD)/pagoda.iso
 run: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "Starting QEMU (Ctrl-A X quits); the kernel console follows." >&2
-	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
-	    -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio $(QEMU_BASE)
 
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test
@@ -174,19 +208,25 @@ stress: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "make stress: test=stress/long $(STRESSARGS) stress-steps=1000000, -cpu max -m 32M, log $(BUILD)/stress.log" >&2
 	@start=$$(date +%s); \
-	timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf $(QEMU_BASE) -cpu max -m 32M \
+	timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf $(QEMU_BASE) -nodefaults -cpu max -m 32M \
 	    -append "test=stress/long $(STRESSARGS) stress-steps=1000000" -serial file:$(BUILD)/stress.log; \
 	status=$$?; \
 	grep -a -e '^stress:' -e '^ok' -e '^not ok' -e 'PANIC' -e ' passed, ' $(BUILD)/stress.log; \
-	echo "make stress: $$(( $$(date +%s) - start )) s, QEMU exit status $$status (33 = pass, 124 = timeout)"; \
-	[ $$status -eq 33 ]
+	echo "make stress: $$(( $$(date +%s) - start )) s, QEMU exit status $$status ($(QEMU_EXIT_PASS) = pass, 124 = timeout)"; \
+	[ $$status -eq $(QEMU_EXIT_PASS) ]
 
+# The sub-make prints its steps with the build-clang/ prefix (obj_name strips only build/).
 check-clang:
 	@tools/deps.sh clang
-	$(MAKE) BUILD=build-clang CC=clang build-clang/kernel.elf
+	$(Q)$(MAKE) --no-print-directory BUILD=build-clang CC=clang build-clang/kernel.elf
 
 clean:
-	rm -rf $(BUILD) build-clang
+	$(call say,RM,$(BUILD) build-clang)
+	$(Q)rm -rf $(BUILD) build-clang
+
+# The "make ..." lines of the comments at the top of this file and of tools/debug.mk.
+help:
+	@sed -n 's/^#   make/make/p' Makefile tools/debug.mk
 
 # Debugging, Bochs and the QEMU page-table oracle live in their own file.
 -include tools/debug.mk

@@ -9,6 +9,14 @@
  *     skip    mm/large-page: no PSE
  * and finally "N passed, N failed, N skipped" alone on its line.  The run exits QEMU with 33
  * only if nothing failed and at least one test ran.
+ *
+ * The tests run area by area (area_rank), in registry order within an area, unless the command
+ * line says `test-order=shuffle:SEED` (SEED decimal, 0 to 4294967295): then the selected tests
+ * run in an order drawn from SEED, the same order for the same SEED, test set and pattern, so a
+ * test that passes only after (or before) another one shows up, and the run can be replayed.  The
+ * seed and the replay line (the kernel command line) are printed before the first test.  A
+ * test-order value that is not understood is reported and fails the run: it would otherwise
+ * give a different order than asked for under the same "pass".
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
@@ -66,6 +74,56 @@ static int area_rank(const char *name)
     return (int)ARRAY_SIZE(areas);
 }
 
+/* ---- the run list ------------------------------------------------------------------------- */
+
+#define TESTS_MAX 1024                     /* registered tests (about 300 today); 2 KiB of .bss */
+static uint16_t run_list[TESTS_MAX];      /* indexes into __tests_start[], in run order */
+
+/* xorshift32 (Marsaglia 2003): deterministic, 32 bits of state; a non-zero state stays non-zero. */
+static uint32_t xorshift32(uint32_t *state)
+{
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* Fisher-Yates over run_list[0..n).  Seed 0 would stick xorshift32 at 0, so it is replaced by a
+ * fixed non-zero value; the first outputs of a small seed are small, so they are dropped. */
+static void shuffle(uint32_t n, uint32_t seed)
+{
+    uint32_t state = seed ? seed : 0x9E3779B9u;
+    for (int i = 0; i < 16; i++) xorshift32(&state);
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = xorshift32(&state) % i;
+        uint16_t t = run_list[i - 1];
+        run_list[i - 1] = run_list[j];
+        run_list[j] = t;
+    }
+}
+
+/* test-order=shuffle:SEED: 1 with *seed set; no test-order: 0; anything else is reported on the
+ * console and gives -1. */
+static int parse_order(uint32_t *seed)
+{
+    const char *v = cmdline_get("test-order");
+    if (!v) {
+        if (!cmdline_has("test-order")) return 0;
+        v = "";
+    }
+    if (!strncmp(v, "shuffle:", 8) && v[8]) {
+        uint32_t x = 0;
+        const char *p = v + 8;
+        for (; *p >= '0' && *p <= '9' && x <= (0xFFFFFFFFu - (uint32_t)(*p - '0')) / 10; p++)
+            x = x * 10 + (uint32_t)(*p - '0');
+        if (!*p) { *seed = x; return 1; }     /* stopped early: not a digit, or 2^32 or more */
+    }
+    kprintf("tests: bad test-order '%s': expected test-order=shuffle:SEED, SEED a decimal number "
+            "from 0 to 4294967295\n", v);
+    return -1;
+}
+
 static const char *check_after(const struct test *t, const struct test_counters *before)
 {
     static char why[200];
@@ -112,16 +170,40 @@ static int run_one(const struct test *t, int *passed, int *failed, int *skipped)
 
 int tests_run(const char *pattern)
 {
+    /* A copy: pattern is cmdline_get()'s buffer, which the next cmdline_get() overwrites
+     * (parse_order's, or a test's own, like the stress tests' stress-seed=).  tools/gdb reads
+     * the parameter, so it keeps its name. */
+    char pat[256];
+    strncpy_z(pat, pattern, sizeof pat);
     int passed = 0, failed = 0, skipped = 0;
-    kprintf("tests: running '%s'\n", pattern);
+    kprintf("tests: running '%s'\n", pat);
+
+    uint32_t seed = 0, n = 0, registered = (uint32_t)(__tests_end - __tests_start);
+    int order = parse_order(&seed);
+    if (order < 0) {
+        kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+        return -1;
+    }
+    if (registered > TESTS_MAX) {
+        kprintf("tests: %u tests registered, the run list holds %u: raise TESTS_MAX in kernel/test.c\n",
+                registered, TESTS_MAX);
+        kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+        return -1;
+    }
     for (int rank = 0; rank <= 8; rank++)
-        for (const struct test *t = __tests_start; t < __tests_end; t++)
-            if (area_rank(t->name) == rank && selected(t, pattern))
-                run_one(t, &passed, &failed, &skipped);
+        for (uint32_t i = 0; i < registered; i++)
+            if (area_rank(__tests_start[i].name) == rank && selected(&__tests_start[i], pat))
+                run_list[n++] = (uint16_t)i;
+    if (order > 0) {
+        shuffle(n, seed);
+        kprintf("tests: order shuffled with seed %u; replay: %s\n", seed, kernel_cmdline);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        run_one(&__tests_start[run_list[i]], &passed, &failed, &skipped);
     if (test_hostile_cases)
         kprintf("tests: %u hostile cases tried\n", test_hostile_cases);
     if (passed + failed == 0) {
-        kprintf("tests: no test matched '%s'\n", pattern);
+        kprintf("tests: no test matched '%s'\n", pat);
         kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
         return -1;
     }

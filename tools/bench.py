@@ -21,6 +21,7 @@ to read, not a failure: the exit status is non-zero only for a failed boot, a le
 repeatability failure.  `make bench` is not part of `make test`.
 """
 import argparse, concurrent.futures, os, re, subprocess, sys
+import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = [("3584M", "bench=all"), ("32M", "bench=pfn/init")]
@@ -28,10 +29,9 @@ GROWTH_SLACK = 1.10
 
 
 def qemu_cmd(args, mem, cmdline, log):
-    return [args.qemu, "-accel", "tcg", "-cpu", args.cpu, "-m", mem, "-smp", "1",
-            "-icount", "shift=0,align=off,sleep=off", "-display", "none", "-nodefaults",
-            "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-            "-serial", "file:" + log, "-kernel", args.kernel, "-append", cmdline]
+    return qemu.base_cmd(args.cpu, mem, qemu=args.qemu) + [
+        "-smp", "1", "-icount", "shift=0,align=off,sleep=off", "-serial", "file:" + log] + \
+        qemu.kernel_boot(args.kernel, cmdline)
 
 
 def boot(args, mem, cmdline, run):
@@ -49,8 +49,8 @@ def boot(args, mem, cmdline, run):
         status = "timeout"
     text = open(log, errors="replace").read() if os.path.exists(log) else ""
     problem = None
-    if status != 33:
-        problem = "QEMU exit status %s (expected 33), log %s" % (status, log)
+    if status != qemu.EXIT_PASS:
+        problem = "QEMU exit status %s, expected %d, log %s" % (qemu.describe(status), qemu.EXIT_PASS, log)
     elif "PANIC" in text:
         problem = "kernel panic, log %s" % log
     elif re.search(r"^bench: \S+ FAILED: ", text, re.M):
@@ -155,7 +155,7 @@ def main():
     ap.add_argument("--tolerance", type=float, default=float(os.environ.get("BENCH_TOLERANCE", "0")),
                     help="largest allowed difference between runs, in %% (default 0: identical)")
     ap.add_argument("--cpu", default="pentium3", help="QEMU CPU model (needs a TSC; default pentium3)")
-    ap.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-i386"))
+    ap.add_argument("--qemu", default=qemu.QEMU)
     ap.add_argument("--jobs", type=int, default=2, help="QEMU processes at once (results do not depend on it)")
     ap.add_argument("--timeout", type=int, default=900)
     args = ap.parse_args()

@@ -1,11 +1,12 @@
 # debug.mk - debugging with gdb, Bochs runs, and the extra ISOs `make test` boots
-# (included by the top Makefile; BUILD, QEMU, QEMUFLAGS, RUN_ARGS, GRUB_MODULES come from it).
+# (included by the top Makefile; BUILD, QEMU, QEMU_BASE, QEMUFLAGS, RUN_ARGS, GRUB_MODULES, Q and
+# say come from it).
 #
-#   make debug    QEMU halted before the first instruction, gdb stub on :1234 (-s -S), the
-#                 serial console on this terminal (Ctrl-A X quits, Ctrl-A C the monitor)
-#   make gdb      gdb attached to it: the project .gdbinit (symbols, pt-walk, pt-dump, pfn)
-#   make bochs    the normal ISO in headless Bochs, COM1 on this terminal (Ctrl-C stops)
+#   make debug        QEMU halted at the first instruction, gdb stub on :1234, console here (Ctrl-A X quits)
+#   make gdb          gdb attached to make debug's QEMU, with the project .gdbinit (pt-walk, pt-dump, pfn)
+#   make bochs        the normal ISO in headless Bochs, COM1 on this terminal (Ctrl-C stops)
 #
+# make debug runs QEMU with -s -S; Ctrl-A C switches its console to the QEMU monitor.
 # make debug takes RUN_ARGS and QEMUFLAGS like make run; make bochs takes BOCHS_CPU (a Bochs
 # cpu model, `bochs -help cpu`) and BOCHS_MEM; make gdb takes GDBARGS (e.g. -ex 'break mm_init').
 
@@ -22,7 +23,7 @@ debug: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "QEMU is halted with the gdb stub on :1234; run 'make gdb' in another terminal (Ctrl-A X quits)." >&2
 	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
-	    -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -s -S
+	    $(QEMU_BASE) -s -S
 
 # No dependency on kernel.elf: rebuilding it under a running `make debug` would give gdb
 # symbols that do not match the kernel in QEMU.  gdb's auto-load safe-path refuses a project
@@ -46,10 +47,11 @@ bochs: $(BUILD)/pagoda.iso
 #   test-holes.iso   the self-tests on a memory map with holes (GRUB cutmem)
 $(BUILD)/test-%.iso: $(BUILD)/kernel.elf tools/iso/%.cfg
 	@tools/deps.sh iso
-	rm -rf $(BUILD)/isodir-$* && mkdir -p $(BUILD)/isodir-$*/boot/grub
-	cp $(BUILD)/kernel.elf $(BUILD)/isodir-$*/boot/kernel.elf
-	cp tools/iso/$*.cfg $(BUILD)/isodir-$*/boot/grub/grub.cfg
-	grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
+	$(call say,ISO,$@)
+	$(Q)rm -rf $(BUILD)/isodir-$* && mkdir -p $(BUILD)/isodir-$*/boot/grub
+	$(Q)cp $(BUILD)/kernel.elf $(BUILD)/isodir-$*/boot/kernel.elf
+	$(Q)cp tools/iso/$*.cfg $(BUILD)/isodir-$*/boot/grub/grub.cfg
+	$(Q)grub-mkrescue -o $@ --install-modules="$(GRUB_MODULES)" --locales="" --fonts="" --themes="" \
 	    $(BUILD)/isodir-$* 2>$(BUILD)/grub-mkrescue-$*.log || { cat $(BUILD)/grub-mkrescue-$*.log; exit 1; }
 
 test: $(BUILD)/test-triple.iso $(BUILD)/test-holes.iso

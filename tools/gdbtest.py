@@ -16,10 +16,10 @@ Why TCP and not a unix socket: QEMU 7.2's stub on a unix socket stalls on long m
 output (`monitor info tlb` stopped after ~300 lines); on TCP it is complete.
 """
 import argparse, os, re, shutil, socket, subprocess, sys, time
+import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
-QEMU = os.environ.get("QEMU", "qemu-system-i386")
 SESSION = os.path.join(ROOT, "tools", "gdb", "selftest.py")
 RESULT = re.compile(r"^(ok|not ok)\s+(\S+?)(?::\s*(.*))?$")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
@@ -48,12 +48,10 @@ def expected_checks():
 def run_session(a, serial_log, cpulog):
     """Returns (gdb output, gdb status, QEMU status)."""
     port = free_port()
-    qemu = subprocess.Popen(
-        [QEMU, "-accel", "tcg", "-cpu", a.cpu, "-m", a.mem, "-display", "none", "-nodefaults",
-         "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-         "-serial", "file:" + serial_log, "-d", "cpu_reset", "-D", cpulog,
-         "-kernel", os.path.join(BUILD, "kernel.elf"), "-append", "test=all",
-         "-S", "-gdb", "tcp:127.0.0.1:%d" % port],
+    vm = subprocess.Popen(
+        qemu.base_cmd(a.cpu, a.mem) + ["-serial", "file:" + serial_log] + qemu.reset_log(cpulog) +
+        qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), "test=all") +
+        ["-S", "-gdb", "tcp:127.0.0.1:%d" % port],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     env = dict(os.environ, PAGODA_BUILD=os.path.relpath(BUILD, ROOT),
                PAGODA_GDB_TARGET="127.0.0.1:%d" % port)
@@ -61,7 +59,7 @@ def run_session(a, serial_log, cpulog):
     cmd = [gdb_binary(), "-q", "-batch", "-nx", "-iex", "set auto-load local-gdbinit off",
            "-x", os.path.join(ROOT, ".gdbinit"), "-x", SESSION]
     deadline = time.time() + a.timeout
-    while qemu.poll() is None and time.time() < deadline:   # wait for the stub to listen
+    while vm.poll() is None and time.time() < deadline:   # wait for the stub to listen
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
@@ -75,10 +73,10 @@ def run_session(a, serial_log, cpulog):
     except subprocess.TimeoutExpired as e:     # subprocess.run kills gdb (SIGKILL) on timeout
         out, gstatus = (e.stdout or b"").decode(errors="replace"), "timeout"
     try:
-        qstatus = qemu.wait(timeout=10)
+        qstatus = vm.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        qemu.kill()
-        qemu.wait()
+        vm.kill()
+        vm.wait()
         qstatus = "killed (still running after gdb ended)"
     return out, gstatus, qstatus
 
@@ -118,8 +116,9 @@ def main():
         why = None
         if gstatus != 0:
             why = "gdb exited with %s (see %s)" % (gstatus, gdb_log)
-        elif qstatus not in (33, 35):          # 0x10 / 0x11 written to isa-debug-exit
-            why = "QEMU exit status %s, expected 33 or 35 (the kernel's own exit)" % qstatus
+        elif qstatus not in (qemu.EXIT_PASS, qemu.EXIT_FAIL):   # the kernel's own exit, either verdict
+            why = "QEMU exit status %s, expected %d or %d (the kernel's own exit)" % (
+                qemu.describe(qstatus), qemu.EXIT_PASS, qemu.EXIT_FAIL)
         elif "PANIC" in serial:
             why = "kernel panic in %s" % serial_log
         elif not summ:

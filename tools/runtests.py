@@ -25,12 +25,12 @@ triple-faulting kernels must be reported as failures (boot/runner-detects-*), in
 when the matrix has Bochs lines.
 """
 import argparse, concurrent.futures, os, re, subprocess, sys, time
+import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
 LOGS = os.path.join(BUILD, "test-logs")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
-QEMU = os.environ.get("QEMU", "qemu-system-i386")
 
 
 def parse_matrix(path):
@@ -52,14 +52,12 @@ def parse_matrix(path):
 def qemu_cmd(cfg, pattern, log, cpulog):
     # -nodefaults leaves no serial port unless one is asked for: noserial gets none at all.
     output = ["-debugcon", "file:" + log] if cfg.get("noserial") else ["-serial", "file:" + log]
-    cmd = [QEMU, "-accel", "tcg", "-cpu", cfg["cpu"], "-m", cfg["mem"], "-display", "none",
-           "-nodefaults", "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-d", "cpu_reset", "-D", cpulog] + output
+    cmd = qemu.base_cmd(cfg["cpu"], cfg["mem"]) + qemu.reset_log(cpulog) + output
     if cfg["boot"] == "iso":
         cmd += ["-cdrom", os.path.join(BUILD, cfg.get("iso", "pagoda-test.iso")), "-boot", "d"]
     else:
-        cmd += ["-kernel", os.path.join(BUILD, "kernel.elf"), "-append",
-                ("test=" + pattern + " " + cfg.get("cmdline", "")).strip()]
+        cmd += qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"),
+                                ("test=" + pattern + " " + cfg.get("cmdline", "")).strip())
     return cmd + cfg["extra"]
 
 
@@ -125,7 +123,7 @@ def run_config(cfg, pattern, timeout):
     if summary:
         r["passed"], r["failed"] = int(summary.group(1)), int(summary.group(2))
         r["skipped"] = int(summary.group(3) or 0)
-    want = 0 if host_cmd(cfg, log, cpulog) else 33
+    want = 0 if host_cmd(cfg, log, cpulog) else qemu.EXIT_PASS
     why = None
     if status == "timeout":
         why = "timeout after %ds" % timeout
@@ -134,9 +132,9 @@ def run_config(cfg, pattern, timeout):
     elif "PANIC" in text:
         why = "kernel panic"
     elif not summary:
-        why = "no summary line (exit status %s)" % status
+        why = "no summary line (exit status %s)" % (status if want == 0 else qemu.describe(status))
     elif status != want:
-        why = "exit status %s, expected %d" % (status, want)
+        why = "exit status %s, expected %d" % (status if want == 0 else qemu.describe(status), want)
     elif r["failed"]:
         why = "%d test(s) failed" % r["failed"]
     elif r["passed"] == 0:

@@ -15,10 +15,10 @@ Exit status: 0 = the CPU stopped and the screen was saved; 3 = QEMU died first (
 with -no-reboot, see CPULOG); 124 = no halt within PAGODA_VGA_TIMEOUT seconds (default 120).
 """
 import json, os, re, socket, subprocess, sys, tempfile, time
+import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
-QEMU = os.environ.get("QEMU", "qemu-system-i386")
 
 
 class Qmp:
@@ -79,10 +79,9 @@ def main():
     cpu, mem, log, cpulog = sys.argv[1:5]
     tmp = tempfile.mkdtemp(prefix="pagoda-vga-")
     sock, dump = os.path.join(tmp, "qmp.sock"), os.path.join(tmp, "screen.bin")
-    cmd = [QEMU, "-accel", "tcg", "-cpu", cpu, "-m", mem, "-display", "none", "-nodefaults",
-           "-device", "VGA", "-no-reboot", "-kernel", os.path.join(BUILD, "kernel.elf"),
-           "-append", "test=all", "-qmp", "unix:%s,server=on,wait=off" % sock,
-           "-d", "cpu_reset", "-D", cpulog] + sys.argv[5:]
+    cmd = qemu.base_cmd(cpu, mem, exit_device=False) + ["-device", "VGA"] + \
+        qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), "test=all") + \
+        ["-qmp", "unix:%s,server=on,wait=off" % sock] + qemu.reset_log(cpulog) + sys.argv[5:]
     q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + int(os.environ.get("PAGODA_VGA_TIMEOUT", "120"))
     status = 124
