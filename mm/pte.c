@@ -104,7 +104,7 @@ pte_t *pte_lookup(vaddr_t va, bool *large)
 {
     pte_t pde = *MiGetPdeAddress(va);
     if (large) *large = pde_large(pde);
-    if (!(pde & PTE_P) || (pde & PDE_PS)) return NULL;
+    if (!pde_table(pde)) return NULL;
     return MiGetPteAddress(va);
 }
 
@@ -215,7 +215,7 @@ bool pte_pin_table(vaddr_t va)
 void pte_trim(vaddr_t va)
 {
     pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P) || (pde & PDE_PS) || pdi_permanent(PDI(va))) return;
+    if (!pde_table(pde) || pdi_permanent(PDI(va))) return;
     struct pfn *t = pfn_get(pde >> PAGE_SHIFT);
     if (t && t->state == PFN_PAGETABLE && t->map_count == 0) pt_release(va);
 }
@@ -282,8 +282,8 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
 {
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
-    if ((pde & (PTE_P | PDE_PS)) != PTE_P || (*p & PTE_P) || !(e & PTE_P))
-        panic("pte_install(%08x, %08x): entry %08x", va, e, (pde & (PTE_P | PDE_PS)) == PTE_P ? *p : 0);
+    if (!pde_table(pde) || (*p & PTE_P) || !(e & PTE_P))
+        panic("pte_install(%08x, %08x): entry %08x", va, e, pde_table(pde) ? *p : 0);
     e = rights_apply(va, e);
     pte_t old = *p;
     if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
@@ -300,7 +300,7 @@ void pte_install(vaddr_t va, pte_t e)
 {
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
-    if (__builtin_expect((pde & (PTE_P | PDE_PS)) != PTE_P || *p ||
+    if (__builtin_expect(!pde_table(pde) || *p ||
                          (e & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0)) {
         install_general(va, e);
         return;
@@ -336,7 +336,7 @@ static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
 {
     if (np & PTE_P) panic("pte_clear(%08x): replacement %08x is present", va, np);
     pte_t pde = *MiGetPdeAddress(va);
-    if ((pde & (PTE_P | PDE_PS)) != PTE_P) return 0;
+    if (!pde_table(pde)) return 0;
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
     *p = np;
@@ -358,7 +358,7 @@ pte_t pte_clear(vaddr_t va, pte_t np)
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
     pte_t old;
-    if (__builtin_expect(np || (pde & (PTE_P | PDE_PS)) != PTE_P ||
+    if (__builtin_expect(np || !pde_table(pde) ||
                          ((old = *p) & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0))
         return clear_general(va, np);
     struct pfn *db = pfn_db, *r = &db[pte_pfn(old)], *t = &db[pde >> PAGE_SHIFT];
@@ -454,13 +454,8 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
 
 void pte_clear_range(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) == PTE_P) clear_in_table(va, n, pde);
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
+    for_each_pte_span(s, va, npages)
+        if (s.pt) clear_in_table(s.va, s.n, s.pde);
 }
 
 /*
@@ -472,27 +467,23 @@ void pte_clear_range(vaddr_t va, uint32_t npages)
  */
 void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep, pte_t tmpl)
 {
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_copy(%08x): no page table", va);
-        pte_t *p = MiGetPteAddress(va);
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) panic("pte_install_copy(%08x): no page table", s.va);
+        pte_t *p = s.pt;
+        const pte_t *from = src + s.done;
         uint32_t added = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            pte_t e = rights_apply(va + i * PAGE_SIZE, tmpl | (src[i] & keep)), old = p[i];
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = rights_apply(s.va + i * PAGE_SIZE, tmpl | (from[i] & keep)), old = p[i];
             if ((old & PTE_P) || !(e & PTE_P))
-                panic("pte_install_copy(%08x, %08x): entry %08x", va + i * PAGE_SIZE, e, old);
+                panic("pte_install_copy(%08x, %08x): entry %08x", s.va + i * PAGE_SIZE, e, old);
             if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
             if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
             p[i] = e;
             charge_follow(old, e);
             added += !old;
         }
-        struct pfn *t = table_record(pde);
+        struct pfn *t = table_record(s.pde);
         if (t) t->map_count += added;
-        src += n;
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
 }
 
@@ -514,17 +505,15 @@ pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
     pte_t *zp = MiGetPteAddress(z);
     hyper_table->map_count++;
     pfn_t first = PFN_NONE;
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_fresh(%08x): no page table", va);
-        pte_t *p = MiGetPteAddress(va);
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) panic("pte_install_fresh(%08x): no page table", s.va);
+        pte_t *p = s.pt;
         uint32_t added = 0;
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < s.n; i++) {
             pte_t old = p[i];
             if (old & (PTE_P | PTE_NP_DEMAND)) continue;
             pfn_t f = pfn_alloc(0);
-            if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", va);
+            if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", s.va);
             pte_t was = *zp;
             *zp = (f << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW;
             if (was) x86_invlpg(z);
@@ -536,10 +525,8 @@ pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
             added += !old;
             if (first == PFN_NONE) first = f;
         }
-        struct pfn *t = table_record(pde);
+        struct pfn *t = table_record(s.pde);
         if (t) t->map_count += added;
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     if (*zp) {
         *zp = 0;
@@ -614,7 +601,7 @@ void pte_boot_account(void)
         pfn_db[pt].state = PFN_PAGETABLE;
         pfn_db[pt].map_count = 0;
     }
-    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* table by table */
+    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* whole tables */
         pte_t *p = pte_lookup(va, NULL);
         uint32_t n = 0;
         for (uint32_t i = 0; p && i < PTES_PER_TABLE; i++) n += p[i] != 0;

@@ -99,18 +99,6 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
  * (tables must exist; the caller has checked pfn_available()).  Returns the first frame. */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl);
 
-/* Range walk (reads only): the pages of [va, va + npages) that share va's page table - at
- * least 1, at most to the table's end - with *pt = va's entry, or NULL when the table does not
- * exist or the PDE maps a 4 MiB page (*large set).  Entries of one table are consecutive. */
-static inline uint32_t pte_span(vaddr_t va, uint32_t npages, pte_t **pt, bool *large)
-{
-    uint32_t n = PTES_PER_TABLE - PTI(va);
-    pte_t pde = *MiGetPdeAddress(va);
-    *large = pde_large(pde);
-    *pt = (pde & (PTE_P | PDE_PS)) == PTE_P ? MiGetPteAddress(va) : NULL;
-    return n < npages ? n : npages;
-}
-
 /* 4 MiB pages (needs CR4.PSE): install / remove a large PDE.  Kernel arenas only. */
 bool pde_map_large(vaddr_t va, pfn_t pfn, uint32_t flags);
 void pde_unmap_large(vaddr_t va);

@@ -44,11 +44,9 @@ static uint32_t pte_prot(pte_t e)
 /* Page tables for the whole range; on failure the ones just made are freed again. */
 static bool ensure_tables(vaddr_t va, uint32_t npages)
 {
-    vaddr_t last = va + (npages - 1) * PAGE_SIZE;
-    for (uint32_t pdi = PDI(va); pdi <= PDI(last); pdi++) {
-        vaddr_t v = pdi == PDI(va) ? va : pdi << 22;
-        if ((*MiGetPdeAddress(v) & (PTE_P | PDE_PS)) == PTE_P) continue;   /* the common case */
-        if (!pte_ensure(v)) {
+    for_each_pte_span(s, va, npages) {
+        if (s.pt) continue;                          /* the common case */
+        if (!pte_ensure(s.va)) {
             pt_trim(va, npages);
             return false;
         }
@@ -58,9 +56,7 @@ static bool ensure_tables(vaddr_t va, uint32_t npages)
 
 void pt_trim(vaddr_t va, uint32_t npages)
 {
-    vaddr_t end = va + (npages - 1) * PAGE_SIZE;
-    for (uint32_t pdi = PDI(va); pdi <= PDI(end); pdi++)
-        pte_trim(pdi << 22);
+    for_each_pte_span(s, va, npages) pte_trim(s.va);
 }
 
 /* A frame mm_map_physical may map at va with prot: the rights policy (pte.h) allows it - which
@@ -81,15 +77,9 @@ static inline bool map_counted(pfn_t f)
 
 static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if (pte_is_committed(p[i])) return MM_EEXIST;
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if (pte_is_committed(s.pt[i])) return MM_EEXIST;
     return MM_OK;
 }
 
@@ -101,19 +91,13 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
 {
     pte_t and = ~0u;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (large) return MM_EINVAL;
-        if (!p) return MM_ENOENT;
-        for (uint32_t i = 0; i < n; i++) {
-            pte_t e = p[i];
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) return pde_large(s.pde) ? MM_EINVAL : MM_ENOENT;
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = s.pt[i];
             if (!pte_is_committed(e)) return MM_ENOENT;
             and &= e;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     if (all) *all = and;
     return MM_OK;
@@ -169,17 +153,12 @@ static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const s
 static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip)
 {
     uint32_t todo = 0;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (!p) todo += n;
-        for (uint32_t i = 0; p && i < n; i++) {
-            if (!pte_is_committed(p[i])) todo++;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) todo += s.n;
+        for (uint32_t i = 0; s.pt && i < s.n; i++) {
+            if (!pte_is_committed(s.pt[i])) todo++;
             else if (!skip) return ~0u;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     return todo;
 }
@@ -302,14 +281,9 @@ static pfn_t make_present(vaddr_t va)
 uint32_t core_absent(vaddr_t va, uint32_t npages)
 {
     uint32_t absent = 0;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (!p) absent += large ? 0 : n;
-        for (uint32_t i = 0; p && i < n; i++) absent += !(p[i] & PTE_P);
-        va += n * PAGE_SIZE;
-        npages -= n;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) absent += pde_large(s.pde) ? 0 : s.n;
+        for (uint32_t i = 0; s.pt && i < s.n; i++) absent += !(s.pt[i] & PTE_P);
     }
     return absent;
 }
@@ -329,15 +303,10 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
  * demand-zero get fresh frames of their own, which may. */
 static mm_status rights_for_copy(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
 {
-    for (uint32_t done = 0; done < npages;) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(src + done * PAGE_SIZE, npages - done, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if ((p[i] & PTE_P) && !pte_rights_allow(dst + (done + i) * PAGE_SIZE, pte_pfn(p[i]), prot))
+    for_each_pte_span(s, src, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if ((s.pt[i] & PTE_P) && !pte_rights_allow(dst + (s.done + i) * PAGE_SIZE, pte_pfn(s.pt[i]), prot))
                 return MM_EACCES;
-        done += n;
-    }
     return MM_OK;
 }
 
@@ -388,16 +357,11 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
     if (st != MM_OK) return st;
     and_mask |= ~MM_PROT_MASK;
     or_mask &= MM_PROT_MASK;
-    for (uint32_t done = 0; done < npages;) {           /* the rights policy, before any change */
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if ((p[i] & PTE_P) && !pte_rights_allow(va + (done + i) * PAGE_SIZE, pte_pfn(p[i]),
-                                                    ((p[i] & and_mask) | or_mask) & MM_PROT_MASK))
+    for_each_pte_span(s, va, npages)                    /* the rights policy, before any change */
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if ((s.pt[i] & PTE_P) && !pte_rights_allow(s.va + i * PAGE_SIZE, pte_pfn(s.pt[i]),
+                                                       ((s.pt[i] & and_mask) | or_mask) & MM_PROT_MASK))
                 return MM_EACCES;
-        done += n;
-    }
     if (old_first) *old_first = pte_read(va) & MM_PROT_MASK;
     for (uint32_t i = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
@@ -412,17 +376,11 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
 
 bool mm_range_locked(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++) {
-            struct pfn *r = (p[i] & PTE_P) ? pfn_get(pte_pfn(p[i])) : NULL;
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++) {
+            struct pfn *r = (s.pt[i] & PTE_P) ? pfn_get(pte_pfn(s.pt[i])) : NULL;
             if (r && r->state == PFN_USED && r->lock_count != r->pins) return true;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
     return false;
 }
 
@@ -524,25 +482,17 @@ mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_re
 
 uint32_t mm_scan_committed(vaddr_t va, uint32_t npages, uint32_t *first_absent)
 {
-    uint32_t done = 0, absent = npages;
-    while (done < npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
-        if (!large) {
-            if (!p) break;                           /* no table: nothing committed here */
-            for (uint32_t i = 0; i < n; i++) {
-                pte_t e = p[i];
-                if (!(e & PTE_P) && absent == npages) absent = done + i;
-                if (!pte_is_committed(e)) {
-                    done += i;
-                    goto out;
-                }
-            }
+    uint32_t done = npages, absent = npages;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt && pde_large(s.pde)) continue;     /* a 4 MiB page: committed and present */
+        uint32_t i = 0;                              /* no table: nothing committed here */
+        for (; s.pt && i < s.n && pte_is_committed(s.pt[i]); i++)
+            if (!(s.pt[i] & PTE_P) && absent == npages) absent = s.done + i;
+        if (i < s.n) {
+            done = s.done + i;
+            break;
         }
-        done += n;
     }
-out:
     if (absent > done) absent = done;
     *first_absent = absent;
     return done;
