@@ -17,6 +17,7 @@
  * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 #include "kernel/test.h"
 
 #define PDE_AD (PTE_A | PTE_D)

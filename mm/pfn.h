@@ -25,6 +25,7 @@
 #define MM_PFN_H
 #include "kernel/kernel.h"
 #include "kernel/bootinfo.h"
+#include "mm/mm.h"                  /* PFN_NONE */
 
 enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN_SYSTEM, PFN_RESERVED };
 #define PFNF_ZEROED  0x01   /* free frame known to be all zero */
@@ -46,7 +47,6 @@ struct pfn {
 _Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_END assumes it");
 #define PFN_COUNT_MAX 0xFFFF0000u          /* beyond this a lock or hold is refused (MM_ELIMIT) */
 
-#define PFN_NONE 0xFFFFFFFFu
 #define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
 
 struct pfn_counters {

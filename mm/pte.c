@@ -14,6 +14,7 @@
  * make a per-process self-map translation global.
  */
 #include "mm/pte.h"
+#include "mm/pte_sw.h"
 
 bool hyper_ready;
 bool mm_global_pages;
@@ -174,7 +175,6 @@ void pte_free_directory(pfn_t pd)
 }
 
 uint32_t pte_directory_count(void) { return ndirs; }
-pfn_t pte_directory(uint32_t i) { return i < ndirs ? dirs[i] : PFN_NONE; }
 pfn_t pte_kernel_directory(void) { return ((vaddr_t)boot_pd - KERNEL_VBASE) >> PAGE_SHIFT; }
 
 /* ---- page tables ------------------------------------------------------------------------- */
@@ -489,14 +489,15 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
 
 /*
  * pte_install_fresh: the entries of [va, va + npages) that are neither present nor demand-zero
- * (0, or a guard / free-physical marker) get a frame of their own - pfn_alloc(0), zero-filled
- * through one hyperspace slot that moves from frame to frame (invlpg per move: a frame change),
- * then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl | frame.  Each frame is
- * filled before its entry makes it reachable.  The tables must exist and the caller must have
- * checked that enough frames are free beyond the charged ones (pfn_available()): running out
- * here is a bug, not an error.  No entry it replaces is demand-zero, so the charge stays.
- * Returns the first frame used (PFN_NONE if no entry needed one).  This is commit's inner loop:
- * one pass through the self-map, one table-count update per table.
+ * (so 0: pte_sw.h has no other not-present encoding) get a frame of their own - pfn_alloc(0),
+ * zero-filled through one hyperspace slot that moves from frame to frame (invlpg per move: a
+ * frame change), then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl |
+ * frame.  Each frame is filled before its entry makes it reachable.  The tables must exist and
+ * the caller must have checked that enough frames are free beyond the charged ones
+ * (pfn_available()): running out here is a bug, not an error.  No entry it replaces is
+ * demand-zero, so the charge stays.  Returns the first frame used (PFN_NONE if no entry needed
+ * one).  This is commit's inner loop: one pass through the self-map, one table-count update per
+ * table.
  */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
 {

@@ -7,7 +7,7 @@
  *   pte_update   present -> present, same frame (flags change; flushed)
  *   pte_remap    present -> present, another frame (flushed before the old frame is released)
  *   pte_clear    anything -> not present (0 or a software value); returns the old entry; flushed
- *   pte_set_np   not present -> not present (software states: demand-zero, guard, free-phys)
+ *   pte_set_np   not present -> not present (software states: demand-zero, pte_sw.h)
  * A present entry without PTE_SW_RAW holds a reference on its frame (pfn map_count), one with
  * PTE_SW_PIN also holds a lock; the helpers take the new references before dropping the old.
  * A page table's own PFN record counts its non-zero entries; when that reaches zero the table
@@ -19,12 +19,13 @@
  *
  * All addresses are in the *current* address space (the self-map); the shared and system
  * arenas are the same in every address space.  To work on another process's private arena,
- * switch to it (as_attach).
+ * switch to it (as_switch).
  */
 #ifndef MM_PTE_H
 #define MM_PTE_H
 #include "mm/x86.h"
 #include "mm/pfn.h"
+#include "mm/pte_sw.h"             /* the helpers below are stated in the core's software bits */
 
 extern bool hyper_ready;
 extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G */
@@ -40,13 +41,6 @@ pte_t pte_read(vaddr_t va);       /* the entry, or 0 when there is no table */
 bool pte_pin_table(vaddr_t va);
 /* Frees va's page table if it has no entries left (after a failed multi-table operation). */
 void pte_trim(vaddr_t va);
-
-/* A committed demand-zero page: not present, PTE_NP_DEMAND (bit 10 means PTE_SW_PIN when P is
- * set).  Each holds one page of the commit charge. */
-static inline bool pte_is_demand(pte_t e)
-{
-    return (e & (PTE_P | PTE_NP_DEMAND)) == PTE_NP_DEMAND;
-}
 
 /* Builds a present entry: frame | flags | P, plus G in the shared/system arenas. */
 static inline pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
@@ -107,7 +101,6 @@ void pde_unmap_large(vaddr_t va);
 pfn_t pte_new_directory(void);                   /* PFN_NONE when out of memory */
 void pte_free_directory(pfn_t pd);               /* the private half must be empty */
 uint32_t pte_directory_count(void);
-pfn_t pte_directory(uint32_t i);
 pfn_t pte_kernel_directory(void);
 
 /* Hyperspace: short-lived mappings of any frame (zeroing, another directory's entries). */

@@ -27,6 +27,7 @@
  * what can still be allocated (mm_available_frames).
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 
 volatile uint32_t mm_demand_faults;
 volatile uint32_t mm_demand_nomem;
@@ -129,7 +130,7 @@ static bool commit_fits(uint32_t n)
 
 static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
 {
-    uint32_t zf = (flags & MM_COMMIT_ZERO) ? PFN_ALLOC_ZERO : 0;
+    uint32_t zf = PFN_ALLOC_ZERO;                    /* every commit is zero-filled */
     if (flags & MM_COMMIT_CONTIG) {
         struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
         const struct mm_frame_req *q = req ? req : &any;
@@ -190,8 +191,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * committed for ring 0 can be granted to ring 3 later (_PageModifyPermissions(PC_USER)),
      * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,
      * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
-     * So no frame ever shows a previous owner's data.  MM_COMMIT_ZERO stays as documentation. */
-    flags |= MM_COMMIT_ZERO;
+     * So no frame ever shows a previous owner's data (MM_COMMIT_ZERO is no flag: mm.h). */
     uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
@@ -531,6 +531,27 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
     }
 }
 
+/* A page of a 4 MiB mapping as the 4 KiB PTE that would map it (mm_copy_ptes). */
+static pte_t large_as_pte(vaddr_t va, pte_t pde)
+{
+    pfn_t f = (pde >> PAGE_SHIFT) + PTI(va);
+    return (f << PAGE_SHIFT) | (pde & (0xFFFu & ~PDE_PS)) | ((pde & PDE_PAT_LARGE) ? PTE_PAT : 0);
+}
+
+bool mm_copy_ptes(vaddr_t va, uint32_t npages, uint32_t *out)
+{
+    for_each_pte_span(s, va, npages)
+        if (!(s.pde & PTE_P)) return false;
+    if (!out) return true;
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = s.pt ? s.pt[i] : large_as_pte(s.va + i * PAGE_SIZE, s.pde);
+            x86_user_access_begin();
+            out[s.done + i] = e;
+            x86_user_access_end();
+        }
+    return true;
+}
 
 bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
 uint32_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }

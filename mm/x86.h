@@ -1,6 +1,7 @@
 /*
- * x86.h - hardware facts about i386 paging and nothing else: PTE/PDE bits, the self-map
- * arithmetic, control registers, TLB invalidation and CPU features.  This is the only file
+ * x86.h - hardware facts about i386 paging and nothing else: the PTE/PDE bits the MMU defines
+ * (the software bits are the core's: mm/pte_sw.h), the self-map arithmetic and a table-by-table
+ * walk through it, control registers, TLB invalidation and CPU features.  This is the only file
  * that knows a PTE is 4 bytes and that there are two levels (Intel SDM vol. 3, 4.3 "32-bit
  * paging").  The rest of mm/ goes through these names.
  */
@@ -28,16 +29,8 @@ typedef uint32_t pte_t;
 #define PTE_FRAME   0xFFFFF000u
 #define PDE_LARGE_FRAME 0xFFC00000u
 
-/* Software bits 9-11 of a *present* PTE. */
-#define PTE_SW_RAW    0x200u  /* maps a frame without holding a reference (I/O, aliases of
-                                 memory owned elsewhere, kernel image): no use count */
-#define PTE_SW_PIN    0x400u  /* this mapping holds one lock on its frame (committed fixed/locked) */
-#define PTE_SW_NOFREE 0x800u  /* frame owned by someone else (PCC_NOLIN, contiguous pool) */
-
-/* Not-present PTE encodings (P = 0): software state for committed or guarded pages. */
-#define PTE_NP_DEMAND  0x400u /* committed, demand-zero; bits W/U keep the protection */
-#define PTE_NP_GUARD   0x800u /* guard page between system-PTE allocations */
-#define PTE_NP_FREEPHYS 0x200u /* page of a free physical region, currently without a frame */
+/* Bits 9-11 of a present entry and all but P of a not-present one are the software's: the
+ * core's meanings are in mm/pte_sw.h, private to it. */
 
 #define PDI(va)     ((uint32_t)(va) >> 22)
 #define PTI(va)     (((uint32_t)(va) >> 12) & 0x3FFu)
