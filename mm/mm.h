@@ -208,6 +208,28 @@ static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
  * out == NULL makes only that check.  out may be a caller's user page: it is written inside
  * user-access windows (x86.h). */
 bool mm_copy_ptes(vaddr_t va, uint32_t npages, uint32_t *out);
+/* What the MMU makes of va: true when it is mapped, *pfn then its frame (in a 4 MiB page, that
+ * 4 KiB page's own frame).  *prot gets the access the PDE and the entry allow together
+ * (MM_PROT_WRITE | MM_PROT_USER), present or not - a demand-zero entry keeps its protection in
+ * those bits - and 0 without a page table.  Inline, as mm_read_pte: once per page of an MDL. */
+static inline bool mm_translate(vaddr_t va, pfn_t *pfn, uint32_t *prot)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!pte_present(pde)) {
+        *prot = 0;
+        return false;
+    }
+    if (pde_large(pde)) {
+        *pfn = ((pde & PDE_LARGE_FRAME) >> PAGE_SHIFT) + PTI(va);
+        *prot = pde & MM_PROT_MASK;
+        return true;
+    }
+    pte_t e = *MiGetPteAddress(va);
+    *prot = e & pde & MM_PROT_MASK;
+    if (!pte_present(e)) return false;
+    *pfn = pte_pfn(e);
+    return true;
+}
 bool mm_frame_is_ram(pfn_t p);
 uint32_t mm_frame_locks(pfn_t p);
 uint32_t mm_free_frames(void);          /* frames on the free lists, charged ones included */
