@@ -1,6 +1,6 @@
 /*
  * vm.c - the core operations every personality uses: commit, map physical frames, alias,
- * decommit, protect, lock/unlock, relocate to contiguous frames, and page queries.
+ * decommit, release a region, protect, relocate to contiguous frames, and page queries.
  *
  * Every operation checks the whole range first and changes nothing unless it can finish:
  * frames and page tables are obtained before the first PTE is written, and given back if
@@ -345,6 +345,21 @@ mm_status mm_decommit(vaddr_t va, uint32_t npages)
 {
     if (!core_range_mappable(va, npages)) return MM_EINVAL;
     core_decommit(va, npages);
+    return MM_OK;
+}
+
+/* ---- release: a region's pages, then its record ---------------------------------------------- */
+
+mm_status mm_release(struct region *r)
+{
+    if (!r) return MM_EINVAL;
+    struct as *prev = as_current();
+    if (r->as && r->as != prev) as_switch(r->as);
+    core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
+    if (r->as && r->as->utext == r) r->as->utext = NULL;
+    if (r->as && r->as->ustack == r) r->as->ustack = NULL;
+    as_switch(prev);
+    region_forget(r);
     return MM_OK;
 }
 
