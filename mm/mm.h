@@ -40,7 +40,6 @@ struct as {
     uint32_t pd;                 /* page directory frame */
     uint32_t id;
     struct region *regions;      /* private-arena reservations, sorted */
-    struct region *utext, *ustack;   /* ring-3 code and stack, when user_run has been used */
     struct as *next;
 };
 struct as *as_kernel(void);      /* the system process: the boot directory */

@@ -356,8 +356,6 @@ mm_status mm_release(struct region *r)
     struct as *prev = as_current();
     if (r->as && r->as != prev) as_switch(r->as);
     core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
-    if (r->as && r->as->utext == r) r->as->utext = NULL;
-    if (r->as && r->as->ustack == r) r->as->ustack = NULL;
     as_switch(prev);
     region_forget(r);
     return MM_OK;
