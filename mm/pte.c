@@ -16,7 +16,6 @@
 #include "mm/pte.h"
 #include "mm/pte_sw.h"
 
-bool hyper_ready;
 bool mm_global_pages;
 
 #define MAX_DIRS 512
@@ -558,7 +557,7 @@ void pde_unmap_large(vaddr_t va)
 
 /* ---- hyperspace ----------------------------------------------------------------------------- */
 
-void *hyper_map(pfn_t pfn)
+static inline __attribute__((always_inline)) void *slot_map(pfn_t pfn)
 {
     if (!hyper_nfree) panic("hyperspace: all %u slots in use", HYPER_SLOTS);
     vaddr_t va = HYPER_START + (uint32_t)hyper_free[--hyper_nfree] * PAGE_SIZE;
@@ -567,7 +566,7 @@ void *hyper_map(pfn_t pfn)
     return (void *)va;
 }
 
-void hyper_unmap(void *p)
+static inline __attribute__((always_inline)) void slot_unmap(void *p)
 {
     vaddr_t va = PAGE_ALIGN_DOWN((vaddr_t)p);
     *MiGetPteAddress(va) = 0;
@@ -575,6 +574,9 @@ void hyper_unmap(void *p)
     hyper_table->map_count--;
     hyper_free[hyper_nfree++] = (uint16_t)((va - HYPER_START) >> PAGE_SHIFT);
 }
+
+void *hyper_map(pfn_t pfn) { return slot_map(pfn); }
+void hyper_unmap(void *p) { slot_unmap(p); }
 
 /* ---- boot ----------------------------------------------------------------------------------- */
 
@@ -597,10 +599,12 @@ void pte_boot_map(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void))
 
 void pte_boot_account(void)
 {
-    for (uint32_t i = 0; i < nboot_tables; i++) {
+    for (uint32_t i = 0; i < nboot_tables; i++) {   /* pfn_init counted them as system frames */
         pfn_t pt = boot_tables[i];
         pfn_db[pt].state = PFN_PAGETABLE;
         pfn_db[pt].map_count = 0;
+        pfn_count.system--;
+        pfn_count.pagetables++;
     }
     for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* whole tables */
         pte_t *p = pte_lookup(va, NULL);
@@ -608,6 +612,15 @@ void pte_boot_account(void)
         for (uint32_t i = 0; p && i < PTES_PER_TABLE; i++) n += p[i] != 0;
         if (n) pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count += n;
     }
+}
+
+/* The allocator's frame fill (pfn_fill_hook): through one hyperspace slot. */
+static void hyper_fill(pfn_t p, uint32_t pattern)
+{
+    uint32_t *va = slot_map(p), *d = va;
+    uint32_t n = PAGE_SIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(pattern) : "memory");
+    slot_unmap(va);
 }
 
 static void hyper_init(void)
@@ -622,7 +635,7 @@ static void hyper_init(void)
     hyper_table = &pfn_db[pt];
     for (uint32_t i = 0; i < HYPER_SLOTS; i++) hyper_free[i] = (uint16_t)(HYPER_SLOTS - 1 - i);
     hyper_nfree = HYPER_SLOTS;
-    hyper_ready = true;
+    pfn_fill_hook = hyper_fill;
 }
 
 /* The boot window: the kernel image with its final permissions, the VGA text buffer, and

@@ -27,7 +27,6 @@
 #include "mm/pfn.h"
 #include "mm/pte_sw.h"             /* the helpers below are stated in the core's software bits */
 
-extern bool hyper_ready;
 extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G */
 
 /* The walker: the PTE for va in the current address space, or NULL when its page table does
@@ -107,9 +106,9 @@ pfn_t pte_kernel_directory(void);
 void *hyper_map(pfn_t pfn);
 void hyper_unmap(void *va);
 
-/* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Used
- * for the PFN database before the allocator exists; pte_boot_account() then records those
- * tables in the database. */
+/* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Lent to
+ * pfn_init for the PFN database before the allocator exists; pte_boot_account(), right after
+ * pfn_init, records those tables in the database (PFN_SYSTEM -> PFN_PAGETABLE). */
 void pte_boot_map(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
 void pte_boot_account(void);
 void pte_init(void);                             /* after pfn_init: hyperspace, kernel image */
