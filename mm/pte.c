@@ -254,6 +254,32 @@ static inline void charge_follow(pte_t old, pte_t new)
     pfn_count.charged += (uint32_t)pte_is_demand(new) - (uint32_t)pte_is_demand(old);
 }
 
+/* The references a present entry holds on its frame (pte.h): a map count unless PTE_SW_RAW,
+ * and a lock if PTE_SW_PIN.  A store takes the new entry's before it writes, and drops the old
+ * entry's only after the flush - the pin first, then the map count, which may free the frame.
+ * Every transition below goes through these two (pte_clear_range's batches drop the same
+ * references, gathered per flush); pte_install's and pte_clear's inline fast paths are the
+ * counted, unpinned case of them written out.  take_frame_refs is take_refs for a caller that
+ * has the frame at hand (e's frame bits are not read). */
+static inline __attribute__((always_inline)) void take_frame_refs(pfn_t f, pte_t e)
+{
+    if (!(e & PTE_P)) return;
+    if (!(e & PTE_SW_RAW)) pfn_ref(f);
+    if (e & PTE_SW_PIN) pfn_pin(f);
+}
+
+static inline __attribute__((always_inline)) void take_refs(pte_t e)
+{
+    take_frame_refs(pte_pfn(e), e);
+}
+
+static inline __attribute__((always_inline)) void drop_refs(pte_t e)
+{
+    if (!(e & PTE_P)) return;
+    if (e & PTE_SW_PIN) pfn_unpin(pte_pfn(e));
+    if (!(e & PTE_SW_RAW)) pfn_unref(pte_pfn(e));
+}
+
 /* The one general store.  Takes the new entry's references, writes, flushes, drops the old
  * ones; the table's count follows zero <-> non-zero, the charge demand-zero <-> not.  The
  * caller has checked that va's table exists. */
@@ -261,14 +287,10 @@ static pte_t pte_store(vaddr_t va, pte_t new)
 {
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
-    bool new_ref = (new & PTE_P) && !(new & PTE_SW_RAW);
-    bool old_ref = (old & PTE_P) && !(old & PTE_SW_RAW);
-    if (new_ref) pfn_ref(pte_pfn(new));
-    if ((new & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_pin(pte_pfn(new));
+    take_refs(new);
     *p = new;
     if (old & PTE_P) x86_invlpg(va);
-    if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
-    if (old_ref) pfn_unref(pte_pfn(old));
+    drop_refs(old);
     charge_follow(old, new);
     table_count(va, *MiGetPdeAddress(va), old, new);
     return old;
@@ -285,8 +307,7 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
         panic("pte_install(%08x, %08x): entry %08x", va, e, pde_table(pde) ? *p : 0);
     e = rights_apply(va, e);
     pte_t old = *p;
-    if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
-    if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+    take_refs(e);
     *p = e;
     charge_follow(old, e);                           /* a demand-zero page made present */
     table_count(va, pde, old, e);
@@ -339,11 +360,8 @@ static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
     *p = np;
-    if (old & PTE_P) {
-        x86_invlpg(va);
-        if (old & PTE_SW_PIN) pfn_unpin(pte_pfn(old));
-        if (!(old & PTE_SW_RAW)) pfn_unref(pte_pfn(old));
-    }
+    if (old & PTE_P) x86_invlpg(va);
+    drop_refs(old);
     charge_follow(old, np);
     table_count(va, pde, old, np);
     return old;
@@ -475,8 +493,7 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
             pte_t e = rights_apply(s.va + i * PAGE_SIZE, tmpl | (from[i] & keep)), old = p[i];
             if ((old & PTE_P) || !(e & PTE_P))
                 panic("pte_install_copy(%08x, %08x): entry %08x", s.va + i * PAGE_SIZE, e, old);
-            if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
-            if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+            take_refs(e);
             p[i] = e;
             charge_follow(old, e);
             added += !old;
@@ -519,8 +536,7 @@ pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
             if (was) x86_invlpg(z);
             uint32_t *d = (uint32_t *)z, cnt = PAGE_SIZE / 4;
             __asm__ volatile("rep stosl" : "+D"(d), "+c"(cnt) : "a"(0) : "memory");
-            pfn_ref(f);
-            if (tmpl & PTE_SW_PIN) pfn_pin(f);
+            take_frame_refs(f, (tmpl | PTE_P) & ~PTE_SW_RAW);   /* a fresh frame is counted */
             p[i] = tmpl | (f << PAGE_SHIFT);
             added += !old;
             if (first == PFN_NONE) first = f;
