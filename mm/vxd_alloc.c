@@ -107,16 +107,11 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     if (flags & (PAGEFIXED | PAGELOCKED)) cf |= MM_COMMIT_PIN | MM_COMMIT_PRESENT;
     if (flags & PAGELOCKEDIFDP) cf |= MM_COMMIT_PRESENT;
     pfn_t first = PFN_NONE;
-    if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) {
-        mm_release(r);
-        return 0;
-    }
+    if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) goto fail_block;
     /* The caller's buffer is checked last, so that a probe that makes a demand-zero page of it
      * present is never followed by a failure that would leave that frame taken. */
-    if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8))) {
-        mm_release(r);
-        return 0;
-    }
+    if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8)))
+        goto fail_block;
     r->data[0] = flags;
     r->data[1] = pType;
     if (align && PhysAddr) {            /* checked by vxd_ptr_ok; may be a user page (SMAP) */
@@ -125,6 +120,10 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
         x86_user_access_end();
     }
     return two(r->base, r->base);
+
+fail_block:                             /* the block and whatever was committed in it */
+    mm_release(r);
+    return 0;
 }
 
 /*
