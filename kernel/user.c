@@ -17,6 +17,26 @@ extern char _utext_start[], _utext_end[], _utext_load[];
 extern void user_trampoline(void);
 void user_enter(uint32_t eip, uint32_t esp);
 
+/* The ring-3 image and stack prepare() mapped into an address space are found again through
+ * that address space's own region list: user.c tags its two reservations (owner OWNER_CORE,
+ * kind USER_TEXT / USER_STACK) instead of keeping a table - so struct as, the core's, carries
+ * nothing of ours, and a region released by anyone (mm_release, as_destroy) is simply no longer
+ * found, with nothing to clean up. */
+enum { USER_TEXT = 1, USER_STACK = 2 };          /* region kind, for owner OWNER_CORE */
+
+static struct region *own_region(struct as *as, vaddr_t base, uint16_t kind)
+{
+    for (struct region *r = as->regions; r && r->base <= base; r = r->next)   /* sorted by base */
+        if (r->base == base && r->owner == OWNER_CORE && r->kind == kind) return r;
+    return NULL;
+}
+
+struct region *user_text_region(struct as *as) { return own_region(as, USER_TEXT_BASE, USER_TEXT); }
+struct region *user_stack_region(struct as *as)
+{
+    return own_region(as, USER_STACK_TOP - USTACK_PAGES * PAGE_SIZE, USER_STACK);
+}
+
 static struct ktry user_ctx;
 static struct user_result *user_res;
 static bool in_user;
@@ -66,14 +86,14 @@ static int prepare(struct as *as)
 {
     mm_status st;
     uint32_t tpages = (PAGE_ALIGN_UP((uint32_t)_utext_end) - (uint32_t)_utext_start) / PAGE_SIZE;
-    if (!as->utext) {
+    if (!user_text_region(as)) {
         struct region *r = mm_reserve(ARENA_PRIVATE, USER_TEXT_BASE, tpages, 1, OWNER_CORE, &st);
         if (!r) return -1;
         pfn_t first = ((uint32_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT;
         if (mm_map_physical(USER_TEXT_BASE, tpages, first, 1, MM_PROT_USER) != MM_OK) { mm_release(r); return -1; }
-        as->utext = r;
+        r->kind = USER_TEXT;
     }
-    if (!as->ustack) {
+    if (!user_stack_region(as)) {
         vaddr_t base = USER_STACK_TOP - USTACK_PAGES * PAGE_SIZE;
         struct region *r = mm_reserve(ARENA_PRIVATE, base, USTACK_PAGES, 1, OWNER_CORE, &st);
         if (!r) return -1;
@@ -81,7 +101,7 @@ static int prepare(struct as *as)
             mm_release(r);
             return -1;
         }
-        as->ustack = r;
+        r->kind = USER_STACK;
     }
     return 0;
 }

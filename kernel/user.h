@@ -10,6 +10,9 @@
 #define KERNEL_USER_H
 #include "kernel/kernel.h"
 
+struct as;
+struct region;
+
 struct user_result {
     bool faulted;
     uint32_t value;                 /* the function's return value */
@@ -36,4 +39,8 @@ uint32_t u_ac_read(uint32_t va, uint32_t unused); /* sets EFLAGS.AC, then return
 void u_entry_regs(void);   /* an entry point: exits with the address of the registers it found (user.asm) */
 void user_init(void);
 uint32_t user_faults_survived(void);
+/* The regions of the ring-3 image and stack user_call mapped into `as`, NULL until it has run
+ * there (the kernel's own address space has both from boot) or once they are released. */
+struct region *user_text_region(struct as *as);
+struct region *user_stack_region(struct as *as);
 #endif

@@ -52,7 +52,6 @@ mm_status as_destroy(struct as *a)
         if (st != MM_OK) { as_switch(prev); return st; }
     }
     as_switch(prev);
-    a->utext = a->ustack = NULL;
     for (struct as **pp = &kernel_as.next; *pp; pp = &(*pp)->next)
         if (*pp == a) { *pp = a->next; break; }
     pte_free_directory(a->pd);

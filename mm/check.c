@@ -17,6 +17,7 @@
  * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 #include "kernel/test.h"
 
 #define PDE_AD (PTE_A | PTE_D)
@@ -100,7 +101,7 @@ static bool check_kernel_half(const pte_t *kd)
     if (kd[1023 - 512]) FAIL("the permanently invalid region has PDE %08x", kd[1023 - 512]);
     for (uint32_t pdi = 512; pdi < 1023; pdi++) {
         pte_t pde = kd[pdi - 512];
-        if (pdi == SELFMAP_PDI || pdi == PDI(HYPER_START) || !(pde & PTE_P) || (pde & PDE_PS)) continue;
+        if (pdi == SELFMAP_PDI || pdi == PDI(HYPER_START) || !pde_table(pde)) continue;
         if (!check_table(MiGetPteAddress(pdi << 22), pdi, pfn_get(pde >> PAGE_SHIFT), NULL)) return false;
     }
     return true;

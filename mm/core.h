@@ -14,6 +14,8 @@ bool syspte_is_guard(vaddr_t va);
 bool syspte_range_allocated(vaddr_t va, uint32_t npages);
 void fault_init(void);
 struct region **region_list_for(enum mm_arena a);
+/* Drops a region record whose pages are gone (mm_release): off its list, freed.  region.c. */
+void region_forget(struct region *r);
 /* Is [va, va+n pages) a range core operations may touch: inside one region, or inside one
  * system-PTE allocation? */
 bool core_range_mappable(vaddr_t va, uint32_t npages);

@@ -56,7 +56,7 @@ static enum mm_arena arena_for(ULONG f)
 static mm_status commit(vaddr_t va, uint32_t n, uint32_t prot, ULONG f)
 {
     if (f & VMDHA_RESERVE) return MM_OK;
-    uint32_t cf = MM_COMMIT_ZERO;
+    uint32_t cf = 0;                                  /* zero-filled: every commit is */
     struct mm_frame_req req = { 0, (f & VMDHA_16M) ? DH_16M_PFN : DH_NO_LIMIT, 1, 0 };
     if (f & VMDHA_FIXED) cf |= MM_COMMIT_PRESENT | MM_COMMIT_PIN;
     if (f & VMDHA_16M) cf |= MM_COMMIT_PRESENT;

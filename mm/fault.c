@@ -15,6 +15,7 @@
  * unguarded kernel fault does.
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 #include "kernel/trap.h"
 
 static bool mm_page_fault(struct trapframe *tf, uint32_t cr2)

@@ -30,7 +30,8 @@ uint64_t pfn_init_ticks;
 void mm_init(void)
 {
     uint64_t t0 = x86.tsc ? rdtsc() : 0;
-    pfn_init();
+    pfn_init(pte_boot_map);                           /* pte.c lends the database its mapping, */
+    pte_boot_account();                               /* and records the tables it made */
     if (x86.tsc) pfn_init_ticks = rdtsc() - t0;
     pte_init();
     kpool_init();

@@ -20,6 +20,7 @@
  */
 #ifndef MM_LAYOUT_H
 #define MM_LAYOUT_H
+#include "kernel/kernel.h"            /* PAGE_SIZE */
 
 #define KERNEL_VBASE        0x80000000u   /* VA of physical 0 in the boot window */
 #define KERNEL_PHYS_LOAD    0x00100000u
@@ -31,9 +32,16 @@
 #define HIGHEST_USER_ADDRESS 0x7FFEFFFFu
 #define SHARED_START        0x80000000u
 #define SHARED_END          0xC0000000u
+/* The self-map: one PDE (SELFMAP_PDI) points to the directory itself, so the 4 MiB at PTE_BASE
+ * show every page table and the directory sits where that window's own PTEs are.  PDE_BASE is
+ * derived; SELFMAP_PDI stays a literal for the readers of this file that cannot evaluate C
+ * (boot/boot.asm repeats it, tools/gdb parses it), tied to PTE_BASE by the assert.  mm/x86.h
+ * has the arithmetic. */
 #define PTE_BASE            0xC0000000u
-#define PDE_BASE            0xC0300000u
-#define SELFMAP_PDI         0x300u
+#define SELFMAP_PDI         0x300u                               /* the PDE that maps PTE_BASE */
+#define PDE_BASE            (PTE_BASE + SELFMAP_PDI * PAGE_SIZE)  /* 0xC0300000: table SELFMAP_PDI */
+_Static_assert(SELFMAP_PDI == PTE_BASE >> 22 && (PTE_BASE & 0x3FFFFFu) == 0,
+               "the self-map window is the one whole PDE SELFMAP_PDI");
 #define HYPER_START         0xC0800000u
 #define HYPER_END           0xC0C00000u
 #define SYSTEM_START        0xC0C00000u

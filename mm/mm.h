@@ -18,6 +18,8 @@
 #include "mm/layout.h"
 #include "mm/x86.h"               /* mm_read_pte below reads through the self-map */
 
+#define PFN_NONE 0xFFFFFFFFu      /* no frame: mm_hold_run's failure, mm_commit's *first_pfn */
+
 typedef enum {
     MM_OK = 0,
     MM_EINVAL,      /* bad argument: alignment, zero or wrapping length, flags, wrong arena */
@@ -38,7 +40,6 @@ struct as {
     uint32_t pd;                 /* page directory frame */
     uint32_t id;
     struct region *regions;      /* private-arena reservations, sorted */
-    struct region *utext, *ustack;   /* ring-3 code and stack, when user_run has been used */
     struct as *next;
 };
 struct as *as_kernel(void);      /* the system process: the boot directory */
@@ -93,7 +94,8 @@ struct region *mm_region_next_global(struct region *r);   /* iterate shared+syst
 #define MM_PROT_MASK   (MM_PROT_WRITE | MM_PROT_USER)
 #define MM_CACHE_MASK  0x098u
 
-#define MM_COMMIT_ZERO     0x01u  /* zero-filled: every commit is (see mm_commit) */
+#define MM_COMMIT_ZERO     0x00u  /* no flag: every commit is zero-filled (mm_commit); kept so
+                                     callers that say so still compile */
 #define MM_COMMIT_PRESENT  0x02u  /* frames now, not on first touch */
 #define MM_COMMIT_PIN      0x04u  /* each mapping holds one lock (fixed / locked commits) */
 #define MM_COMMIT_CONTIG   0x08u  /* physically contiguous run, obeying the frame request */
@@ -196,6 +198,35 @@ static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
     pte_t pde = *MiGetPdeAddress(va);
     if (!(pde & PTE_P)) return false;
     *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
+    return true;
+}
+/* _CopyPageTable's snapshot, the one raw view of page tables a personality gets: the entries of
+ * [va, va + npages) as they stand, software bits included, a page inside a 4 MiB mapping shown
+ * as the equivalent 4 KiB PTE (its frame, the PDE's low bits without PS, the PDE's PAT bit as
+ * bit 7).  false, nothing written, when any of them lies under a PDE that is not present;
+ * out == NULL makes only that check.  out may be a caller's user page: it is written inside
+ * user-access windows (x86.h). */
+bool mm_copy_ptes(vaddr_t va, uint32_t npages, uint32_t *out);
+/* What the MMU makes of va: true when it is mapped, *pfn then its frame (in a 4 MiB page, that
+ * 4 KiB page's own frame).  *prot gets the access the PDE and the entry allow together
+ * (MM_PROT_WRITE | MM_PROT_USER), present or not - a demand-zero entry keeps its protection in
+ * those bits - and 0 without a page table.  Inline, as mm_read_pte: once per page of an MDL. */
+static inline bool mm_translate(vaddr_t va, pfn_t *pfn, uint32_t *prot)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!pte_present(pde)) {
+        *prot = 0;
+        return false;
+    }
+    if (pde_large(pde)) {
+        *pfn = ((pde & PDE_LARGE_FRAME) >> PAGE_SHIFT) + PTI(va);
+        *prot = pde & MM_PROT_MASK;
+        return true;
+    }
+    pte_t e = *MiGetPteAddress(va);
+    *prot = e & pde & MM_PROT_MASK;
+    if (!pte_present(e)) return false;
+    *pfn = pte_pfn(e);
     return true;
 }
 bool mm_frame_is_ram(pfn_t p);

@@ -209,26 +209,22 @@ VOID ExRaiseStatus(NTSTATUS status);
 
 /* ---- physical addresses and validity (mm/ntmm_query.c) ------------------------------------- */
 BOOLEAN MmIsAddressValid(PVOID va);
-PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va);
-/* The walk itself (ntmm_query.c has the contract) is here, inline, so that callers - drivers
+/* MmGetPhysicalAddress (ntmm_query.c has the contract) is here, inline, so that callers - drivers
  * building DMA descriptors, one call per page - pay two dependent loads and a mask instead of a
- * call with a structure returned through memory.  gnu_inline: only ntmm_query.c, which defines
- * NTMM_PA_LINKAGE empty, emits the out-of-line copy (for calls that are not inlined). */
-#ifndef NTMM_PA_LINKAGE
-#define NTMM_PA_LINKAGE extern inline __attribute__((gnu_inline))
-#endif
-NTMM_PA_LINKAGE PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va)
+ * call with a structure returned through memory.  Static: it is written with mm/x86.h's static
+ * inline PDE predicates, which an external inline definition may not use. */
+static inline PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va)
 {
     PHYSICAL_ADDRESS pa;
     pa.QuadPart = 0;
     pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return pa;
-    if (pde & PDE_PS) {
+    if (!pte_present(pde)) return pa;                 /* PDE not valid */
+    if (pde_large(pde)) {                             /* MI_PDE_MAPS_LARGE_PAGE */
         pa.LowPart = (pde & PDE_LARGE_FRAME) + ((vaddr_t)va & (LARGE_PAGE_SIZE - 1));
         return pa;
     }
-    pte_t pte = *MiGetPteAddress(va);
-    if (pte & PTE_P) pa.LowPart = (pte & PTE_FRAME) + BYTE_OFFSET(va);
+    pte_t pte = *MiGetPteAddress(va);                 /* pde_table(pde): a real entry */
+    if (pte_present(pte)) pa.LowPart = (pte & PTE_FRAME) + BYTE_OFFSET(va);
     return pa;
 }
 PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS pa);

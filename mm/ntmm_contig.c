@@ -48,16 +48,15 @@ PVOID MmAllocateContiguousMemorySpecifyCache(SIZE_T n, PHYSICAL_ADDRESS lowest, 
     if (!va) return NULL;
     pfn_t first;
     uint32_t prot = MM_PROT_WRITE | ntmm_cache_bits(cache);
-    if (mm_commit(va, npages, prot, MM_COMMIT_CONTIG | MM_COMMIT_PRESENT, &req, &first) != MM_OK) {
-        syspte_free(va, npages);
-        return NULL;
-    }
-    if (!ntmm_map_add(va, npages, 0, first, NTMM_MAP_CONTIG, NULL)) {
-        mm_decommit(va, npages);
-        syspte_free(va, npages);
-        return NULL;
-    }
+    if (mm_commit(va, npages, prot, MM_COMMIT_CONTIG | MM_COMMIT_PRESENT, &req, &first) != MM_OK) goto fail_ptes;
+    if (!ntmm_map_add(va, npages, 0, first, NTMM_MAP_CONTIG, NULL)) goto fail_frames;
     return (PVOID)va;
+
+fail_frames:
+    mm_decommit(va, npages);
+fail_ptes:
+    syspte_free(va, npages);
+    return NULL;
 }
 
 /* NT/ReactOS: (0, highest, no boundary, MmCached). */

@@ -13,24 +13,6 @@
 #include "mm/ntmm.h"
 #include "mm/x86.h"
 
-/* The frame behind va and the effective W/U bits, through the self-map (the PDE's LargePage
- * bit is tested before MiGetPteAddress is read: see ntmm_query.c).  false if not present. */
-static bool page_frame(vaddr_t va, pfn_t *pfn, uint32_t *bits)
-{
-    pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return false;
-    if (pde & PDE_PS) {
-        *pfn = ((pde & PDE_LARGE_FRAME) >> PAGE_SHIFT) + PTI(va);
-        *bits = pde & (PTE_W | PTE_U);
-        return true;
-    }
-    pte_t pte = *MiGetPteAddress(va);
-    if (!(pte & PTE_P)) return false;
-    *pfn = pte_pfn(pte);
-    *bits = pte & pde & (PTE_W | PTE_U);
-    return true;
-}
-
 static void fill_list_head(PMDL mdl, ULONG n)
 {
     for (ULONG i = 0; i < n; i++) MmGetMdlPfnArray(mdl)[i] = LIST_HEAD_PFN;
@@ -144,7 +126,7 @@ VOID MmBuildMdlForNonPagedPool(PMDL mdl)
     PPFN_NUMBER pfns = MmGetMdlPfnArray(mdl);
     for (ULONG i = 0; i < n; i++) {
         uint32_t bits;
-        if (!page_frame((vaddr_t)mdl->StartVa + i * PAGE_SIZE, &pfns[i], &bits)) {
+        if (!mm_translate((vaddr_t)mdl->StartVa + i * PAGE_SIZE, &pfns[i], &bits)) {
             fill_list_head(mdl, n);
             return;
         }
@@ -168,7 +150,7 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
         for (ULONG i = 0; i < n; i++) {
             pfn_t f;
             uint32_t bits;
-            if (page_frame(first_page + i * PAGE_SIZE, &f, &bits) && !mm_frame_is_ram(f)) continue;
+            if (mm_translate(first_page + i * PAGE_SIZE, &f, &bits) && !mm_frame_is_ram(f)) continue;
             volatile UCHAR *p = (volatile UCHAR *)(first_page + i * PAGE_SIZE);
             x86_user_access_begin();
             UCHAR c = *p;
@@ -183,17 +165,17 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
 
 /* Is every page committed (present or demand-zero), with entries that allow the access (need:
  * PTE_W, PTE_U)?  Asked before the probe touches anything, so that a probe that will be refused
- * faults no demand-zero page in on its way to the page it refuses.  A demand-zero entry keeps its
- * protection in the same W/U bits (MM_PROT_* are the PTE bit values), so one test serves both. */
+ * faults no demand-zero page in on its way to the page it refuses.  mm_translate answers the
+ * access for demand-zero pages too (MM_PROT_* are the PTE bit values). */
 static bool pages_allow(vaddr_t first_page, ULONG n, uint32_t need)
 {
     uint32_t absent;
     if (mm_scan_committed(first_page, n, &absent) != n) return false;
     for (ULONG i = 0; need && i < n; i++) {
-        vaddr_t va = first_page + i * PAGE_SIZE;
-        pte_t pde = *MiGetPdeAddress(va), e = 0;
-        mm_read_pte(va, &e);
-        if (((e & pde) & need) != need) return false;   /* a 4 MiB page: e is the PDE itself */
+        pfn_t f;
+        uint32_t prot;
+        mm_translate(first_page + i * PAGE_SIZE, &f, &prot);
+        if ((prot & need) != need) return false;
     }
     return true;
 }
@@ -206,7 +188,7 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
     for (ULONG i = 0; i < n; i++) {
         pfn_t f;
         uint32_t bits;
-        if (!page_frame(first_page + i * PAGE_SIZE, &f, &bits) || (bits & need) != need)
+        if (!mm_translate(first_page + i * PAGE_SIZE, &f, &bits) || (bits & need) != need)
             return STATUS_ACCESS_VIOLATION;
         pfns[i] = f;
         if (!mm_frame_is_ram(f)) *io = true;

@@ -16,7 +16,6 @@
  * at 0x80000000 maps the kernel image and the VGA buffer only, with holes), so every address
  * goes through the PDE and PTE walk; on x86 MI_IS_PHYSICAL_ADDRESS is the large-PDE test itself.
  */
-#define NTMM_PA_LINKAGE                       /* the out-of-line MmGetPhysicalAddress */
 #include "mm/ntmm.h"
 #include "mm/x86.h"
 
@@ -36,11 +35,12 @@
 BOOLEAN MmIsAddressValid(PVOID va)
 {
     pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return FALSE;
-    if (pde & PDE_PS) return TRUE;                    /* MI_PDE_MAPS_LARGE_PAGE: always resident */
-    pte_t pte = *MiGetPteAddress(va);                 /* safe: the PDE points to a page table */
-    if (!(pte & PTE_P)) return FALSE;
-    if (PDI(va) == SELFMAP_PDI && (pte & PDE_PS)) return FALSE;
+    if (!pde_table(pde))                              /* the PDE check, then the large-page check: */
+        return pde_large(pde);                        /* not valid -> FALSE; MI_PDE_MAPS_LARGE_PAGE ->
+                                                         TRUE (a large page is always resident) */
+    pte_t pte = *MiGetPteAddress(va);                 /* safe: pde_table(pde), a real entry */
+    if (!pte_present(pte)) return FALSE;
+    if (PDI(va) == SELFMAP_PDI && pde_large(pte)) return FALSE;   /* the entry is a large PDE */
     return TRUE;
 }
 
@@ -52,23 +52,20 @@ BOOLEAN MmIsAddressValid(PVOID va)
  * Ours: NT's, and 0 for anything not mapped.  The large frame is PDE bits 22-31 (bit 12 is the
  * PAT bit of a 4 MiB PDE and bits 13-21 are reserved without PSE-36, which we do not use).
  */
-/* (The definition is in mm/ntmm.h, emitted out of line here: NTMM_PA_LINKAGE.) */
+/* (The definition is in mm/ntmm.h, static inline.) */
 
 /* The first page of system space, in ascending address order, that maps frame pfn; 0 if none. */
 static vaddr_t find_system_mapping(pfn_t pfn)
 {
-    for (uint32_t pdi = PDI(SHARED_START); pdi < PDI(INVALID_START); pdi++) {
-        if (pdi == SELFMAP_PDI || pdi == PDI(HYPER_START)) continue;
-        pte_t pde = ((pte_t *)PDE_BASE)[pdi];
-        if (!(pde & PTE_P)) continue;
-        if (pde & PDE_PS) {
-            pfn_t first = (pde & PDE_LARGE_FRAME) >> PAGE_SHIFT;
-            if (pfn >= first && pfn - first < PTES_PER_TABLE) return (pdi << 22) + (pfn - first) * PAGE_SIZE;
+    for_each_pte_span(s, SHARED_START, (INVALID_START - SHARED_START) >> PAGE_SHIFT) {
+        if (PDI(s.va) == SELFMAP_PDI || PDI(s.va) == PDI(HYPER_START)) continue;
+        if (pde_large(s.pde)) {
+            pfn_t first = (s.pde & PDE_LARGE_FRAME) >> PAGE_SHIFT;
+            if (pfn >= first && pfn - first < PTES_PER_TABLE) return s.va + (pfn - first) * PAGE_SIZE;
             continue;
         }
-        const pte_t *pt = MiGetPteAddress(pdi << 22);
-        for (uint32_t i = 0; i < PTES_PER_TABLE; i++)
-            if ((pt[i] & PTE_P) && pte_pfn(pt[i]) == pfn) return (pdi << 22) | (i << PAGE_SHIFT);
+        for (uint32_t i = 0; s.pt && i < s.n; i++)           /* whole tables: s.va is 4 MiB-aligned */
+            if (pte_present(s.pt[i]) && pte_pfn(s.pt[i]) == pfn) return s.va + i * PAGE_SIZE;
     }
     return 0;
 }

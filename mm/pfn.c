@@ -13,19 +13,24 @@
  *      lists one by one.
  * Cost is linear in the number of frames: about four stores per frame.
  *
+ * This file is below pte.c, which allocates its tables here, and never calls it: the mapping the
+ * database needs at boot is lent by pfn_init's caller (pte_boot_map, mm/init.c), and frame
+ * contents - the zero fill, the poison - go through hyperspace, whose fill pte.c lends once it
+ * exists (pfn_fill_hook).
+ *
  * Exhaustion: pfn_alloc returns PFN_NONE and changes nothing; callers turn that into their
  * API's out-of-memory error.  "Exhausted" means no frame beyond those the commit charge holds
  * (pfn_count.charged, see pte.c): a committed demand-zero page's frame is kept free for it, and
  * only its resolution (PFN_ALLOC_CHARGED) may take one of those.
  */
 #include "mm/pfn.h"
-#include "mm/pte.h"
 #include "mm/x86.h"
 
 struct pfn *pfn_db = (struct pfn *)PFNDB_BASE;
 pfn_t pfn_max;
 struct pfn_counters pfn_count;
 bool pfn_poison_on_free = true;
+void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
 
 static pfn_t free_head[2] = { PFN_NONE, PFN_NONE };   /* [0] low (< 16 MiB), [1] high */
 
@@ -100,7 +105,7 @@ static inline __attribute__((always_inline)) void take_record(pfn_t p, uint32_t 
     r->map_count = r->hold_count = 0;
     r->pins = 0;
     if (__builtin_expect(was & PFNF_ZEROED, 0)) pfn_count.zeroed--;
-    else if (flags & PFN_ALLOC_ZERO) pfn_zero(p);
+    else if (flags & PFN_ALLOC_ZERO) pfn_fill_hook(p, 0);
 }
 
 static void take(pfn_t p, uint32_t flags)
@@ -124,14 +129,14 @@ static inline __attribute__((always_inline)) void put_record(struct pfn *db, pfn
 
 static __attribute__((noinline)) int put_poisoned(pfn_t p)
 {
-    pfn_fill(p, PFN_POISON);
+    pfn_fill_hook(p, PFN_POISON);
     put_record(pfn_db, p);
     return 0;
 }
 
 static inline __attribute__((always_inline)) int free_frame(struct pfn *db, pfn_t p)
 {
-    if (__builtin_expect(pfn_poison_on_free && hyper_ready, 0)) return put_poisoned(p);
+    if (__builtin_expect(pfn_poison_on_free && pfn_fill_hook, 0)) return put_poisoned(p);
     put_record(db, p);
     return 0;
 }
@@ -203,7 +208,7 @@ static __attribute__((noinline)) void unref_many_poisoned(const pfn_t *f, uint32
 
 void pfn_unref_many(const pfn_t *f, uint32_t n)
 {
-    if (__builtin_expect(pfn_poison_on_free && hyper_ready, 0)) {
+    if (__builtin_expect(pfn_poison_on_free && pfn_fill_hook, 0)) {
         unref_many_poisoned(f, n);
         return;
     }
@@ -264,15 +269,12 @@ void pfn_hold(pfn_t p)
 
 void pfn_fill(pfn_t p, uint32_t pattern)
 {
-    uint32_t *va = hyper_map(p), *d = va;
-    uint32_t n = PAGE_SIZE / 4;
-    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(pattern) : "memory");
-    hyper_unmap(va);
+    pfn_fill_hook(p, pattern);
 }
 
 void pfn_zero(pfn_t p)
 {
-    pfn_fill(p, 0);
+    pfn_fill_hook(p, 0);
 }
 
 /* ---- runs --------------------------------------------------------------------------------- */
@@ -517,7 +519,7 @@ static void mark_non_usable_entries(void)
     }
 }
 
-void pfn_init(void)
+void pfn_init(pfn_boot_map_fn *map)
 {
     collect_ranges();
     sort_usable();
@@ -525,20 +527,15 @@ void pfn_init(void)
     if (pfn_max == 0) panic("pfn: no usable memory in the memory map");
     uint32_t db_pages = (pfn_max * sizeof(struct pfn) + PAGE_MASK) >> PAGE_SHIFT;
     for (uint32_t i = 0; i < db_pages; i++)
-        pte_boot_map(PFNDB_BASE + i * PAGE_SIZE, boot_alloc(), boot_alloc);
+        map(PFNDB_BASE + i * PAGE_SIZE, boot_alloc(), boot_alloc);
 
     build_records(db_pages * (PAGE_SIZE / sizeof(struct pfn)));
     mark_non_usable_entries();
     for (uint32_t i = 0; i < nreserved; i++)
         for (pfn_t p = reserved[i].start; p < reserved[i].end && p < pfn_max; p++)
             if (pfn_db[p].state != PFN_NOTRAM) set_state(p, PFN_RESERVED);
-    for (uint32_t i = 0; i < nboot; i++) set_state(boot_frames[i], PFN_SYSTEM);
-    pte_boot_account();                                /* page tables made by pte_boot_map */
-    for (uint32_t i = 0; i < nboot; i++)               /* ... which it turned from system */
-        if (pfn_db[boot_frames[i]].state == PFN_PAGETABLE) {
-            state_count[PFN_SYSTEM]--;
-            state_count[PFN_PAGETABLE]++;
-        }
+    for (uint32_t i = 0; i < nboot; i++) set_state(boot_frames[i], PFN_SYSTEM);   /* its tables too:
+                                                        pte_boot_account makes them page tables */
 
     pfn_count.free = state_count[PFN_FREE];
     pfn_count.reserved = state_count[PFN_RESERVED];

@@ -25,6 +25,7 @@
 #define MM_PFN_H
 #include "kernel/kernel.h"
 #include "kernel/bootinfo.h"
+#include "mm/mm.h"                  /* PFN_NONE */
 
 enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN_SYSTEM, PFN_RESERVED };
 #define PFNF_ZEROED  0x01   /* free frame known to be all zero */
@@ -46,7 +47,6 @@ struct pfn {
 _Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_END assumes it");
 #define PFN_COUNT_MAX 0xFFFF0000u          /* beyond this a lock or hold is refused (MM_ELIMIT) */
 
-#define PFN_NONE 0xFFFFFFFFu
 #define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
 
 struct pfn_counters {
@@ -69,7 +69,12 @@ extern struct pfn_counters pfn_count;
 extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure both */
 #define PFN_POISON 0xDEADBEEFu
 
-void pfn_init(void);                      /* from bootinfo; maps the database */
+/* Builds the database from bootinfo.  It must be mapped before any allocator exists: map(va,
+ * frame, alloc) maps one page of it, taking page tables from alloc (mm/init.c passes
+ * pte_boot_map).  Every frame so taken starts as PFN_SYSTEM; pte_boot_account, called next, turns
+ * the page tables among them into PFN_PAGETABLE. */
+typedef void pfn_boot_map_fn(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
+void pfn_init(pfn_boot_map_fn *map);
 extern uint64_t pfn_init_ticks;           /* its TSC ticks at boot (mm/init.c; make bench) */
 static inline struct pfn *pfn_get(pfn_t p)
 {
@@ -167,6 +172,10 @@ static inline void pfn_unlock(pfn_t p)
         if (r->state == PFN_USED && !r->map_count && !r->hold_count) pfn_give_back(p);
     }
 }
+/* Frame contents are reached through hyperspace, which pte.c owns: it sets this hook when
+ * hyperspace is up (NULL before: frames freed then are not poisoned, and nothing asks for a
+ * zeroed frame that early).  pfn_zero / pfn_fill go through it. */
+extern void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
 void pfn_zero(pfn_t p);                   /* zero through hyperspace */
 void pfn_fill(pfn_t p, uint32_t pattern);
 const char *pfn_state_name(uint8_t s);

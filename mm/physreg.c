@@ -28,6 +28,7 @@
  * transition helpers.
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 
 /* The counted, present PTE of a page callers may touch, or 0. */
 static pte_t counted_present(vaddr_t va)

@@ -9,6 +9,7 @@
  */
 #include "mm/mm.h"
 #include "mm/pte.h"
+#include "mm/pte_sw.h"
 
 struct blk { uint32_t size; struct blk *next; uint32_t magic, pad; };   /* 16 bytes */
 #define BLK_FREE 0xF4EEB10Cu

@@ -14,8 +14,8 @@
  * make a per-process self-map translation global.
  */
 #include "mm/pte.h"
+#include "mm/pte_sw.h"
 
-bool hyper_ready;
 bool mm_global_pages;
 
 #define MAX_DIRS 512
@@ -104,7 +104,7 @@ pte_t *pte_lookup(vaddr_t va, bool *large)
 {
     pte_t pde = *MiGetPdeAddress(va);
     if (large) *large = pde_large(pde);
-    if (!(pde & PTE_P) || (pde & PDE_PS)) return NULL;
+    if (!pde_table(pde)) return NULL;
     return MiGetPteAddress(va);
 }
 
@@ -174,7 +174,6 @@ void pte_free_directory(pfn_t pd)
 }
 
 uint32_t pte_directory_count(void) { return ndirs; }
-pfn_t pte_directory(uint32_t i) { return i < ndirs ? dirs[i] : PFN_NONE; }
 pfn_t pte_kernel_directory(void) { return ((vaddr_t)boot_pd - KERNEL_VBASE) >> PAGE_SHIFT; }
 
 /* ---- page tables ------------------------------------------------------------------------- */
@@ -215,7 +214,7 @@ bool pte_pin_table(vaddr_t va)
 void pte_trim(vaddr_t va)
 {
     pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P) || (pde & PDE_PS) || pdi_permanent(PDI(va))) return;
+    if (!pde_table(pde) || pdi_permanent(PDI(va))) return;
     struct pfn *t = pfn_get(pde >> PAGE_SHIFT);
     if (t && t->state == PFN_PAGETABLE && t->map_count == 0) pt_release(va);
 }
@@ -255,6 +254,32 @@ static inline void charge_follow(pte_t old, pte_t new)
     pfn_count.charged += (uint32_t)pte_is_demand(new) - (uint32_t)pte_is_demand(old);
 }
 
+/* The references a present entry holds on its frame (pte.h): a map count unless PTE_SW_RAW,
+ * and a lock if PTE_SW_PIN.  A store takes the new entry's before it writes, and drops the old
+ * entry's only after the flush - the pin first, then the map count, which may free the frame.
+ * Every transition below goes through these two (pte_clear_range's batches drop the same
+ * references, gathered per flush); pte_install's and pte_clear's inline fast paths are the
+ * counted, unpinned case of them written out.  take_frame_refs is take_refs for a caller that
+ * has the frame at hand (e's frame bits are not read). */
+static inline __attribute__((always_inline)) void take_frame_refs(pfn_t f, pte_t e)
+{
+    if (!(e & PTE_P)) return;
+    if (!(e & PTE_SW_RAW)) pfn_ref(f);
+    if (e & PTE_SW_PIN) pfn_pin(f);
+}
+
+static inline __attribute__((always_inline)) void take_refs(pte_t e)
+{
+    take_frame_refs(pte_pfn(e), e);
+}
+
+static inline __attribute__((always_inline)) void drop_refs(pte_t e)
+{
+    if (!(e & PTE_P)) return;
+    if (e & PTE_SW_PIN) pfn_unpin(pte_pfn(e));
+    if (!(e & PTE_SW_RAW)) pfn_unref(pte_pfn(e));
+}
+
 /* The one general store.  Takes the new entry's references, writes, flushes, drops the old
  * ones; the table's count follows zero <-> non-zero, the charge demand-zero <-> not.  The
  * caller has checked that va's table exists. */
@@ -262,14 +287,10 @@ static pte_t pte_store(vaddr_t va, pte_t new)
 {
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
-    bool new_ref = (new & PTE_P) && !(new & PTE_SW_RAW);
-    bool old_ref = (old & PTE_P) && !(old & PTE_SW_RAW);
-    if (new_ref) pfn_ref(pte_pfn(new));
-    if ((new & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_pin(pte_pfn(new));
+    take_refs(new);
     *p = new;
     if (old & PTE_P) x86_invlpg(va);
-    if ((old & (PTE_P | PTE_SW_PIN)) == (PTE_P | PTE_SW_PIN)) pfn_unpin(pte_pfn(old));
-    if (old_ref) pfn_unref(pte_pfn(old));
+    drop_refs(old);
     charge_follow(old, new);
     table_count(va, *MiGetPdeAddress(va), old, new);
     return old;
@@ -282,12 +303,11 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
 {
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
-    if ((pde & (PTE_P | PDE_PS)) != PTE_P || (*p & PTE_P) || !(e & PTE_P))
-        panic("pte_install(%08x, %08x): entry %08x", va, e, (pde & (PTE_P | PDE_PS)) == PTE_P ? *p : 0);
+    if (!pde_table(pde) || (*p & PTE_P) || !(e & PTE_P))
+        panic("pte_install(%08x, %08x): entry %08x", va, e, pde_table(pde) ? *p : 0);
     e = rights_apply(va, e);
     pte_t old = *p;
-    if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
-    if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+    take_refs(e);
     *p = e;
     charge_follow(old, e);                           /* a demand-zero page made present */
     table_count(va, pde, old, e);
@@ -300,7 +320,7 @@ void pte_install(vaddr_t va, pte_t e)
 {
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
-    if (__builtin_expect((pde & (PTE_P | PDE_PS)) != PTE_P || *p ||
+    if (__builtin_expect(!pde_table(pde) || *p ||
                          (e & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0)) {
         install_general(va, e);
         return;
@@ -336,15 +356,12 @@ static __attribute__((noinline)) pte_t clear_general(vaddr_t va, pte_t np)
 {
     if (np & PTE_P) panic("pte_clear(%08x): replacement %08x is present", va, np);
     pte_t pde = *MiGetPdeAddress(va);
-    if ((pde & (PTE_P | PDE_PS)) != PTE_P) return 0;
+    if (!pde_table(pde)) return 0;
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
     *p = np;
-    if (old & PTE_P) {
-        x86_invlpg(va);
-        if (old & PTE_SW_PIN) pfn_unpin(pte_pfn(old));
-        if (!(old & PTE_SW_RAW)) pfn_unref(pte_pfn(old));
-    }
+    if (old & PTE_P) x86_invlpg(va);
+    drop_refs(old);
     charge_follow(old, np);
     table_count(va, pde, old, np);
     return old;
@@ -358,7 +375,7 @@ pte_t pte_clear(vaddr_t va, pte_t np)
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
     pte_t old;
-    if (__builtin_expect(np || (pde & (PTE_P | PDE_PS)) != PTE_P ||
+    if (__builtin_expect(np || !pde_table(pde) ||
                          ((old = *p) & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0))
         return clear_general(va, np);
     struct pfn *db = pfn_db, *r = &db[pte_pfn(old)], *t = &db[pde >> PAGE_SHIFT];
@@ -454,13 +471,8 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
 
 void pte_clear_range(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) == PTE_P) clear_in_table(va, n, pde);
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
+    for_each_pte_span(s, va, npages)
+        if (s.pt) clear_in_table(s.va, s.n, s.pde);
 }
 
 /*
@@ -472,40 +484,36 @@ void pte_clear_range(vaddr_t va, uint32_t npages)
  */
 void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep, pte_t tmpl)
 {
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_copy(%08x): no page table", va);
-        pte_t *p = MiGetPteAddress(va);
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) panic("pte_install_copy(%08x): no page table", s.va);
+        pte_t *p = s.pt;
+        const pte_t *from = src + s.done;
         uint32_t added = 0;
-        for (uint32_t i = 0; i < n; i++) {
-            pte_t e = rights_apply(va + i * PAGE_SIZE, tmpl | (src[i] & keep)), old = p[i];
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = rights_apply(s.va + i * PAGE_SIZE, tmpl | (from[i] & keep)), old = p[i];
             if ((old & PTE_P) || !(e & PTE_P))
-                panic("pte_install_copy(%08x, %08x): entry %08x", va + i * PAGE_SIZE, e, old);
-            if (!(e & PTE_SW_RAW)) pfn_ref(pte_pfn(e));
-            if (e & PTE_SW_PIN) pfn_pin(pte_pfn(e));
+                panic("pte_install_copy(%08x, %08x): entry %08x", s.va + i * PAGE_SIZE, e, old);
+            take_refs(e);
             p[i] = e;
             charge_follow(old, e);
             added += !old;
         }
-        struct pfn *t = table_record(pde);
+        struct pfn *t = table_record(s.pde);
         if (t) t->map_count += added;
-        src += n;
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
 }
 
 /*
  * pte_install_fresh: the entries of [va, va + npages) that are neither present nor demand-zero
- * (0, or a guard / free-physical marker) get a frame of their own - pfn_alloc(0), zero-filled
- * through one hyperspace slot that moves from frame to frame (invlpg per move: a frame change),
- * then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl | frame.  Each frame is
- * filled before its entry makes it reachable.  The tables must exist and the caller must have
- * checked that enough frames are free beyond the charged ones (pfn_available()): running out
- * here is a bug, not an error.  No entry it replaces is demand-zero, so the charge stays.
- * Returns the first frame used (PFN_NONE if no entry needed one).  This is commit's inner loop:
- * one pass through the self-map, one table-count update per table.
+ * (so 0: pte_sw.h has no other not-present encoding) get a frame of their own - pfn_alloc(0),
+ * zero-filled through one hyperspace slot that moves from frame to frame (invlpg per move: a
+ * frame change), then referenced (and pinned if tmpl has PTE_SW_PIN) and stored as tmpl |
+ * frame.  Each frame is filled before its entry makes it reachable.  The tables must exist and
+ * the caller must have checked that enough frames are free beyond the charged ones
+ * (pfn_available()): running out here is a bug, not an error.  No entry it replaces is
+ * demand-zero, so the charge stays.  Returns the first frame used (PFN_NONE if no entry needed
+ * one).  This is commit's inner loop: one pass through the self-map, one table-count update per
+ * table.
  */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
 {
@@ -514,32 +522,27 @@ pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
     pte_t *zp = MiGetPteAddress(z);
     hyper_table->map_count++;
     pfn_t first = PFN_NONE;
-    while (npages) {
-        uint32_t n = MIN(npages, PTES_PER_TABLE - PTI(va));
-        pte_t pde = *MiGetPdeAddress(va);
-        if ((pde & (PTE_P | PDE_PS)) != PTE_P) panic("pte_install_fresh(%08x): no page table", va);
-        pte_t *p = MiGetPteAddress(va);
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) panic("pte_install_fresh(%08x): no page table", s.va);
+        pte_t *p = s.pt;
         uint32_t added = 0;
-        for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t i = 0; i < s.n; i++) {
             pte_t old = p[i];
             if (old & (PTE_P | PTE_NP_DEMAND)) continue;
             pfn_t f = pfn_alloc(0);
-            if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", va);
+            if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", s.va);
             pte_t was = *zp;
             *zp = (f << PAGE_SHIFT) | PTE_P | PTE_W | PTE_SW_RAW;
             if (was) x86_invlpg(z);
             uint32_t *d = (uint32_t *)z, cnt = PAGE_SIZE / 4;
             __asm__ volatile("rep stosl" : "+D"(d), "+c"(cnt) : "a"(0) : "memory");
-            pfn_ref(f);
-            if (tmpl & PTE_SW_PIN) pfn_pin(f);
+            take_frame_refs(f, (tmpl | PTE_P) & ~PTE_SW_RAW);   /* a fresh frame is counted */
             p[i] = tmpl | (f << PAGE_SHIFT);
             added += !old;
             if (first == PFN_NONE) first = f;
         }
-        struct pfn *t = table_record(pde);
+        struct pfn *t = table_record(s.pde);
         if (t) t->map_count += added;
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     if (*zp) {
         *zp = 0;
@@ -570,7 +573,7 @@ void pde_unmap_large(vaddr_t va)
 
 /* ---- hyperspace ----------------------------------------------------------------------------- */
 
-void *hyper_map(pfn_t pfn)
+static inline __attribute__((always_inline)) void *slot_map(pfn_t pfn)
 {
     if (!hyper_nfree) panic("hyperspace: all %u slots in use", HYPER_SLOTS);
     vaddr_t va = HYPER_START + (uint32_t)hyper_free[--hyper_nfree] * PAGE_SIZE;
@@ -579,7 +582,7 @@ void *hyper_map(pfn_t pfn)
     return (void *)va;
 }
 
-void hyper_unmap(void *p)
+static inline __attribute__((always_inline)) void slot_unmap(void *p)
 {
     vaddr_t va = PAGE_ALIGN_DOWN((vaddr_t)p);
     *MiGetPteAddress(va) = 0;
@@ -587,6 +590,9 @@ void hyper_unmap(void *p)
     hyper_table->map_count--;
     hyper_free[hyper_nfree++] = (uint16_t)((va - HYPER_START) >> PAGE_SHIFT);
 }
+
+void *hyper_map(pfn_t pfn) { return slot_map(pfn); }
+void hyper_unmap(void *p) { slot_unmap(p); }
 
 /* ---- boot ----------------------------------------------------------------------------------- */
 
@@ -609,17 +615,28 @@ void pte_boot_map(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void))
 
 void pte_boot_account(void)
 {
-    for (uint32_t i = 0; i < nboot_tables; i++) {
+    for (uint32_t i = 0; i < nboot_tables; i++) {   /* pfn_init counted them as system frames */
         pfn_t pt = boot_tables[i];
         pfn_db[pt].state = PFN_PAGETABLE;
         pfn_db[pt].map_count = 0;
+        pfn_count.system--;
+        pfn_count.pagetables++;
     }
-    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* table by table */
+    for (vaddr_t va = PFNDB_BASE; va < PFNDB_END; va += LARGE_PAGE_SIZE) {   /* whole tables */
         pte_t *p = pte_lookup(va, NULL);
         uint32_t n = 0;
         for (uint32_t i = 0; p && i < PTES_PER_TABLE; i++) n += p[i] != 0;
         if (n) pfn_db[*MiGetPdeAddress(va) >> PAGE_SHIFT].map_count += n;
     }
+}
+
+/* The allocator's frame fill (pfn_fill_hook): through one hyperspace slot. */
+static void hyper_fill(pfn_t p, uint32_t pattern)
+{
+    uint32_t *va = slot_map(p), *d = va;
+    uint32_t n = PAGE_SIZE / 4;
+    __asm__ volatile("rep stosl" : "+D"(d), "+c"(n) : "a"(pattern) : "memory");
+    slot_unmap(va);
 }
 
 static void hyper_init(void)
@@ -634,7 +651,7 @@ static void hyper_init(void)
     hyper_table = &pfn_db[pt];
     for (uint32_t i = 0; i < HYPER_SLOTS; i++) hyper_free[i] = (uint16_t)(HYPER_SLOTS - 1 - i);
     hyper_nfree = HYPER_SLOTS;
-    hyper_ready = true;
+    pfn_fill_hook = hyper_fill;
 }
 
 /* The boot window: the kernel image with its final permissions, the VGA text buffer, and

@@ -7,7 +7,7 @@
  *   pte_update   present -> present, same frame (flags change; flushed)
  *   pte_remap    present -> present, another frame (flushed before the old frame is released)
  *   pte_clear    anything -> not present (0 or a software value); returns the old entry; flushed
- *   pte_set_np   not present -> not present (software states: demand-zero, guard, free-phys)
+ *   pte_set_np   not present -> not present (software states: demand-zero, pte_sw.h)
  * A present entry without PTE_SW_RAW holds a reference on its frame (pfn map_count), one with
  * PTE_SW_PIN also holds a lock; the helpers take the new references before dropping the old.
  * A page table's own PFN record counts its non-zero entries; when that reaches zero the table
@@ -19,14 +19,14 @@
  *
  * All addresses are in the *current* address space (the self-map); the shared and system
  * arenas are the same in every address space.  To work on another process's private arena,
- * switch to it (as_attach).
+ * switch to it (as_switch).
  */
 #ifndef MM_PTE_H
 #define MM_PTE_H
 #include "mm/x86.h"
 #include "mm/pfn.h"
+#include "mm/pte_sw.h"             /* the helpers below are stated in the core's software bits */
 
-extern bool hyper_ready;
 extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G */
 
 /* The walker: the PTE for va in the current address space, or NULL when its page table does
@@ -40,13 +40,6 @@ pte_t pte_read(vaddr_t va);       /* the entry, or 0 when there is no table */
 bool pte_pin_table(vaddr_t va);
 /* Frees va's page table if it has no entries left (after a failed multi-table operation). */
 void pte_trim(vaddr_t va);
-
-/* A committed demand-zero page: not present, PTE_NP_DEMAND (bit 10 means PTE_SW_PIN when P is
- * set).  Each holds one page of the commit charge. */
-static inline bool pte_is_demand(pte_t e)
-{
-    return (e & (PTE_P | PTE_NP_DEMAND)) == PTE_NP_DEMAND;
-}
 
 /* Builds a present entry: frame | flags | P, plus G in the shared/system arenas. */
 static inline pte_t pte_make(vaddr_t va, pfn_t pfn, uint32_t flags)
@@ -99,18 +92,6 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
  * (tables must exist; the caller has checked pfn_available()).  Returns the first frame. */
 pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl);
 
-/* Range walk (reads only): the pages of [va, va + npages) that share va's page table - at
- * least 1, at most to the table's end - with *pt = va's entry, or NULL when the table does not
- * exist or the PDE maps a 4 MiB page (*large set).  Entries of one table are consecutive. */
-static inline uint32_t pte_span(vaddr_t va, uint32_t npages, pte_t **pt, bool *large)
-{
-    uint32_t n = PTES_PER_TABLE - PTI(va);
-    pte_t pde = *MiGetPdeAddress(va);
-    *large = pde_large(pde);
-    *pt = (pde & (PTE_P | PDE_PS)) == PTE_P ? MiGetPteAddress(va) : NULL;
-    return n < npages ? n : npages;
-}
-
 /* 4 MiB pages (needs CR4.PSE): install / remove a large PDE.  Kernel arenas only. */
 bool pde_map_large(vaddr_t va, pfn_t pfn, uint32_t flags);
 void pde_unmap_large(vaddr_t va);
@@ -119,16 +100,15 @@ void pde_unmap_large(vaddr_t va);
 pfn_t pte_new_directory(void);                   /* PFN_NONE when out of memory */
 void pte_free_directory(pfn_t pd);               /* the private half must be empty */
 uint32_t pte_directory_count(void);
-pfn_t pte_directory(uint32_t i);
 pfn_t pte_kernel_directory(void);
 
 /* Hyperspace: short-lived mappings of any frame (zeroing, another directory's entries). */
 void *hyper_map(pfn_t pfn);
 void hyper_unmap(void *va);
 
-/* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Used
- * for the PFN database before the allocator exists; pte_boot_account() then records those
- * tables in the database. */
+/* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Lent to
+ * pfn_init for the PFN database before the allocator exists; pte_boot_account(), right after
+ * pfn_init, records those tables in the database (PFN_SYSTEM -> PFN_PAGETABLE). */
 void pte_boot_map(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
 void pte_boot_account(void);
 void pte_init(void);                             /* after pfn_init: hyperspace, kernel image */

@@ -4,7 +4,9 @@
  * A region is a sorted-list record [base, base + npages) in one arena: the current address
  * space's private arena, the shared arena or the system arena.  Per-page commit state lives in
  * the PTEs (present, or not present with PTE_NP_DEMAND), not here: one fact in one place.
- * Searches are first-fit over the sorted list; lists are short (tens to thousands).
+ * Searches are first-fit over the sorted list; lists are short (tens to thousands).  This file
+ * only reserves and finds: releasing a region's pages (mm_release) is vm.c's, which then asks
+ * region_forget to drop the record.
  */
 #include "mm/core.h"
 
@@ -108,25 +110,17 @@ struct region *mm_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uint
 
 /* The region found last: a range operation, its checks and its undo look the same region up
  * several times, and the lists are searched from the start.  A private region is a hit only in
- * its own address space; the hint is dropped when its region is released (the only place a
+ * its own address space; the hint is dropped when its region is forgotten (the only place a
  * region goes away), so it never points at freed memory. */
 static struct region *find_hint;
 
-mm_status mm_release(struct region *r)
+void region_forget(struct region *r)
 {
-    if (!r) return MM_EINVAL;
-    struct as *prev = as_current();
-    if (r->as && r->as != prev) as_switch(r->as);
-    core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
     struct region **pp = r->as ? &r->as->regions : region_list_for((enum mm_arena)r->arena);
     while (*pp && *pp != r) pp = &(*pp)->next;
     if (*pp) *pp = r->next;
-    if (r->as && r->as->utext == r) r->as->utext = NULL;
-    if (r->as && r->as->ustack == r) r->as->ustack = NULL;
-    as_switch(prev);
     if (find_hint == r) find_hint = NULL;
     kfree(r);
-    return MM_OK;
 }
 
 static inline struct region *region_lookup(vaddr_t va)

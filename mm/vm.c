@@ -1,6 +1,6 @@
 /*
  * vm.c - the core operations every personality uses: commit, map physical frames, alias,
- * decommit, protect, lock/unlock, relocate to contiguous frames, and page queries.
+ * decommit, release a region, protect, relocate to contiguous frames, and page queries.
  *
  * Every operation checks the whole range first and changes nothing unless it can finish:
  * frames and page tables are obtained before the first PTE is written, and given back if
@@ -27,6 +27,7 @@
  * what can still be allocated (mm_available_frames).
  */
 #include "mm/core.h"
+#include "mm/pte_sw.h"
 
 volatile uint32_t mm_demand_faults;
 volatile uint32_t mm_demand_nomem;
@@ -44,11 +45,9 @@ static uint32_t pte_prot(pte_t e)
 /* Page tables for the whole range; on failure the ones just made are freed again. */
 static bool ensure_tables(vaddr_t va, uint32_t npages)
 {
-    vaddr_t last = va + (npages - 1) * PAGE_SIZE;
-    for (uint32_t pdi = PDI(va); pdi <= PDI(last); pdi++) {
-        vaddr_t v = pdi == PDI(va) ? va : pdi << 22;
-        if ((*MiGetPdeAddress(v) & (PTE_P | PDE_PS)) == PTE_P) continue;   /* the common case */
-        if (!pte_ensure(v)) {
+    for_each_pte_span(s, va, npages) {
+        if (s.pt) continue;                          /* the common case */
+        if (!pte_ensure(s.va)) {
             pt_trim(va, npages);
             return false;
         }
@@ -58,9 +57,7 @@ static bool ensure_tables(vaddr_t va, uint32_t npages)
 
 void pt_trim(vaddr_t va, uint32_t npages)
 {
-    vaddr_t end = va + (npages - 1) * PAGE_SIZE;
-    for (uint32_t pdi = PDI(va); pdi <= PDI(end); pdi++)
-        pte_trim(pdi << 22);
+    for_each_pte_span(s, va, npages) pte_trim(s.va);
 }
 
 /* A frame mm_map_physical may map at va with prot: the rights policy (pte.h) allows it - which
@@ -81,15 +78,9 @@ static inline bool map_counted(pfn_t f)
 
 static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if (pte_is_committed(p[i])) return MM_EEXIST;
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if (pte_is_committed(s.pt[i])) return MM_EEXIST;
     return MM_OK;
 }
 
@@ -101,19 +92,13 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
 {
     pte_t and = ~0u;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (large) return MM_EINVAL;
-        if (!p) return MM_ENOENT;
-        for (uint32_t i = 0; i < n; i++) {
-            pte_t e = p[i];
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) return pde_large(s.pde) ? MM_EINVAL : MM_ENOENT;
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = s.pt[i];
             if (!pte_is_committed(e)) return MM_ENOENT;
             and &= e;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     if (all) *all = and;
     return MM_OK;
@@ -145,7 +130,7 @@ static bool commit_fits(uint32_t n)
 
 static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
 {
-    uint32_t zf = (flags & MM_COMMIT_ZERO) ? PFN_ALLOC_ZERO : 0;
+    uint32_t zf = PFN_ALLOC_ZERO;                    /* every commit is zero-filled */
     if (flags & MM_COMMIT_CONTIG) {
         struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
         const struct mm_frame_req *q = req ? req : &any;
@@ -169,17 +154,12 @@ static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const s
 static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip)
 {
     uint32_t todo = 0;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (!p) todo += n;
-        for (uint32_t i = 0; p && i < n; i++) {
-            if (!pte_is_committed(p[i])) todo++;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) todo += s.n;
+        for (uint32_t i = 0; s.pt && i < s.n; i++) {
+            if (!pte_is_committed(s.pt[i])) todo++;
             else if (!skip) return ~0u;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
     }
     return todo;
 }
@@ -211,8 +191,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * committed for ring 0 can be granted to ring 3 later (_PageModifyPermissions(PC_USER)),
      * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,
      * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
-     * So no frame ever shows a previous owner's data.  MM_COMMIT_ZERO stays as documentation. */
-    flags |= MM_COMMIT_ZERO;
+     * So no frame ever shows a previous owner's data (MM_COMMIT_ZERO is no flag: mm.h). */
     uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
@@ -302,14 +281,9 @@ static pfn_t make_present(vaddr_t va)
 uint32_t core_absent(vaddr_t va, uint32_t npages)
 {
     uint32_t absent = 0;
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        if (!p) absent += large ? 0 : n;
-        for (uint32_t i = 0; p && i < n; i++) absent += !(p[i] & PTE_P);
-        va += n * PAGE_SIZE;
-        npages -= n;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) absent += pde_large(s.pde) ? 0 : s.n;
+        for (uint32_t i = 0; s.pt && i < s.n; i++) absent += !(s.pt[i] & PTE_P);
     }
     return absent;
 }
@@ -329,15 +303,10 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
  * demand-zero get fresh frames of their own, which may. */
 static mm_status rights_for_copy(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
 {
-    for (uint32_t done = 0; done < npages;) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(src + done * PAGE_SIZE, npages - done, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if ((p[i] & PTE_P) && !pte_rights_allow(dst + (done + i) * PAGE_SIZE, pte_pfn(p[i]), prot))
+    for_each_pte_span(s, src, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if ((s.pt[i] & PTE_P) && !pte_rights_allow(dst + (s.done + i) * PAGE_SIZE, pte_pfn(s.pt[i]), prot))
                 return MM_EACCES;
-        done += n;
-    }
     return MM_OK;
 }
 
@@ -379,6 +348,19 @@ mm_status mm_decommit(vaddr_t va, uint32_t npages)
     return MM_OK;
 }
 
+/* ---- release: a region's pages, then its record ---------------------------------------------- */
+
+mm_status mm_release(struct region *r)
+{
+    if (!r) return MM_EINVAL;
+    struct as *prev = as_current();
+    if (r->as && r->as != prev) as_switch(r->as);
+    core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
+    as_switch(prev);
+    region_forget(r);
+    return MM_OK;
+}
+
 /* ---- protection ------------------------------------------------------------------------------ */
 
 mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or_mask, uint32_t *old_first)
@@ -388,16 +370,11 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
     if (st != MM_OK) return st;
     and_mask |= ~MM_PROT_MASK;
     or_mask &= MM_PROT_MASK;
-    for (uint32_t done = 0; done < npages;) {           /* the rights policy, before any change */
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++)
-            if ((p[i] & PTE_P) && !pte_rights_allow(va + (done + i) * PAGE_SIZE, pte_pfn(p[i]),
-                                                    ((p[i] & and_mask) | or_mask) & MM_PROT_MASK))
+    for_each_pte_span(s, va, npages)                    /* the rights policy, before any change */
+        for (uint32_t i = 0; s.pt && i < s.n; i++)
+            if ((s.pt[i] & PTE_P) && !pte_rights_allow(s.va + i * PAGE_SIZE, pte_pfn(s.pt[i]),
+                                                       ((s.pt[i] & and_mask) | or_mask) & MM_PROT_MASK))
                 return MM_EACCES;
-        done += n;
-    }
     if (old_first) *old_first = pte_read(va) & MM_PROT_MASK;
     for (uint32_t i = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
@@ -412,17 +389,11 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
 
 bool mm_range_locked(vaddr_t va, uint32_t npages)
 {
-    while (npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va, npages, &p, &large);
-        for (uint32_t i = 0; p && i < n; i++) {
-            struct pfn *r = (p[i] & PTE_P) ? pfn_get(pte_pfn(p[i])) : NULL;
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; s.pt && i < s.n; i++) {
+            struct pfn *r = (s.pt[i] & PTE_P) ? pfn_get(pte_pfn(s.pt[i])) : NULL;
             if (r && r->state == PFN_USED && r->lock_count != r->pins) return true;
         }
-        va += n * PAGE_SIZE;
-        npages -= n;
-    }
     return false;
 }
 
@@ -524,25 +495,17 @@ mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_re
 
 uint32_t mm_scan_committed(vaddr_t va, uint32_t npages, uint32_t *first_absent)
 {
-    uint32_t done = 0, absent = npages;
-    while (done < npages) {
-        pte_t *p;
-        bool large;
-        uint32_t n = pte_span(va + done * PAGE_SIZE, npages - done, &p, &large);
-        if (!large) {
-            if (!p) break;                           /* no table: nothing committed here */
-            for (uint32_t i = 0; i < n; i++) {
-                pte_t e = p[i];
-                if (!(e & PTE_P) && absent == npages) absent = done + i;
-                if (!pte_is_committed(e)) {
-                    done += i;
-                    goto out;
-                }
-            }
+    uint32_t done = npages, absent = npages;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt && pde_large(s.pde)) continue;     /* a 4 MiB page: committed and present */
+        uint32_t i = 0;                              /* no table: nothing committed here */
+        for (; s.pt && i < s.n && pte_is_committed(s.pt[i]); i++)
+            if (!(s.pt[i] & PTE_P) && absent == npages) absent = s.done + i;
+        if (i < s.n) {
+            done = s.done + i;
+            break;
         }
-        done += n;
     }
-out:
     if (absent > done) absent = done;
     *first_absent = absent;
     return done;
@@ -581,6 +544,27 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
     }
 }
 
+/* A page of a 4 MiB mapping as the 4 KiB PTE that would map it (mm_copy_ptes). */
+static pte_t large_as_pte(vaddr_t va, pte_t pde)
+{
+    pfn_t f = (pde >> PAGE_SHIFT) + PTI(va);
+    return (f << PAGE_SHIFT) | (pde & (0xFFFu & ~PDE_PS)) | ((pde & PDE_PAT_LARGE) ? PTE_PAT : 0);
+}
+
+bool mm_copy_ptes(vaddr_t va, uint32_t npages, uint32_t *out)
+{
+    for_each_pte_span(s, va, npages)
+        if (!(s.pde & PTE_P)) return false;
+    if (!out) return true;
+    for_each_pte_span(s, va, npages)
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = s.pt ? s.pt[i] : large_as_pte(s.va + i * PAGE_SIZE, s.pde);
+            x86_user_access_begin();
+            out[s.done + i] = e;
+            x86_user_access_end();
+        }
+    return true;
+}
 
 bool mm_frame_is_ram(pfn_t p) { return pfn_is_ram(p); }
 uint32_t mm_frame_locks(pfn_t p) { struct pfn *r = pfn_get(p); return r ? r->lock_count : 0; }

@@ -103,20 +103,15 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     }
     struct region *r = vxd_reserve(arena, 0, nPages, 1, VXD_ALLOC);
     if (!r) return 0;
-    uint32_t cf = (flags & PAGEZEROINIT) ? MM_COMMIT_ZERO : 0;
+    uint32_t cf = 0;                                  /* PAGEZEROINIT or not: commits are zeroed */
     if (flags & (PAGEFIXED | PAGELOCKED)) cf |= MM_COMMIT_PIN | MM_COMMIT_PRESENT;
     if (flags & PAGELOCKEDIFDP) cf |= MM_COMMIT_PRESENT;
     pfn_t first = PFN_NONE;
-    if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) {
-        mm_release(r);
-        return 0;
-    }
+    if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) goto fail_block;
     /* The caller's buffer is checked last, so that a probe that makes a demand-zero page of it
      * present is never followed by a failure that would leave that frame taken. */
-    if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8))) {
-        mm_release(r);
-        return 0;
-    }
+    if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8)))
+        goto fail_block;
     r->data[0] = flags;
     r->data[1] = pType;
     if (align && PhysAddr) {            /* checked by vxd_ptr_ok; may be a user page (SMAP) */
@@ -125,6 +120,10 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
         x86_user_access_end();
     }
     return two(r->base, r->base);
+
+fail_block:                             /* the block and whatever was committed in it */
+    mm_release(r);
+    return 0;
 }
 
 /*
@@ -168,16 +167,16 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
     if (!r) return NULL;
     bool ok = true;
     if (nf & (PAGEFIXED | PAGELOCKED | PAGELOCKEDIFDP)) {
-        uint32_t cf = MM_COMMIT_ZERO | MM_COMMIT_PRESENT | ((nf & (PAGEFIXED | PAGELOCKED)) ? MM_COMMIT_PIN : 0);
+        uint32_t cf = MM_COMMIT_PRESENT | ((nf & (PAGEFIXED | PAGELOCKED)) ? MM_COMMIT_PIN : 0);
         ok = mm_commit(r->base, n, prot, cf, NULL, NULL) == MM_OK;
     } else {
         for (uint32_t i = 0; ok && i < copy_n; i++) {
             struct mm_page_info pi;
             mm_page_info(old->base + i * PAGE_SIZE, &pi);
             if (pi.present)
-                ok = mm_commit(r->base + i * PAGE_SIZE, 1, prot, MM_COMMIT_ZERO | MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
+                ok = mm_commit(r->base + i * PAGE_SIZE, 1, prot, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
         }
-        ok = ok && mm_commit(r->base, n, prot, MM_COMMIT_ZERO | MM_COMMIT_SKIP, NULL, NULL) == MM_OK;
+        ok = ok && mm_commit(r->base, n, prot, MM_COMMIT_SKIP, NULL, NULL) == MM_OK;
     }
     if (!ok) { mm_release(r); return NULL; }
     return r;

@@ -22,9 +22,6 @@ enum vxd_kind { VXD_RESERVE = 1, VXD_ALLOC, VXD_FREEPHYS, VXD_ALIAS, VXD_PHYSWIN
 #define VXDF_STATIC    0x1u      /* data[2]: something was committed with PC_STATIC */
 
 #define VXD_FAIL       0xFFFFFFFFu
-#ifndef PFN_NONE
-#define PFN_NONE 0xFFFFFFFFu     /* the core's "no frame" (mm_hold_run, mm_commit's *first_pfn) */
-#endif
 #define VXD_MAXPAGE    0x100000u /* page numbers are 0..0xFFFFF */
 
 /* page/npages -> a linear range: npages != 0, page + npages <= 0x100000. */

@@ -57,18 +57,17 @@ static ULONG lock_global(vaddr_t va, uint32_t npages, uint32_t lf)
     struct region *a = vxd_reserve(ARENA_SYSTEM, 0, npages, 1, VXD_ALIAS);
     mm_lock_t rec;
     if (!a) return 0;
-    if (mm_lock_record(va, npages, lf, NULL, &rec) != MM_OK) {
-        mm_release(a);
-        return 0;
-    }
-    if (mm_alias(a->base, va, npages, alias_prot(va, npages)) != MM_OK) {
-        mm_unlock_record(rec);
-        mm_release(a);
-        return 0;
-    }
+    if (mm_lock_record(va, npages, lf, NULL, &rec) != MM_OK) goto fail_region;
+    if (mm_alias(a->base, va, npages, alias_prot(va, npages)) != MM_OK) goto fail_record;
     a->data[0] = va;
     a->data[2] = (uint32_t)rec;
     return a->base;
+
+fail_record:
+    mm_unlock_record(rec);
+fail_region:
+    mm_release(a);
+    return 0;
 }
 
 /*

@@ -118,16 +118,6 @@ ULONG _PageQuery(ULONG linaddr, PMEMORY_BASIC_INFORMATION pmbi, ULONG cbmbi)
 
 /* ---- _CopyPageTable -------------------------------------------------------------------------- */
 
-/* The 4 KiB-page view of an entry: a 4 MiB PDE is shown as the PTE it would be for that page. */
-static uint32_t pte_view(vaddr_t va, uint32_t e)
-{
-    struct mm_page_info pi;
-    if (!(e & PDE_PS)) return e;                      /* bit 7 of a real PTE is PAT: check below */
-    mm_page_info(va, &pi);
-    if (!pi.large) return e;
-    return (pi.pfn << PAGE_SHIFT) | (e & (0xFFFu & ~PDE_PS)) | ((e & PDE_PAT_LARGE) ? PTE_PAT : 0);
-}
-
 /*
  * _CopyPageTable: copies nPages page-table entries (nPages is a count of 4-byte PTEs, A.5)
  * starting at linear page LinPgNum into PageBuf; flags must be 0.  A snapshot: the raw
@@ -139,19 +129,9 @@ static uint32_t pte_view(vaddr_t va, uint32_t e)
 ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
 {
     vaddr_t va;
-    uint32_t e;
-    if (flags || !vxd_pages(LinPgNum, nPages, &va)) return 0;
-    for (uint32_t i = 0; i < nPages; i++)
-        if ((i == 0 || PTI(va + i * PAGE_SIZE) == 0) && !mm_read_pte(va + i * PAGE_SIZE, &e)) return 0;
+    if (flags || !vxd_pages(LinPgNum, nPages, &va) || !mm_copy_ptes(va, nPages, NULL)) return 0;
     if (!vxd_ptr_ok(PageBuf, nPages * sizeof *PageBuf, true, CALLER_STACK_FLOOR(4))) return 0;
-    for (uint32_t i = 0; i < nPages; i++) {
-        vaddr_t v = va + i * PAGE_SIZE;
-        mm_read_pte(v, &e);
-        uint32_t view = pte_view(v, e);
-        x86_user_access_begin();                      /* the caller's buffer: maybe a user page */
-        PageBuf[i] = view;
-        x86_user_access_end();
-    }
+    mm_copy_ptes(va, nPages, PageBuf);               /* the caller's buffer: maybe a user page */
     return 1;
 }
 

@@ -84,7 +84,7 @@ ULONG _PageCommit(ULONG page, ULONG npages, ULONG hpd, ULONG pagerdata, ULONG fl
     struct region *r = commit_target(page, npages, flags, &va);
     if (!r) return 0;
     bool pin = flags & (PC_FIXED | PC_LOCKED);
-    uint32_t cf = (hpd == PD_ZEROINIT || hpd == PD_FIXEDZERO) ? MM_COMMIT_ZERO : 0;
+    uint32_t cf = 0;                                  /* PD_ZEROINIT or not: commits are zeroed */
     if (pin) cf |= MM_COMMIT_PIN;
     if (pin || (flags & (PC_PRESENT | PC_LOCKEDIFDP))) cf |= MM_COMMIT_PRESENT;
     if (flags & PC_DIRTY) cf |= MM_COMMIT_DIRTY;
@@ -146,7 +146,7 @@ ULONG _PageCommitContig(ULONG page, ULONG npages, ULONG flags, ULONG alignmask, 
     pfn_t first;
     if (flags & ~CONTIG_FLAGS) return VXD_FAIL;
     struct region *r = commit_target(page, npages, flags, &va);
-    uint32_t cf = MM_COMMIT_CONTIG | MM_COMMIT_PIN | MM_COMMIT_PRESENT | ((flags & PCC_ZEROINIT) ? MM_COMMIT_ZERO : 0);
+    uint32_t cf = MM_COMMIT_CONTIG | MM_COMMIT_PIN | MM_COMMIT_PRESENT;   /* zeroed, PCC_ZEROINIT or not */
     if (!r || mm_commit(va, npages, vxd_prot(flags), cf, &q, &first) != MM_OK) return VXD_FAIL;
     note_static(r, flags);
     return first << PAGE_SHIFT;

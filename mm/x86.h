@@ -1,6 +1,7 @@
 /*
- * x86.h - hardware facts about i386 paging and nothing else: PTE/PDE bits, the self-map
- * arithmetic, control registers, TLB invalidation and CPU features.  This is the only file
+ * x86.h - hardware facts about i386 paging and nothing else: the PTE/PDE bits the MMU defines
+ * (the software bits are the core's: mm/pte_sw.h), the self-map arithmetic and a table-by-table
+ * walk through it, control registers, TLB invalidation and CPU features.  This is the only file
  * that knows a PTE is 4 bytes and that there are two levels (Intel SDM vol. 3, 4.3 "32-bit
  * paging").  The rest of mm/ goes through these names.
  */
@@ -28,16 +29,8 @@ typedef uint32_t pte_t;
 #define PTE_FRAME   0xFFFFF000u
 #define PDE_LARGE_FRAME 0xFFC00000u
 
-/* Software bits 9-11 of a *present* PTE. */
-#define PTE_SW_RAW    0x200u  /* maps a frame without holding a reference (I/O, aliases of
-                                 memory owned elsewhere, kernel image): no use count */
-#define PTE_SW_PIN    0x400u  /* this mapping holds one lock on its frame (committed fixed/locked) */
-#define PTE_SW_NOFREE 0x800u  /* frame owned by someone else (PCC_NOLIN, contiguous pool) */
-
-/* Not-present PTE encodings (P = 0): software state for committed or guarded pages. */
-#define PTE_NP_DEMAND  0x400u /* committed, demand-zero; bits W/U keep the protection */
-#define PTE_NP_GUARD   0x800u /* guard page between system-PTE allocations */
-#define PTE_NP_FREEPHYS 0x200u /* page of a free physical region, currently without a frame */
+/* Bits 9-11 of a present entry and all but P of a not-present one are the software's: the
+ * core's meanings are in mm/pte_sw.h, private to it. */
 
 #define PDI(va)     ((uint32_t)(va) >> 22)
 #define PTI(va)     (((uint32_t)(va) >> 12) & 0x3FFu)
@@ -50,10 +43,49 @@ typedef uint32_t pte_t;
 #define MiPteToAddress(p)   ((vaddr_t)(((uint32_t)(p) - PTE_BASE) << 10))
 #define MiAddressToPte(va)  MiGetPteAddress(va)
 #define MiAddressToPde(va)  MiGetPdeAddress(va)
+/* layout.h derives PDE_BASE as table SELFMAP_PDI of the window; with 4-byte entries that is where
+ * the window's own PTEs are, the directory: MiGetPteAddress(PTE_BASE) == PDE_BASE. */
+_Static_assert(PDE_BASE == PTE_BASE + ((PTE_BASE >> 12) << 2), "the self-map: PTE_BASE's PTEs are the directory");
 
 static inline pfn_t pte_pfn(pte_t e) { return e >> PAGE_SHIFT; }
 static inline bool pte_present(pte_t e) { return e & PTE_P; }
 static inline bool pde_large(pte_t e) { return (e & (PTE_P | PDE_PS)) == (PTE_P | PDE_PS); }
+/* A PDE that points to a page table: present and not a 4 MiB page, so MiGetPteAddress(va) of its
+ * 4 MiB is a real entry (for a large PDE it would read the large page's data). */
+static inline bool pde_table(pte_t e) { return (e & (PTE_P | PDE_PS)) == PTE_P; }
+
+/*
+ * Walking a range table by table through the self-map: each step is the span of [va, va + npages)
+ * that shares one page table - at least one page, at most to the table's end - so its entries
+ * are consecutive.  Reads only; what a missing table means is the caller's business.
+ *     for_each_pte_span(s, va, npages) { ... s.va, s.n, s.done, s.pde, s.pt ... }
+ * s.pt is the span's first entry when pde_table(s.pde), else NULL (no table, or a 4 MiB page:
+ * pde_large(s.pde)).  `continue` goes on with the next span.
+ */
+struct pte_span {
+    vaddr_t va;                 /* the span's first page */
+    uint32_t n;                 /* its pages; 0 once the range is done */
+    uint32_t done;              /* pages of the range before it */
+    uint32_t left;              /* pages of the range from va on */
+    pte_t pde;                  /* va's PDE */
+    pte_t *pt;                  /* va's entry, or NULL */
+};
+/* The span at va, `done` pages into a range with `left` pages to go (n = 0 when none are).  By
+ * value, so that the loop's span lives in registers. */
+static inline struct pte_span pte_span_at(vaddr_t va, uint32_t done, uint32_t left)
+{
+    struct pte_span s = { .va = va, .done = done, .left = left };
+    if (left) {                                  /* no PDE is read past the range */
+        uint32_t room = PTES_PER_TABLE - PTI(va);
+        s.n = left < room ? left : room;
+        s.pde = *MiGetPdeAddress(va);
+        s.pt = pde_table(s.pde) ? MiGetPteAddress(va) : NULL;
+    }
+    return s;
+}
+#define for_each_pte_span(s, start, npages) \
+    for (struct pte_span s = pte_span_at((start), 0, (npages)); s.n; \
+         s = pte_span_at(s.va + s.n * PAGE_SIZE, s.done + s.n, s.left - s.n))
 
 /* Control registers. */
 #define CR0_PE 0x00000001u

@@ -16,6 +16,7 @@
 #include "tests/bench.h"
 #include "mm/vxd.h"
 #include "mm/x86.h"
+#include "mm/pte_sw.h"          /* the floor stores a demand-zero entry */
 
 #define PG(va) ((ULONG)(va) >> PAGE_SHIFT)
 

@@ -45,7 +45,7 @@ TEST(rights_modify_permissions, "mm/rights-shared-ring3-code-never-writable-modi
 
 TEST(rights_p2g_g2p, "mm/rights-shared-ring3-code-never-writable-p2g-g2p")
 {
-    CHECK(as_current()->utext);                                    /* mapped at boot */
+    CHECK(user_text_region(as_current()));                         /* mapped at boot */
     vaddr_t code = USER_TEXT_BASE;
     pte_t before = entry(code);
     uint32_t free = mm_free_frames(), regions = mm_region_count();

@@ -166,7 +166,8 @@ TEST(contain_user_stack, "stress/contain-user-stack-overflow")
     umemcpy((void *)b.page, push_loop, sizeof push_loop);
     struct user_result u;
     const char *fail = user_call(u_ret, 0, 0, &u) ? "user_call" : PASS;      /* maps the stack */
-    vaddr_t bottom = b.as->ustack ? b.as->ustack->base : 0;
+    struct region *stack = user_stack_region(b.as);
+    vaddr_t bottom = stack ? stack->base : 0;
     if (!fail && !bottom) fail = "no user stack";
     if (!fail) fail = expect_fault(u_exec, b.page, 0, T_PF, 7, 6, true, bottom - 4);
     box_close(&b);
