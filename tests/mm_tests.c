@@ -455,7 +455,10 @@ TEST(mm_syspte_kept_table, "mm/syspte-first-table-kept")
     CHECK(probe_read(a, &x));
     CHECK_EQ(mm_decommit(a, 1), MM_OK);
     CHECK_EQ(syspte_free(a, 1), MM_OK);
-    CHECK_EQ(*MiGetPdeAddress(SYSPTE_START), pde);       /* kept with no entry in it */
+    /* Kept with no entry in it.  Its accessed and dirty bits are the CPU's: the probe walked
+     * the PDE, and writing the PTE through the self-map uses the PDE as that page's PTE (an
+     * earlier test that used the pool has set both already; alone, this test sets them). */
+    CHECK_EQ(*MiGetPdeAddress(SYSPTE_START) & ~(PTE_A | PTE_D), pde & ~(PTE_A | PTE_D));
     CHECK_EQ(mm_free_frames(), free0);
     vaddr_t b = syspte_alloc(1);
     CHECK(b && b != a);
