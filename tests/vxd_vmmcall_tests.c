@@ -1,6 +1,7 @@
 /*
- * vxd_vmmcall_tests.c - vxd/seed-000 and vxd/vmmcall/...: VxD assembly (tests/vxd_seed.asm)
- * calling the VMM through `int 20h; dd id`, checked against what the core says.
+ * vxd_vmmcall_tests.c - vxd/ddk-sample-... (seed 000's DDK sample) and vxd/vmmcall/...: VxD
+ * assembly (tests/vxd_seed.asm) calling the VMM through `int 20h; dd id`, checked against what
+ * the core says.
  */
 #include "tests/vxd_test.h"
 
@@ -20,7 +21,7 @@ struct vxd_tour {                       /* offsets: T_* in tests/vxd_seed.asm */
 _Static_assert(sizeof(struct vxd_tour) == 224, "struct vxd_tour must match T_SIZEOF in vxd_seed.asm");
 void vxd_asm_tour(struct vxd_tour *t);
 
-TEST(vxd_seed000, "vxd/seed-000-copypagetable-sample")
+TEST(vxd_seed000, "vxd/ddk-sample-lock-copypagetable-trace-unlock")
 {
     /* A demand-paged block: the sample's _LinPageLock is what makes its pages present. */
     ULONG h = _PageAllocate(3, PG_SYS, 0, 0, 0, 0, NULL, 0);
