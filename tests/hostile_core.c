@@ -196,8 +196,8 @@ static void hfix_teardown(struct hfix *fx)
 static pfn_t settled_free_frame(void)
 {
     static pfn_t aside[256];
-    uint32_t n = 0;
-    while (n < ARRAY_SIZE(aside) && (aside[n] = pfn_alloc(0)) != PFN_NONE) n++;
+    uint32_t n = 0, want = MIN(ARRAY_SIZE(aside), mm_free_frames() / 2);   /* leave one to choose */
+    while (n < want && (aside[n] = pfn_alloc(0)) != PFN_NONE) n++;
     pfn_t f = PFN_NONE;
     for (pfn_t p = pfn_max; p-- > 0x100 && f == PFN_NONE;)
         if (pfn_db[p].state == PFN_FREE) f = p;
