@@ -22,6 +22,7 @@
 #endif
 
 const char *kernel_cmdline = "";
+const char *test_pattern;
 
 /* The three API personalities register their entry points (VMMCall's INT 20h, Device_Help,
  * ...) here; each is optional so the kernel links while a personality is being written. */
@@ -97,8 +98,14 @@ void kmain(uint32_t magic, paddr_t mbi)
     if (devhlp_init) devhlp_init();
     if (ntmm_init) ntmm_init();
 
+    /* Copies: cmdline_get's buffer is reused by the next lookup, and tests make their own
+     * (stress-steps=...) while the harness is still walking this pattern. */
+    static char test_arg[256], bench_arg[256];
     const char *t = cmdline_get("test");
+    if (t) test_pattern = strncpy_z(test_arg, t, sizeof test_arg);
     const char *b = cmdline_get("bench");
+    if (b) b = strncpy_z(bench_arg, b, sizeof bench_arg);
+    t = test_pattern;
     if (t && strcmp(t, "none")) {
         int failed = tests_run(t);
         kprintf("RESULT: %s\n", failed == 0 ? "PASS" : "FAIL");

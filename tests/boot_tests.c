@@ -125,6 +125,30 @@ TEST(boot_cmdline, "boot/cmdline")
     return PASS;
 }
 
+/* A test may read its own option (the stress reads stress-steps=, stress-check=, ...) while
+ * the harness is still selecting tests by the test= pattern: the lookup must not change the
+ * pattern (cmdline_get has one buffer, so the harness runs a copy).  Seen as the rest of the
+ * run silently not selected: test=stress/random-seed-1,stress/random-seed-2 stress-steps=20
+ * ran only the first. */
+TEST(boot_cmdline_pattern_kept, "boot/cmdline-lookup-leaves-the-test-pattern")
+{
+    char want[256];
+    const char *t = cmdline_get("test");
+    CHECK(t && test_pattern);
+    strncpy_z(want, t, sizeof want);
+    CHECK(!strcmp(test_pattern, want));
+    const char *saved = kernel_cmdline;
+    kernel_cmdline = "boot-probe=1";                     /* an option of the test's own */
+    const char *v = cmdline_get("boot-probe");
+    kernel_cmdline = saved;
+    CHECK(v && !strcmp(v, "1"));
+    char seen[256];
+    strncpy_z(seen, test_pattern, sizeof seen);
+    cmdline_get("test");                                 /* if it changed, back for the rest of the run */
+    CHECK_MSG(!strcmp(seen, want), "the harness's pattern became '%s' after a lookup of another key", seen);
+    return PASS;
+}
+
 TEST(boot_ring3_roundtrip, "boot/ring3-roundtrip")
 {
     struct user_result r;

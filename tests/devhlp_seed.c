@@ -1,7 +1,7 @@
 /*
- * devhlp_seed.c - devhlp/seed-*: seed 001 end to end ("interrupt-time access to the buffer of a
- * process"), once with the driver in C and once with the driver in NASM calling
- * `call [Device_Help]` (tests/devhlp_seed.asm):
+ * devhlp_seed.c - devhlp/process-buffer-at-interrupt-time-*: seed 001 end to end
+ * ("interrupt-time access to the buffer of a process"), once with the driver in C and once with
+ * the driver in NASM calling `call [Device_Help]` (tests/devhlp_seed.asm):
  *   process A fills a buffer from ring 3; the driver VMLocks it (PAGELIST checked against the
  *   page tables) and maps it with VMProcessToGlobal; the kernel switches to process B; the driver
  *   reads and writes A's buffer through the global address at task time and inside the PIT's
@@ -196,13 +196,13 @@ static const char *seed_run(const struct seed_driver *drv)
     return PASS;
 }
 
-TEST(devhlp_seed_c, "devhlp/seed-001-c")
+TEST(devhlp_seed_c, "devhlp/process-buffer-at-interrupt-time-driver-in-c")
 {
     static const struct seed_driver drv = { c_lock_map, c_touch, c_timer, c_free_unlock };
     return seed_run(&drv);
 }
 
-TEST(devhlp_seed_asm, "devhlp/seed-001-device-help-asm")
+TEST(devhlp_seed_asm, "devhlp/process-buffer-at-interrupt-time-driver-in-asm")
 {
     static const struct seed_driver drv = { seed_asm_lock_map, seed_asm_touch, seed_asm_timer, seed_asm_free_unlock };
     return seed_run(&drv);

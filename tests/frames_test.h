@@ -35,6 +35,31 @@ static inline bool spread_begin(struct spread *s)
     return true;
 }
 
+/*
+ * The same for frames a test keeps for good (a PAGEFIXED page of a free physical region is
+ * never given back, nor the page table under it): the scattered frames are the lowest free
+ * ones of the list allocations come from (high memory, or low memory when there is none), not
+ * whatever an earlier test freed last.  So where they stay does not depend on the order the
+ * tests ran in - in a random order they used to land in the only free 4 MiB run of a 12 MiB
+ * machine, and the large-page tests after them skipped.  Falls back to spread_begin when that
+ * list has too few free frames.
+ */
+static inline bool spread_begin_lowest(struct spread *s)
+{
+    pfn_t f[2 * SPREAD];
+    uint32_t n = 0;
+    pfn_t lo = pfn_max > ISA_DMA_LIMIT_PFN ? ISA_DMA_LIMIT_PFN : 0;
+    for (pfn_t p = lo; p < pfn_max && n < 2 * SPREAD; p++)
+        if (pfn_db[p].state == PFN_FREE && pfn_alloc_run(1, 1, p, p + 1, 0, 0) == p) f[n++] = p;
+    if (n < 2 * SPREAD) {
+        while (n) pfn_free(f[--n]);
+        return spread_begin(s);
+    }
+    for (uint32_t i = 0; i < SPREAD; i++) s->held[i] = f[2 * i + 1];
+    for (uint32_t i = SPREAD; i--;) pfn_free(f[2 * i]);      /* the lowest ends at the head */
+    return true;
+}
+
 static inline void spread_end(struct spread *s)
 {
     for (uint32_t i = 0; i < SPREAD; i++) pfn_free(s->held[i]);

@@ -89,7 +89,7 @@ struct hfix {
     struct region *res;          /* 2 reserved, uncommitted system pages */
     struct region *ro;           /* 1 committed, present, read-only system page */
     vaddr_t spte;                /* a 1-page system-PTE allocation, unmapped; spte + 4 KiB is its guard */
-    pfn_t free_frame;            /* the highest free frame (the last the allocator hands out) */
+    pfn_t free_frame;            /* a free frame deep in the free lists (the fixtures do not take it) */
     pfn_t pt_frame, cr3_frame, pfndb_frame, pool_frame, kernel_frame;
 };
 

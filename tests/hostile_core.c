@@ -189,6 +189,22 @@ static void hfix_teardown(struct hfix *fx)
     if (fx->spte) syspte_free(fx->spte, 1);
 }
 
+/* A free frame the fixtures' own allocations will not take: free frames are handed out newest
+ * first, so the highest free frame is the next one out when an earlier test has just given it
+ * back.  The first frames of the free lists are taken aside while the highest free frame left
+ * is chosen, then given back last-taken first, which leaves the lists as they were. */
+static pfn_t settled_free_frame(void)
+{
+    static pfn_t aside[256];
+    uint32_t n = 0, want = MIN(ARRAY_SIZE(aside), mm_free_frames() / 2);   /* leave one to choose */
+    while (n < want && (aside[n] = pfn_alloc(0)) != PFN_NONE) n++;
+    pfn_t f = PFN_NONE;
+    for (pfn_t p = pfn_max; p-- > 0x100 && f == PFN_NONE;)
+        if (pfn_db[p].state == PFN_FREE) f = p;
+    while (n) pfn_free(aside[--n]);
+    return f;
+}
+
 static const char *hfix_setup(struct hfix *fx)
 {
     memset(fx, 0, sizeof *fx);
@@ -199,9 +215,7 @@ static const char *hfix_setup(struct hfix *fx)
     fx->spte = syspte_alloc(1);
     CHECK(fx->blk && fx->res && fx->ro && fx->spte);
     fx->blk_va = fx->blk->base;
-    fx->free_frame = PFN_NONE;
-    for (pfn_t f = pfn_max; f-- > 0x100 && fx->free_frame == PFN_NONE;)
-        if (pfn_db[f].state == PFN_FREE) fx->free_frame = f;
+    fx->free_frame = settled_free_frame();
     fx->pt_frame = *MiGetPdeAddress(fx->blk_va) >> PAGE_SHIFT;
     fx->cr3_frame = x86_read_cr3() >> PAGE_SHIFT;
     fx->pfndb_frame = hframe(PFNDB_BASE);

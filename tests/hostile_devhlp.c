@@ -101,13 +101,21 @@ static LIN alloc(ULONG flags, ULONG pages)
     return DevHelp_VMAlloc(flags, pages * PAGE_SIZE, NOPHYS, &lin, NULL) == NO_ERROR ? lin : 0;
 }
 
-/* pages pages with one unreserved page after them (the probe's space; first fit). */
+/* pages pages with one unreserved page after them.  Space is handed out first fit, and what
+ * earlier tests keep for good (free physical regions) can leave holes of any size: a block
+ * that fills a hole exactly is kept aside while the next one is tried, then given back. */
 static LIN alloc_fenced(ULONG flags, ULONG pages)
 {
-    LIN probe = alloc((flags & VMDHA_PROCESS) | VMDHA_RESERVE, pages + 1);
-    if (!probe || DevHelp_VMFree(probe)) return 0;
-    LIN lin = alloc(flags, pages);
-    return lin == probe ? lin : 0;
+    LIN plug[8], lin = 0;
+    unsigned n = 0;
+    while (!lin && n < ARRAY_SIZE(plug)) {
+        LIN l = alloc(flags, pages);
+        if (!l) break;
+        if (mm_region_find(l + pages * PAGE_SIZE)) plug[n++] = l;
+        else lin = l;
+    }
+    while (n) DevHelp_VMFree(plug[--n]);
+    return lin;
 }
 
 static USHORT lock(KernVMLock_t *h, LIN lin)

@@ -195,11 +195,18 @@ static const char *vfix_setup(const struct hfix *fx, void *p)
     as_switch(prev);
     CHECK(v->nul && v->other_res != F && !mm_region_find(v->other_res));
     /* Last, so that nothing made here takes their addresses: the freed handles, and a free
-     * physical region (regions are permanent) with a page of unreserved space after it. */
-    probe = _PageReserve(PR_SYSTEM, 3, 0);
-    CHECK(probe != F && _PageFree((PVOID)probe, 0) == 1);
-    v->fpr = vxd_run_init(fpr_alloc, 2);
-    CHECK_EQ(v->fpr, probe);
+     * physical region (regions are permanent) with a page of unreserved space after it.
+     * Regions are placed first fit, so one an earlier test made may lie right after a new
+     * one (in a hole that fits it exactly): then another is made. */
+    for (int tries = 0; tries < 4 && !v->fpr; tries++) {
+        ULONG fpr = vxd_run_init(fpr_alloc, 2);
+        CHECK(fpr);
+        ULONG after = _PageReserve(PG(fpr) + 2, 1, 0);
+        if (after == F) continue;
+        CHECK_EQ(_PageFree((PVOID)after, 0), 1);
+        v->fpr = fpr;
+    }
+    CHECK_MSG(v->fpr, "no free physical region with unreserved space after it in four tries");
     CHECK_EQ(_MapFreePhysReg(PG(v->fpr), 1, 0), 1);
     CHECK_EQ(_LinPageUnLock(PG(v->stale_alias), 1, PAGEMAPGLOBAL), 1);
     CHECK_EQ(_PageFree((PVOID)v->freed, 0), 1);

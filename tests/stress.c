@@ -1,5 +1,5 @@
 /*
- * stress.c - the randomized stress driver and its tests (issue 10).
+ * stress.c - the randomized stress driver and its tests.
  *
  *   stress/random-seed-1, stress/random-seed-2   part of `make test`: a fixed seed, 3000 steps
  *                                                each under QEMU (800 in Bochs or on a PC without

@@ -1,5 +1,5 @@
 /*
- * stress.h - the randomized stress of issue 10 (tests/stress*.c): a seeded generator runs long
+ * stress.h - the randomized stress (tests/stress*.c): a seeded generator runs long
  * random sequences of valid and invalid calls of the three personalities over several address
  * spaces, and after every step checks the kernel against a shadow model of what every page
  * should contain and who holds each frame.

@@ -1,10 +1,11 @@
 /*
- * vxd_a8_tests.c - vxd/a8-NN-...: the twelve behaviours API_REFERENCE A.8 suggests, one test
- * each, on the real MMU: every mapping is read or written through, every protection faults.
+ * vxd_a8_tests.c - the twelve Win9x behaviours API_REFERENCE A.8 suggests, one test each, in
+ * A.8's order and named by what it checks, on the real MMU: every mapping is read or written
+ * through, every protection faults.
  */
 #include "tests/vxd_test.h"
 
-TEST(vxd_a8_01, "vxd/a8-01-pageallocate-count-and-vm")
+TEST(vxd_pageallocate_vm_rules, "vxd/pageallocate-count-and-vm-handle-rules")
 {
     CHECK_COSTLESS(_PageAllocate(0, PG_SYS, 0, 0, 0, 0, NULL, 0), 0);
     CHECK_EQ(vxd_edx, 0);                                /* EAX = EDX = 0 on error */
@@ -29,7 +30,7 @@ TEST(vxd_a8_01, "vxd/a8-01-pageallocate-count-and-vm")
     return PASS;
 }
 
-TEST(vxd_a8_02, "vxd/a8-02-usealign-contig-fixed")
+TEST(vxd_pageallocate_usealign, "vxd/pageallocate-usealign-contig-fixed-below-16m")
 {
     ULONG phys = 0xDEAD1234u;
     ULONG h = _PageAllocate(4, PG_SYS, 0, 0x0F, 0, 0x1000, &phys, PAGEUSEALIGN | PAGECONTIG | PAGEFIXED | PAGEZEROINIT);
@@ -58,7 +59,7 @@ TEST(vxd_a8_02, "vxd/a8-02-usealign-contig-fixed")
     return PASS;
 }
 
-TEST(vxd_a8_03, "vxd/a8-03-maxphys-minus-one-clamped")
+TEST(vxd_pageallocate_maxphys_clamp, "vxd/pageallocate-maxphys-minus-one-clamped-to-16m")
 {
     /* KB Q180579: maxPhys = -1 silently becomes 0x1000 (16 MiB), so 16 MiB of contiguous pages
      * can never be found there (the first MiB and the kernel are in the way). */
@@ -84,7 +85,7 @@ TEST(vxd_a8_03, "vxd/a8-03-maxphys-minus-one-clamped")
     return PASS;
 }
 
-TEST(vxd_a8_04, "vxd/a8-04-zeroinit-and-reallocate")
+TEST(vxd_pagereallocate_zeroinit, "vxd/pagereallocate-keeps-data-zeroes-new-tail")
 {
     ULONG h = _PageAllocate(3, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     ULONG f = _PageAllocate(3, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED | PAGEZEROINIT);
@@ -126,7 +127,7 @@ TEST(vxd_a8_04, "vxd/a8-04-zeroinit-and-reallocate")
     return PASS;
 }
 
-TEST(vxd_a8_05, "vxd/a8-05-pagereserve-explicit-and-4meg")
+TEST(vxd_pagereserve_explicit_4meg, "vxd/pagereserve-overlap-explicit-page-and-pr-4meg")
 {
     ULONG r = _PageReserve(PR_SYSTEM, 8, 0);
     CHECK(r != VXD_ERR);
@@ -154,7 +155,7 @@ TEST(vxd_a8_05, "vxd/a8-05-pagereserve-explicit-and-4meg")
     return PASS;
 }
 
-TEST(vxd_a8_06, "vxd/a8-06-pagecommit-rules")
+TEST(vxd_pagecommit_rules, "vxd/pagecommit-across-reservations-fixed-and-static-rules")
 {
     /* Two adjacent reservations: a commit across them fails. */
     ULONG a = _PageReserve(PR_SYSTEM, 8, 0);             /* 8 free pages, then two halves */
@@ -191,7 +192,7 @@ TEST(vxd_a8_06, "vxd/a8-06-pagecommit-rules")
     return PASS;
 }
 
-TEST(vxd_a8_07, "vxd/a8-07-pagecommitphys")
+TEST(vxd_pagecommitphys_share_incr, "vxd/pagecommitphys-same-frame-and-pc-incr")
 {
     ULONG r = _PageReserve(PR_SYSTEM, 6, 0);
     CHECK(r != VXD_ERR);
@@ -226,7 +227,7 @@ TEST(vxd_a8_07, "vxd/a8-07-pagecommitphys")
     return PASS;
 }
 
-TEST(vxd_a8_08, "vxd/a8-08-pagecommitcontig")
+TEST(vxd_pagecommitcontig_bounds, "vxd/pagecommitcontig-alignment-and-phys-bounds")
 {
     CHECK_COSTLESS(_PageCommitContig(0, 1, PCC_NOLIN | PCC_ZEROINIT, 0, 0, 0xFFFFFFFFu), VXD_ERR);
     CHECK_COSTLESS(_PageCommitContig(0, 1, PCC_NOLIN | PC_WRITEABLE, 0, 0, 0xFFFFFFFFu), VXD_ERR);
@@ -253,7 +254,7 @@ TEST(vxd_a8_08, "vxd/a8-08-pagecommitcontig")
     return PASS;
 }
 
-TEST(vxd_a8_09, "vxd/a8-09-linpagelock-nesting-and-global")
+TEST(vxd_linpagelock_nesting_global, "vxd/linpagelock-nesting-and-global-alias")
 {
     ULONG h = _PageAllocate(2, PG_SYS, 0, 0, 0, 0, NULL, PAGEZEROINIT);
     CHECK(h);
@@ -290,7 +291,7 @@ TEST(vxd_a8_09, "vxd/a8-09-linpagelock-nesting-and-global")
     return PASS;
 }
 
-TEST(vxd_a8_10, "vxd/a8-10-copypagetable-and-xchg")
+TEST(vxd_copypagetable_xchg, "vxd/copypagetable-no-table-and-xchgfreephysreg")
 {
     ULONG pte[2];
     ULONG m = _PageReserve(PR_SYSTEM, 1024, PR_4MEG);    /* a 4 MiB slot with no page table */
@@ -317,7 +318,7 @@ TEST(vxd_a8_10, "vxd/a8-10-copypagetable-and-xchg")
     return PASS;
 }
 
-TEST(vxd_a8_11, "vxd/a8-11-invalid-region-and-query")
+TEST(vxd_invalid_region_query, "vxd/invalid-region-refused-and-pagequery-free")
 {
     MEMORY_BASIC_INFORMATION mbi;
     CHECK_COSTLESS(_PageReserve(PG(INVALID_START), 1, 0), VXD_ERR);
@@ -342,7 +343,7 @@ TEST(vxd_a8_11, "vxd/a8-11-invalid-region-and-query")
     return PASS;
 }
 
-TEST(vxd_a8_12, "vxd/a8-12-modifypermissions-readonly")
+TEST(vxd_modifypermissions_readonly, "vxd/modifypermissions-readonly-write-faults")
 {
     ULONG r = _PageReserve(PR_SYSTEM, 2, 0);
     CHECK(r != VXD_ERR);

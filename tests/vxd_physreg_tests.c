@@ -7,6 +7,7 @@
 #include "tests/hostile.h"
 #include "mm/devhlp.h"
 #include "mm/pfn.h"
+#include "tests/frames_test.h"
 
 /* expr must give `want` and change nothing: counts, page tables, mm_check. */
 #define CHECK_REFUSED(expr, want) do {                                          \
@@ -282,17 +283,23 @@ TEST(vxd_fpr_rules, "vxd/freephysreg-map-unmap-rules")
 }
 
 /* PAGEFIXED pages of a free physical region are never given back: this test keeps one frame
- * (and the page table under it) for the rest of the session, and says exactly how many. */
+ * (and the page table under it) for the rest of the session, says exactly how many, and takes
+ * them from the bottom of the free list (tests/frames_test.h, spread_begin_lowest). */
 TEST_FLAGS(vxd_fpr_fixed, "vxd/freephysreg-pagefixed-never-moves", TEST_NO_LEAKCHECK)
 {
     ULONG fpr = vt_freephys_region(2);
     CHECK(fpr);
     ULONG pte;
     bool table = _CopyPageTable(PG(fpr), 1, &pte, 0);
-    uint32_t before = mm_free_frames();
     CHECK_COSTLESS(_MapFreePhysReg(PG(fpr), 1, PAGEZEROINIT), 0);    /* only 0 or PAGEFIXED */
-    CHECK_EQ(_MapFreePhysReg(PG(fpr), 1, PAGEFIXED), 1);
-    CHECK_EQ(mm_free_frames(), before - 1 - (table ? 0 : 1));
+    struct spread s;
+    CHECK(spread_begin_lowest(&s));
+    uint32_t before = mm_free_frames();
+    ULONG ok = _MapFreePhysReg(PG(fpr), 1, PAGEFIXED);
+    uint32_t after = mm_free_frames();
+    spread_end(&s);
+    CHECK_EQ(ok, 1);
+    CHECK_EQ(after, before - 1 - (table ? 0 : 1));
     vt_fill(fpr, 55);
     CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr), 0, 0), VXD_ERR);
     CHECK_COSTLESS(_UnmapFreePhysReg(PG(fpr), 1, 0), 0);

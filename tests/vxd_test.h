@@ -74,6 +74,23 @@ static inline uint32_t vt_fpr_alloc(uint32_t n)
 }
 static inline ULONG vt_freephys_region(uint32_t n) { return vxd_run_init(vt_fpr_alloc, n); }
 
+/* The same with the page after it unreserved, for checks "just past the region": regions are
+ * placed first fit and never freed, so one an earlier test made may lie right after a new one
+ * (in a hole that fits exactly).  Then another is made; 0 if four tries find no such place. */
+static inline ULONG vt_freephys_region_gap_after(uint32_t n)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        ULONG fpr = vt_freephys_region(n);
+        if (!fpr) return 0;
+        ULONG after = _PageReserve(PG(fpr) + n, 1, 0);
+        if (after != VXD_ERR) {
+            _PageFree((PVOID)after, 0);
+            return fpr;
+        }
+    }
+    return 0;
+}
+
 /* expr must give `want` and leave the free-frame count as it was. */
 #define CHECK_COSTLESS(expr, want) do {                                         \
         uint32_t _free = mm_free_frames();                                      \
