@@ -17,14 +17,20 @@ Boot kinds besides kernel/iso run a host tool that writes such a log itself and 
   vga    tools/vgarun.py: no serial port at all, LOG = the VGA text screen at the final halt
 Matrix words after the memory size: cmdline:WORD (kernel command line), iso:FILE (boot
 $BUILD/FILE instead of pagoda-test.iso), noserial (no COM1: the log comes from port 0xE9,
-so add cmdline:e9, and the kernel must say it found no serial port); anything else is
-passed to QEMU.
+so add cmdline:e9, and the kernel must say it found no serial port), shuffle (boot kernel
+only: add test-order=shuffle:SEED, and the kernel must say it shuffled with that seed),
+same-tests-as:NAME (the run must report the same test names as configuration NAME, when both
+run); anything else is passed to QEMU.
+
+The shuffle seed is --seed, or else the first 8 hex digits of `git rev-parse HEAD` (so one
+commit always gets the same order and every commit another); a failing shuffled configuration
+prints the kernel's replay line and the make test line that repeats the run.
 
 Before the matrix, the runner checks itself: deliberately panicking, faulting and
 triple-faulting kernels must be reported as failures (boot/runner-detects-*), in Bochs too
 when the matrix has Bochs lines.
 """
-import argparse, concurrent.futures, os, re, subprocess, sys, time
+import argparse, collections, concurrent.futures, os, re, subprocess, sys, time
 import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,22 +48,51 @@ def parse_matrix(path):
         f = line.split()
         cmdline = [x[len("cmdline:"):] for x in f[4:] if x.startswith("cmdline:")]
         iso = [x[len("iso:"):] for x in f[4:] if x.startswith("iso:")]
-        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:")) and x != "noserial"]
+        same = [x[len("same-tests-as:"):] for x in f[4:] if x.startswith("same-tests-as:")]
+        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:", "same-tests-as:"))
+                 and x not in ("noserial", "shuffle")]
+        if "shuffle" in f[4:] and f[1] != "kernel":
+            sys.exit("%s: %s: shuffle needs boot kind 'kernel' (a kernel command line)" % (path, f[0]))
         cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
                      "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
-                     "noserial": "noserial" in f[4:]})
+                     "noserial": "noserial" in f[4:], "shuffle": "shuffle" in f[4:],
+                     "same_tests_as": (same or [None])[0]})
+    for c in cfgs:
+        if c["same_tests_as"] and c["same_tests_as"] not in [d["name"] for d in cfgs]:
+            sys.exit("%s: %s: same-tests-as names no configuration" % (path, c["name"]))
     return cfgs
 
 
-def qemu_cmd(cfg, pattern, log, cpulog):
+def commit_seed():
+    """The shuffle seed of this commit: its first 32 bits; 1 outside a git checkout."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, check=True).stdout.decode().strip()
+        return int(head[:8], 16), "commit " + head[:7]
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        return 1, "no git commit: fixed seed"
+
+
+def test_names(text):
+    """The names of the tests a log reports (ok, not ok, skip), sorted."""
+    return sorted(m.group(2) for m in re.finditer(r"^(ok|not ok|skip)\s+([^\s:]+)", text, re.M))
+
+
+def kernel_cmdline(cfg, pattern, seed):
+    words = ["test=" + pattern]
+    if cfg.get("shuffle"):
+        words.append("test-order=shuffle:%d" % seed)
+    return " ".join(words + ([cfg["cmdline"]] if cfg.get("cmdline") else []))
+
+
+def qemu_cmd(cfg, pattern, log, cpulog, seed):
     # -nodefaults leaves no serial port unless one is asked for: noserial gets none at all.
     output = ["-debugcon", "file:" + log] if cfg.get("noserial") else ["-serial", "file:" + log]
     cmd = qemu.base_cmd(cfg["cpu"], cfg["mem"]) + qemu.reset_log(cpulog) + output
     if cfg["boot"] == "iso":
         cmd += ["-cdrom", os.path.join(BUILD, cfg.get("iso", "pagoda-test.iso")), "-boot", "d"]
     else:
-        cmd += qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"),
-                                ("test=" + pattern + " " + cfg.get("cmdline", "")).strip())
+        cmd += qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), kernel_cmdline(cfg, pattern, seed))
     return cmd + cfg["extra"]
 
 
@@ -90,7 +125,7 @@ def issue10_figures(text):
     return f
 
 
-def run_config(cfg, pattern, timeout):
+def run_config(cfg, pattern, timeout, seed=1):
     """Returns a result dict: name, passed, failed, skipped, ok, why, secs, log."""
     os.makedirs(LOGS, exist_ok=True)
     log = os.path.join(LOGS, cfg["name"] + ".log")
@@ -99,7 +134,7 @@ def run_config(cfg, pattern, timeout):
         if os.path.exists(f):
             os.remove(f)
     t0 = time.time()
-    cmd = host_cmd(cfg, log, cpulog) or qemu_cmd(cfg, pattern, log, cpulog)
+    cmd = host_cmd(cfg, log, cpulog) or qemu_cmd(cfg, pattern, log, cpulog, seed)
     stderr = b""
     try:
         # Bochs must time out by itself, before us: killing bochs-run.sh would leave Bochs running.
@@ -141,6 +176,8 @@ def run_config(cfg, pattern, timeout):
         why = "no test ran"
     elif cfg.get("noserial") and "(no serial port)" not in text:
         why = "the kernel did not report the missing serial port"
+    elif cfg.get("shuffle") and "tests: order shuffled with seed %d;" % seed not in text:
+        why = "the kernel did not report the shuffled order (seed %d)" % seed
     r["ok"] = why is None
     r["why"] = why
     if not r["ok"] and r["failed"] == 0:
@@ -183,12 +220,20 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=int(os.environ.get("PAGODA_TEST_TIMEOUT", "600")))
     ap.add_argument("--no-self-check", action="store_true")
+    ap.add_argument("--seed", type=int, help="test-order=shuffle seed of the shuffled configurations "
+                    "(default: from the commit)")
     a = ap.parse_args()
+    if a.seed is not None and not 0 <= a.seed <= 0xFFFFFFFF:
+        ap.error("--seed must be from 0 to 4294967295")
 
     cfgs = parse_matrix(a.matrix)
     if a.only:
         names = set(a.only.split(","))
         cfgs = [c for c in cfgs if c["name"] in names]
+    seed, seed_from = (a.seed, "--seed") if a.seed is not None else commit_seed()
+    if any(c["shuffle"] for c in cfgs):
+        print("matrix: shuffled test order with seed %d (%s) in %s" % (
+            seed, seed_from, ", ".join(c["name"] for c in cfgs if c["shuffle"])))
     passed = failed = skipped = 0
     figures = {"hostile": 0, "ops": 0, "faults": 0}
     if not a.no_self_check:
@@ -201,15 +246,25 @@ def main():
         # end up alone at the tail; the results are still printed in matrix order.
         futs = [None] * len(cfgs)
         for i in sorted(range(len(cfgs)), key=lambda i: cfgs[i]["boot"] != "bochs"):
-            futs[i] = ex.submit(run_config, cfgs[i], a.pattern, a.timeout)
-        for f in futs:
+            futs[i] = ex.submit(run_config, cfgs[i], a.pattern, a.timeout, seed)
+        index = {c["name"]: i for i, c in enumerate(cfgs)}
+        for cfg, f in zip(cfgs, futs):
             r = f.result()
+            twin = cfg["same_tests_as"]
+            if r["ok"] and twin in index and futs[index[twin]].result()["ok"]:
+                mine, theirs = test_names(r["text"]), test_names(futs[index[twin]].result()["text"])
+                if mine != theirs:            # a shuffle that lost, added or repeated a test
+                    lost = sorted((collections.Counter(theirs) - collections.Counter(mine)).elements())
+                    more = sorted((collections.Counter(mine) - collections.Counter(theirs)).elements())
+                    r["ok"], r["failed"] = False, max(r["failed"], 1)
+                    r["why"] = "ran %d tests, %s ran %d; missing: %s; extra or repeated: %s" % (
+                        len(mine), twin, len(theirs), " ".join(lost[:5]) or "-", " ".join(more[:5]) or "-")
             passed += r["passed"]
             failed += r["failed"]
             skipped += r["skipped"]
             for k, v in issue10_figures(r["text"]).items():
                 figures[k] += v
-            print("config %-24s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
+            print("config %-26s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
                 r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],
                 r["secs"], "" if r["ok"] else " - " + r["why"]))
             if r["ok"] and r["boot"] == "gdb":          # its own result lines, like the self-checks
@@ -224,6 +279,12 @@ def main():
                     print("  " + l)
                 for l in lines[-25:]:
                     print("  | " + l)
+                if cfg["shuffle"]:
+                    for l in lines:
+                        if l.startswith("tests: order shuffled"):
+                            print("  kernel's " + l[len("tests: "):])
+                    print("  replay: make test TESTARGS=\"--only %s --seed %d --pattern '%s' --no-self-check\"" % (
+                        cfg["name"], seed, a.pattern))
     print("matrix: %d configurations in %.0fs; %d hostile cases tried, %d stress operations run, "
           "%d ring-3 faults survived" % (len(cfgs), time.time() - t0, figures["hostile"], figures["ops"],
                                           figures["faults"]))
