@@ -72,8 +72,8 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-
 NASMFLAGS := -f elf32 -g -F dwarf
 LDFLAGS := -m elf_i386 -nostdlib -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
 
-C_SRCS   := $(sort $(wildcard boot/*.c kernel/*.c drivers/*.c mm/*.c tests/*.c))
-ASM_SRCS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm tests/*.asm))
+C_SRCS   := $(sort $(wildcard boot/*.c kernel/*.c drivers/*.c mm/*.c mm/*/*.c tests/*.c tests/*/*.c tests/*/*/*.c))
+ASM_SRCS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm mm/*/*.asm tests/*.asm tests/*/*.asm tests/*/*/*.asm))
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
 

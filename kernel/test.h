@@ -38,7 +38,7 @@ const char *test_fail(const char *file, int line, const char *fmt, ...) __attrib
 
 /* Counters the harness snapshots around every test (mm fills them in). */
 struct test_counters { uint32_t free_frames, syspte_free, locked_frames, heap_used, charged; };
-void test_snapshot(struct test_counters *c);            /* mm/check.c */
+void test_snapshot(struct test_counters *c);            /* mm/core/check.c */
 bool test_invariants(char *why, size_t n);              /* mm_check() for the harness */
 
 /*

@@ -53,7 +53,7 @@ bool probe_read8(vaddr_t va, uint8_t *value);
 /* Every page [va, va + n) touches is readable (and, with write, writable: probe_rewrite) right
  * now, probed in a user-access window since a caller's buffer may be a user page (SMAP).  May
  * resolve demand-zero pages.  n must be non-zero and the range must not wrap.  Only the probe:
- * which memory a caller's buffer may be at all is mm_caller_buffer_ok's rule (mm/caller.c),
+ * which memory a caller's buffer may be at all is mm_caller_buffer_ok's rule (mm/core/caller.c),
  * which ends with this. */
 bool probe_caller_range(vaddr_t va, uint32_t n, bool write);
 

@@ -10,7 +10,7 @@
  *              |                             | Win9x PR_SHARED / PG_VM
  *   0xC0000000 +-----------------------------+ page-table self-map: PDE 0x300 -> the directory
  *   0xC0300000 |   (PDE_BASE: the directory) |
- *   0xC0800000 +-----------------------------+ hyperspace: 512 temporary slots, then the directory window (mm/pte.c)
+ *   0xC0800000 +-----------------------------+ hyperspace: 512 temporary slots, then the directory window (mm/core/pte.c)
  *   0xC0C00000 | system arena (global)       | PFN database, kernel pool, system PTEs,
  *              |                             | Win9x PR_SYSTEM, OS/2 global VMAlloc, NT system space
  *   0xFFC00000 +-----------------------------+ permanently invalid: never mapped (0xFFFE0000 = bad ptr)

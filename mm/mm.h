@@ -1,6 +1,6 @@
 /*
  * mm.h - the paging core's interface: the only memory-manager header the three API
- * personalities (mm/vxd*, mm/devhlp*, mm/ntmm*) include, besides mm/x86.h for bit names.
+ * personalities (mm/vxd/, mm/devhlp/, mm/ntmm/) include, besides mm/x86.h for bit names.
  *
  * The personalities validate arguments and translate flags and errors; everything that
  * changes a page table, a frame's counts or an arena's reservations happens here, in one place,
@@ -76,7 +76,7 @@ struct region *mm_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uint
                           uint8_t owner, mm_status *st);
 /* Decommits every page and forgets the reservation.  Never refused because of a lock: the
  * pages' linear locks die with them, and a frame another owner locks or holds outlives its
- * last mapping until that owner lets go (see mm/lock.c). */
+ * last mapping until that owner lets go (see mm/core/lock.c). */
 mm_status mm_release(struct region *r);
 struct region *mm_region_find(vaddr_t va);          /* containing region, or NULL */
 bool mm_region_contains(const struct region *r, vaddr_t va, uint32_t npages);
@@ -108,14 +108,14 @@ struct mm_frame_req {            /* constraints for contiguous/low frames, in fr
 };
 /* Commits pages of one region.  Without PRESENT, pages are demand-zero (resolved by the
  * page-fault handler) and charged: MM_ENOMEM, nothing changed, unless that many frames stay
- * free beyond the commit charge once the call's own page tables are made (mm/vm.c, top).
+ * free beyond the commit charge once the call's own page tables are made (mm/core/vm.c, top).
  * *first_pfn receives the first frame (CONTIG or PRESENT). */
 mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
                     const struct mm_frame_req *req, pfn_t *first_pfn);
 /* Maps given frames: frame i = first + i * step (step 0: all pages on one frame).  RAM in
  * use gets a counted reference (the frame outlives its other mappings); I/O space, firmware
  * RAM and the kernel's own frames (image, pool) are mapped raw.  MM_EACCES (nothing changed)
- * when the rights policy (mm/pte.h: one table per frame class) refuses a frame or the asked
+ * when the rights policy (mm/core/pte.h: one table per frame class) refuses a frame or the asked
  * W/U: free RAM, page tables, the PFN database, a writable view of kernel code or ring-3
  * shared code, a ring-3 view of the pool or kernel image. */
 mm_status mm_map_physical(vaddr_t va, uint32_t npages, pfn_t first, uint32_t step, uint32_t prot);
@@ -131,7 +131,7 @@ mm_status mm_decommit(vaddr_t va, uint32_t npages);
  * protection for a page's frame.  *old_first gets the first page's previous protection. */
 mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or_mask, uint32_t *old_first);
 
-/* ---- locking: every lock has an owner (mm/lock.c) ------------------------------------------ */
+/* ---- locking: every lock has an owner (mm/core/lock.c) ------------------------------------------ */
 #define MM_LOCK_DIRTY  0x01u     /* mark dirty (DMA writes the CPU will not see) */
 #define MM_LOCK_WRITE  0x02u     /* every page must be writable */
 #define MM_LOCK_USER   0x04u     /* every page must be ring-3 accessible */
@@ -234,7 +234,7 @@ uint32_t mm_frame_locks(pfn_t p);
 uint32_t mm_free_frames(void);          /* frames on the free lists, charged ones included */
 uint32_t mm_locked_frames(void);
 uint32_t mm_total_frames(void);
-/* The commit charge (mm/vm.c, top): committed demand-zero pages, each holding a free frame;
+/* The commit charge (mm/core/vm.c, top): committed demand-zero pages, each holding a free frame;
  * the limit it may reach (free frames, until something can be paged out); and the free frames
  * no charge holds - what an allocation, or a new demand-zero commit, can still have. */
 uint32_t mm_commit_charge(void);
@@ -260,9 +260,9 @@ void *kzalloc(size_t n);
 void kfree(void *p);
 uint32_t kpool_used(void);
 
-/* ---- caller buffers (mm/caller.c) ----------------------------------------------------------- */
+/* ---- caller buffers (mm/core/caller.c) ----------------------------------------------------------- */
 /* May a service read (write = false) or read and write [p, p + n) for its caller?  The whole
- * rule is at the top of mm/caller.c: committed pages of a region an API made (not the core's
+ * rule is at the top of mm/core/caller.c: committed pages of a region an API made (not the core's
  * own) or present pages of a system-PTE allocation, writable if written, never a frame that is
  * free, a page table or directory, the PFN database or pool, or the kernel image; or the
  * caller's live stack at or above `floor`.  Then the pages are probed; false on any failure,
@@ -277,13 +277,13 @@ vaddr_t mm_caller_entry_enter(vaddr_t caller_sp);
 void mm_caller_entry_leave(vaddr_t prev);
 
 /* ---- checking and setup --------------------------------------------------------------------- */
-bool mm_check(char *why, size_t n);   /* the invariant checker (mm/check.c) */
+bool mm_check(char *why, size_t n);   /* the invariant checker (mm/core/check.c) */
 void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
 extern volatile uint32_t mm_demand_nomem;     /* demand-zero faults that found no frame (fault.c) */
 
-/* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/largeio.c) ------------- */
+/* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/core/largeio.c) ------------- */
 /* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one
  * shared- or system-arena region, PDEs absent.  prot: MM_PROT_WRITE plus MM_CACHE_WB/WT/UCMINUS/UC
  * (not MM_CACHE_WC: a 4 MiB PDE keeps its PAT bit elsewhere).  MM_EINVAL also without CR4.PSE,
@@ -292,7 +292,7 @@ extern volatile uint32_t mm_demand_nomem;     /* demand-zero faults that found n
 mm_status mm_map_large_io(vaddr_t va, uint32_t nlarge, pfn_t first, uint32_t prot);
 mm_status mm_unmap_large_io(vaddr_t va, uint32_t nlarge);
 
-/* ---- added for the VxD personality: frames kept across unmap/map (mm/physreg.c) ------------ */
+/* ---- added for the VxD personality: frames kept across unmap/map (mm/core/physreg.c) ------------ */
 /* A present, counted page gives up its frame without freeing it (PTE 0, the frame held: "in
  * flight"), and a frame is installed elsewhere later - Win9x's free physical regions
  * (_XchgFreePhysReg).  Only a movable frame leaves a page: used RAM with no lock, no pin, no
@@ -300,7 +300,7 @@ mm_status mm_unmap_large_io(vaddr_t va, uint32_t nlarge);
  * kept (MM_INSERT_KEPT: the hold is dropped) or a used frame it owns (MM_INSERT_OWNED: one more
  * mapping); free RAM, page tables, the PFN database and pool, reserved frames (the kernel image
  * among them) and not-RAM are refused (MM_EACCES), locked or pinned frames too (MM_EBUSY).  See
- * mm/physreg.c for each contract. */
+ * mm/core/physreg.c for each contract. */
 enum mm_insert { MM_INSERT_KEPT = 1, MM_INSERT_OWNED };
 mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn);
 mm_status mm_insert_frame(vaddr_t va, pfn_t pfn, uint32_t prot, enum mm_insert how);

@@ -1,6 +1,6 @@
 /*
  * x86.h - hardware facts about i386 paging and nothing else: the PTE/PDE bits the MMU defines
- * (the software bits are the core's: mm/pte_sw.h), the self-map arithmetic and a table-by-table
+ * (the software bits are the core's: mm/core/pte_sw.h), the self-map arithmetic and a table-by-table
  * walk through it, control registers, TLB invalidation and CPU features.  This is the only file
  * that knows a PTE is 4 bytes and that there are two levels (Intel SDM vol. 3, 4.3 "32-bit
  * paging").  The rest of mm/ goes through these names.
@@ -30,7 +30,7 @@ typedef uint32_t pte_t;
 #define PDE_LARGE_FRAME 0xFFC00000u
 
 /* Bits 9-11 of a present entry and all but P of a not-present one are the software's: the
- * core's meanings are in mm/pte_sw.h, private to it. */
+ * core's meanings are in mm/core/pte_sw.h, private to it. */
 
 #define PDI(va)     ((uint32_t)(va) >> 22)
 #define PTI(va)     (((uint32_t)(va) >> 12) & 0x3FFu)

@@ -24,7 +24,7 @@
 #include "kernel/test.h"
 #include "tests/bench.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
+#include "mm/core/pte.h"
 
 extern const struct bench_row __bench_start[], __bench_end[];
 uint32_t *bench_scratch;

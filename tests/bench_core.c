@@ -14,7 +14,7 @@
 #include "kernel/kernel.h"
 #include "tests/bench.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
+#include "mm/core/pte.h"
 
 /* ---- scratch layout and the floors' building blocks -------------------------------------- */
 

@@ -1,15 +1,15 @@
 /*
- * bench_devhlp.c - benchmark rows for the OS/2 DevHelp personality (mm/devhlp*.c):
+ * bench_devhlp.c - benchmark rows for the OS/2 DevHelp personality (mm/devhlp/):
  * VMLock/VMUnLock and VMProcessToGlobal/VMFree through their C wrappers (the register entry,
  * `call [Device_Help]`, adds only its dispatch), each with the core's floor for the same work
  * (floor_lock, floor_alias: tests/bench_core.c).  Registration and method: tests/bench.h.
  *
- * A driver's lock handle and PAGELIST must be caller memory (devhlp_ptr_ok, mm/caller.c): they
+ * A driver's lock handle and PAGELIST must be caller memory (devhlp_ptr_ok, mm/core/caller.c): they
  * live in a committed system-arena page of their own.
  */
 #include "kernel/kernel.h"
 #include "tests/bench.h"
-#include "mm/devhlp.h"
+#include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 #define PAGELIST_OFFSET 64               /* in the control page: handle at 0, PAGELIST here */

@@ -1,5 +1,5 @@
 /*
- * bench_ntmm.c - benchmark rows for the NT Mm personality (mm/ntmm*.c): the address
+ * bench_ntmm.c - benchmark rows for the NT Mm personality (mm/ntmm/): the address
  * queries, I/O-space mapping (4 KiB and 4 MiB pages), MDL locking and contiguous memory, each
  * with its floor.  Registration and method: tests/bench.h.
  *
@@ -14,7 +14,7 @@
  */
 #include "kernel/kernel.h"
 #include "tests/bench.h"
-#include "mm/ntmm.h"
+#include "mm/ntmm/ntmm.h"
 #include "mm/x86.h"
 #include "tests/ntmm_test.h"
 

@@ -1,5 +1,5 @@
 /*
- * bench_vxd.c - benchmark rows for the Win9x VMM personality (mm/vxd*.c): the page
+ * bench_vxd.c - benchmark rows for the Win9x VMM personality (mm/vxd/): the page
  * services a VxD calls, through their C entry points (the VMMCall path adds only the int 20h
  * dispatch), each with its floor.  Registration and method: tests/bench.h.
  *
@@ -14,9 +14,9 @@
  */
 #include "kernel/kernel.h"
 #include "tests/bench.h"
-#include "mm/vxd.h"
+#include "mm/vxd/vxd.h"
 #include "mm/x86.h"
-#include "mm/pte_sw.h"          /* the floor stores a demand-zero entry */
+#include "mm/core/pte_sw.h"          /* the floor stores a demand-zero entry */
 
 #define PG(va) ((ULONG)(va) >> PAGE_SHIFT)
 

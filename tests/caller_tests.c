@@ -1,6 +1,6 @@
 /*
  * caller_tests.c - vxd/caller-buffers-..., devhlp/caller-buffers-...: the one rule for caller
- * buffers (mm/caller.c) through every VxD and DevHelp service that reads or writes caller
+ * buffers (mm/core/caller.c) through every VxD and DevHelp service that reads or writes caller
  * memory through a pointer.  A refused buffer gives the service's documented error (VxD 0 -
  * nothing written for _GetDemandPageInfo -, DevHelp 87) and changes nothing: counts, page
  * tables, and the bytes at the target.  Accepted buffers (the caller's stack, region memory of
@@ -10,9 +10,9 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "tests/hostile.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/pfn.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/core/pfn.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 #define F 0xFFFFFFFFu

@@ -1,5 +1,5 @@
 /*
- * charge_tests.c - commit is a promise (mm/vm.c, top).  A committed demand-zero page holds one
+ * charge_tests.c - commit is a promise (mm/core/vm.c, top).  A committed demand-zero page holds one
  * free frame from its commit to its first touch (the commit charge), so:
  *   - every API that commits demand-zero pages refuses a commit that does not fit - twice the
  *     free RAM through _PageCommit(PD_ZEROINIT) was accepted once and panicked on the touch -
@@ -17,11 +17,11 @@
 #include "tests/hostile.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
-#include "mm/pfn.h"
-#include "mm/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
+#include "mm/core/pfn.h"
+#include "mm/core/pte.h"
 #include "tests/ntmm_test.h"
 
 #define KEEP 1024u                 /* available frames the ballast leaves: 4 MiB */

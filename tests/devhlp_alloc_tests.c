@@ -5,7 +5,7 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
-#include "mm/devhlp.h"
+#include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 static USHORT alloc(ULONG flags, ULONG size, LIN *lin)

@@ -11,7 +11,7 @@
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
-#include "mm/devhlp.h"
+#include "mm/devhlp/devhlp.h"
 
 struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };
 uint32_t dh_call(struct dh_regs *r);     /* tests/devhlp_seed.asm */

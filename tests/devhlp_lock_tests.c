@@ -5,9 +5,9 @@
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
-#include "mm/devhlp.h"
-#include "mm/pfn.h"
-#include "mm/pte.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/core/pfn.h"
+#include "mm/core/pte.h"
 #include "tests/frames_test.h"
 #include "mm/x86.h"
 

@@ -6,7 +6,7 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
-#include "mm/devhlp.h"
+#include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 #define PBUF 0x00700000u                 /* a process buffer in the private arena */

@@ -4,8 +4,8 @@
  */
 #include "kernel/test.h"
 #include "kernel/trap.h"
-#include "mm/devhlp.h"
-#include "mm/pfn.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/core/pfn.h"
 #include "mm/x86.h"
 
 struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };

@@ -13,7 +13,7 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "drivers/console.h"
-#include "mm/devhlp.h"
+#include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 #define SEED_PAGES 3

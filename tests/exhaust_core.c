@@ -10,7 +10,7 @@
  * fail because no frame is left, exactly as they would after taking everything.
  */
 #include "tests/hostile.h"
-#include "mm/pfn.h"
+#include "mm/core/pfn.h"
 
 const char *exhaust_run(struct hrun *r, struct exhaust *x)
 {

@@ -16,10 +16,10 @@
  * be probed and locked with nothing else left; its last failure is the end of the region.
  */
 #include "tests/hostile.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
-#include "mm/pfn.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
+#include "mm/core/pfn.h"
 #include "tests/ntmm_test.h"
 
 #define EX_KEEP 8192u                 /* frames left to the API under test (32 MiB) */

@@ -16,9 +16,9 @@
  * come back after each round.
  */
 #include "tests/hostile.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/ntmm_test.h"
 
 #define F 0xFFFFFFFFu

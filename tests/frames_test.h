@@ -11,7 +11,7 @@
 #ifndef TESTS_FRAMES_TEST_H
 #define TESTS_FRAMES_TEST_H
 #include "mm/mm.h"
-#include "mm/pfn.h"
+#include "mm/core/pfn.h"
 
 #define SPREAD 12
 struct spread { pfn_t held[SPREAD]; };

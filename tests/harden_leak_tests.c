@@ -16,10 +16,10 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 
 #define SECRET 0x5EC2E700u
 #define DIRTY_PAGES 24

@@ -2,7 +2,7 @@
  * harden_lock_tests.c - stress/harden-lock-*: lock sequences across the personalities that the
  * randomized stress and reviews found to break the kernel, kept as plain regression tests.
  *
- * Every lock has an owner (mm/lock.c): _LinPageLock's belong to the linear page, VMLock's to
+ * Every lock has an owner (mm/core/lock.c): _LinPageLock's belong to the linear page, VMLock's to
  * its handle, an MDL's to the MDL, a PAGEMAPGLOBAL alias's to the alias, a fixed commit's pin
  * to its mapping.  When locks were anonymous per-frame counts:
  *   - PL_TOTALUNLOCK took a VMLock's or an MDL's lock, so the VMUnLock that came later found
@@ -14,10 +14,10 @@
  */
 #include "kernel/test.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 

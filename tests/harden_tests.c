@@ -19,10 +19,10 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 #define VXD_FAIL 0xFFFFFFFFu
@@ -333,7 +333,7 @@ TEST(harden_cr_bits, "stress/harden-control-bits-everywhere")
 
 /* ---- SMAP ------------------------------------------------------------------------------------- */
 
-/* CR4.SMAP is on from boot where the CPU has it (mm/pte.c), so a ring-0 access to a user page
+/* CR4.SMAP is on from boot where the CPU has it (mm/core/pte.c), so a ring-0 access to a user page
  * faults unless it is inside a user-access window (mm/x86.h).  The raw probes open no window:
  * they show the fault (P set, U/S clear: a supervisor access; cr2 the address). */
 static const char *smap_fault(bool ok, uint32_t err, vaddr_t va, const char *what)

@@ -5,8 +5,8 @@
  * frames of every kind) and the two shared lists of hostile ranges and hostile pointers.
  */
 #include "tests/hostile.h"
-#include "mm/pfn.h"
-#include "mm/pte.h"
+#include "mm/core/pfn.h"
+#include "mm/core/pte.h"
 
 void hcounts_take(struct hcounts *c)
 {

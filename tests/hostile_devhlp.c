@@ -8,9 +8,9 @@
  * On failure no output (linear address, selector, count, lock handle) may be written.
  */
 #include "tests/hostile.h"
-#include "mm/pte.h"
-#include "mm/devhlp.h"
-#include "mm/vxd.h"
+#include "mm/core/pte.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/vxd/vxd.h"
 
 #define P87 ERROR_INVALID_PARAMETER
 #define NOPHYS VMDHA_NOPHYSADDR

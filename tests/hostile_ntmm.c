@@ -11,10 +11,10 @@
  * non-halting KeBugCheckEx.
  */
 #include "tests/hostile.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
-#include "mm/devhlp.h"
-#include "mm/vxd.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/vxd/vxd.h"
 
 #define AV STATUS_ACCESS_VIOLATION
 #define INVAL STATUS_INVALID_PARAMETER

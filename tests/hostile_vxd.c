@@ -10,9 +10,9 @@
  * the expected value is the README's choice (vxd.h lists them).
  */
 #include "tests/hostile.h"
-#include "mm/pte.h"
-#include "mm/vxd.h"
-#include "mm/pfn.h"
+#include "mm/core/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/core/pfn.h"
 #include "kernel/trap.h"
 
 #define F 0xFFFFFFFFu                     /* the services whose failure is -1 */
@@ -781,7 +781,7 @@ VXD(h_MapPhysToLinear, "_MapPhysToLinear")
 /* ---- services the README lists as not implemented: reached through VMMCall only ------------------- */
 
 /* int 20h with the service's ID: an unknown service returns EAX = EDX = 0 with CF set, and the
- * kernel carries on (vxd_vmmcall.c). */
+ * kernel carries on (mm/vxd/vmmcall.c). */
 #define UNKNOWN_SERVICE(name, id)                                                                \
     static uint32_t t##name(const uint32_t *a)                                                   \
     {                                                                                            \

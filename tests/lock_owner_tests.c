@@ -10,8 +10,8 @@
  *   - releasing a reservation that maps one locked frame at two pages leaves no orphan.
  */
 #include "tests/vxd_test.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/frames_test.h"
 
 static pfn_t frame_at(vaddr_t va)

@@ -6,7 +6,7 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
+#include "mm/core/pte.h"
 
 /* A committed, present system-arena block of n pages; *r receives the region. */
 static vaddr_t sys_block(uint32_t n, uint32_t prot, struct region **r)
@@ -196,7 +196,7 @@ TEST(mm_global_visibility, "mm/global-visibility")
 }
 
 /* A new kernel page table's PDE reaches every directory - through the directory window of
- * mm/pte.c, which compacts when a directory goes (the last one moves into the gap, so a middle
+ * mm/core/pte.c, which compacts when a directory goes (the last one moves into the gap, so a middle
  * one is destroyed first) - and its removal does too: read through the mapping in each address
  * space, then see the PDE gone in each. */
 TEST(mm_kernel_pde_mirror, "mm/kernel-pde-mirrored-to-every-directory")
@@ -437,7 +437,7 @@ TEST(mm_syspte_guard, "mm/syspte-guard-pages")
     return PASS;
 }
 
-/* The pool's first page table is made at boot and kept (mm/syspte.c): small mappings come and
+/* The pool's first page table is made at boot and kept (mm/core/syspte.c): small mappings come and
  * go there without building and freeing a table each time - no frame moves at all - and a
  * freed run is not handed out again by the next request (next-fit: a stale pointer finds its
  * page unmapped, not someone else's mapping). */

@@ -6,8 +6,8 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/ntmm_test.h"
 
 /* Every page of [va, va + n pages) maps consecutive frames; returns the first frame's address. */

@@ -7,8 +7,8 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/ntmm_test.h"
 
 static vaddr_t held_va[64];

@@ -9,8 +9,8 @@
 #include "kernel/user.h"
 #include "drivers/console.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/ntmm_test.h"
 
 static uint32_t rd32(const volatile void *base, uint32_t off) { return *(const volatile uint32_t *)((vaddr_t)base + off); }

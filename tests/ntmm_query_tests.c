@@ -7,8 +7,8 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
 
 extern char _kernel_start[], _text_end[], _rodata_end[], _data_start[], _kernel_end[];
 extern char boot_stack_guard[], boot_stack_bottom[], boot_stack_top[];

@@ -12,9 +12,9 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
-#include "mm/pfn.h"
-#include "mm/pte.h"
-#include "mm/ntmm.h"
+#include "mm/core/pfn.h"
+#include "mm/core/pte.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/hostile.h"
 #include "tests/ntmm_test.h"
 

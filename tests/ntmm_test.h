@@ -9,8 +9,8 @@
 #ifndef TESTS_NTMM_TEST_H
 #define TESTS_NTMM_TEST_H
 #include "mm/mm.h"
-#include "mm/pfn.h"
-#include "mm/ntmm.h"
+#include "mm/core/pfn.h"
+#include "mm/ntmm/ntmm.h"
 #include "tests/hostile.h"
 
 static inline PHYSICAL_ADDRESS phys(uint64_t a)

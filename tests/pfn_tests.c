@@ -3,8 +3,8 @@
  */
 #include "kernel/test.h"
 #include "kernel/bootinfo.h"
-#include "mm/pfn.h"
-#include "mm/pte.h"
+#include "mm/core/pfn.h"
+#include "mm/core/pte.h"
 #include "mm/mm.h"
 
 extern char _kernel_start[], _kernel_end[];
@@ -172,7 +172,7 @@ static void unhold(pfn_t p)
 }
 
 /* The run search steps over fully used 4 MiB chunks and starts where free memory starts (a
- * per-chunk free count and a hint, mm/pfn.c): the free frames from the lowest one above
+ * per-chunk free count and a hint, mm/core/pfn.c): the free frames from the lowest one above
  * 16 MiB to the end of the next chunk are taken (so whole chunks are full), and every request
  * must still find exactly the run a record-by-record scan finds; a block freed below the hint
  * must be found again. */

@@ -1,5 +1,5 @@
 /*
- * rights_tests.c - mm/rights-*: one rights policy per frame class (mm/pte.h), applied where
+ * rights_tests.c - mm/rights-*: one rights policy per frame class (mm/core/pte.h), applied where
  * every present entry is made or changed, shown through each route that used to escalate:
  *   - _PageModifyPermissions(+PC_WRITEABLE) of a read-only _PageCommitPhys of the ring-3 code
  *     every process shares;
@@ -10,8 +10,8 @@
  * for page tables, the PFN database and writable or ring-3 views of kernel code.
  */
 #include "tests/vxd_test.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 
 extern char _utext_load[];
 static pfn_t utext_frame(void) { return ((vaddr_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT; }

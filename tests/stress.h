@@ -4,7 +4,7 @@
  * spaces, and after every step checks the kernel against a shadow model of what every page
  * should contain and who holds each frame.
  *
- * The shadow model (stress_model.c) follows the core's owned locks (mm/lock.c):
+ * The shadow model (stress_model.c) follows the core's owned locks (mm/core/lock.c):
  *   - a *cell* is one frame's worth of contents as the model knows it: a tag (the dword at
  *     offset 0; offset 4092 holds tag ^ SX_TAG2), whether it is present yet (a demand-zero
  *     page is not), its frame once seen, and what the PFN database must agree with: present
@@ -43,10 +43,10 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/vxd.h"
-#include "mm/devhlp.h"
-#include "mm/ntmm.h"
+#include "mm/core/pte.h"
+#include "mm/vxd/vxd.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/ntmm/ntmm.h"
 
 /* ---- xorshift32 (Marsaglia 2003): small, fast, the same sequence on every run --------- */
 struct sx_rng { uint32_t s; };
@@ -140,7 +140,7 @@ struct sx_stats {
 #define SX_STALE_MDLS 4          /* unlocked MDLs kept for forged unlocks */
 
 /* The generator's own driver data: memory it got from VMAlloc, as a driver's buffers must be
- * (mm/caller.c: the kernel image, where `sx` lives, is no caller's buffer). */
+ * (mm/core/caller.c: the kernel image, where `sx` lives, is no caller's buffer). */
 struct sx_data {
     KernVMLock_t handles[SX_MAX_LOCKS];  /* SXL_VMLOCK: locks[k]'s handle */
     KernVMLock_t handle_copy;            /* a second copy of a live handle */

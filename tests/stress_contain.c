@@ -11,8 +11,8 @@
 #include "kernel/trap.h"
 #include "kernel/user.h"
 #include "mm/mm.h"
-#include "mm/pte.h"
-#include "mm/devhlp.h"
+#include "mm/core/pte.h"
+#include "mm/devhlp/devhlp.h"
 
 #define T_DE 0
 #define T_UD 6

@@ -5,7 +5,7 @@
  * stale and forged owners: released VMLock handle copies, MDLs whose PFN array was edited after
  * locking, unlocked MDLs made to look locked.
  *
- * Every lock has an owner (mm/lock.c), and the model keeps the same owners: a _LinPageLock
+ * Every lock has an owner (mm/core/lock.c), and the model keeps the same owners: a _LinPageLock
  * belongs to the page it was taken through (sx_map.llocks: an unlock through another page or
  * view of the same frame finds none there; the locks die with the page), a VMLock handle and a
  * locked MDL are lock records naming the cells they locked (sx_lock; the cells outlive their

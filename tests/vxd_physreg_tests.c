@@ -5,8 +5,8 @@
  */
 #include "tests/vxd_test.h"
 #include "tests/hostile.h"
-#include "mm/devhlp.h"
-#include "mm/pfn.h"
+#include "mm/devhlp/devhlp.h"
+#include "mm/core/pfn.h"
 #include "tests/frames_test.h"
 
 /* expr must give `want` and change nothing: counts, page tables, mm_check. */

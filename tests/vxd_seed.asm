@@ -1,4 +1,4 @@
-; vxd_seed.asm - VxD code written the DDK way, through VMMCall (mm/vmm.inc), for the vxd/...
+; vxd_seed.asm - VxD code written the DDK way, through VMMCall (mm/vxd/vmm.inc), for the vxd/...
 ; tests (tests/vxd_vmmcall_tests.c checks what it did against the core):
 ;   vxd_seed_sample  seed 000's sample, as printed in the DDK, with two fixes NASM and the stack
 ;                    need (see below)
@@ -7,7 +7,7 @@
 ;   vxd_asm_tour     one VMMCall of each service, results stored for the C side to check
 
 bits 32
-%include "mm/vmm.inc"
+%include "mm/vxd/vmm.inc"
 
 section .text
 

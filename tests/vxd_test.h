@@ -8,9 +8,9 @@
 #include "kernel/test.h"
 #include "kernel/trap.h"
 #include "kernel/user.h"
-#include "mm/vxd.h"
+#include "mm/vxd/vxd.h"
 #include "mm/x86.h"
-#include "mm/pte.h"
+#include "mm/core/pte.h"
 
 #define VXD_ERR 0xFFFFFFFFu
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)

@@ -282,7 +282,7 @@ def _enum_names(type_name):
 
 
 class Pfn(gdb.Command):
-    """pfn N: print the PFN database record pfn_db[N] (mm/pfn.h) with its state decoded.
+    """pfn N: print the PFN database record pfn_db[N] (mm/core/pfn.h) with its state decoded.
 N is any expression, e.g. pfn $cr3 >> 12."""
 
     def __init__(self):

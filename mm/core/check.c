@@ -1,0 +1,178 @@
+/*
+ * check.c - mm_check(): the invariant checker.  It walks every page directory and the PFN
+ * database and reports the first disagreement:
+ *   - every directory maps itself at PDE 0x300, and nothing at 0xFFC00000+ (PDE 0x3FF);
+ *   - the kernel half (PDEs 0x200-0x3FF but the self-map) is identical in every directory;
+ *   - nothing is mapped at linear address 0;
+ *   - a page table's PFN record counts exactly its non-zero entries;
+ *   - a used frame's map_count equals the counted PTEs that reference it, and a used frame
+ *     with no reference, hold or lock is an orphan (a leak);
+ *   - no PTE maps a free frame, a page table or a directory;
+ *   - every frame's lock_count is exactly what its owners hold: pinned mappings, linear locks
+ *     (whose pages still map the frame they locked) and lock records (mm/core/lock.c); free frames
+ *     are unlocked and unreferenced;
+ *   - every private-arena entry lies inside a region of its address space;
+ *   - the free and locked counters equal what the database says;
+ *   - the commit charge equals the demand-zero entries found, and no more than the free frames.
+ * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
+ */
+#include "mm/core/core.h"
+#include "mm/core/pte_sw.h"
+#include "kernel/test.h"
+
+#define PDE_AD (PTE_A | PTE_D)
+static char *why_buf;
+static size_t why_len;
+static uint32_t demand_seen;        /* demand-zero entries walked: the commit charge */
+#define FAIL(...) do { ksnprintf(why_buf, why_len, __VA_ARGS__); return false; } while (0)
+
+static bool in_some_region(struct as *a, vaddr_t va)
+{
+    for (struct region *r = a->regions; r; r = r->next)
+        if (va >= r->base && va < r->base + r->npages * PAGE_SIZE) return true;
+    return false;
+}
+
+/* One page table's entries; `a` is set for private tables (region check). */
+static bool check_table(const pte_t *pt, uint32_t pdi, struct pfn *tr, struct as *a)
+{
+    uint32_t nonzero = 0;
+    for (uint32_t i = 0; i < PTES_PER_TABLE; i++) {
+        pte_t e = pt[i];
+        if (!e) continue;
+        nonzero++;
+        vaddr_t va = (pdi << 22) | (i << 12);
+        if (va == 0) FAIL("linear address 0 has entry %08x", e);
+        if (a && !in_some_region(a, va)) FAIL("as %u: %08x has entry %08x outside any region", a->id, va, e);
+        if (!(e & PTE_P)) {
+            demand_seen += pte_is_demand(e);
+            continue;
+        }
+        struct pfn *r = pfn_get(pte_pfn(e));
+        if (!r || r->state == PFN_NOTRAM) continue;
+        if (r->state == PFN_FREE || r->state == PFN_PAGETABLE || r->state == PFN_PAGEDIR)
+            FAIL("%08x maps frame %x which is %s", va, pte_pfn(e), pfn_state_name(r->state));
+        if (e & PTE_SW_PIN) {                            /* a pin is a lock its mapping owns */
+            r->scratch++;
+            if (r->state == PFN_USED) r->prev++;
+        }
+        if (!(e & PTE_SW_RAW)) {
+            if (r->state != PFN_USED) FAIL("%08x: counted mapping of %s frame %x", va, pfn_state_name(r->state), pte_pfn(e));
+            r->next++;                                   /* mappings */
+        }
+    }
+    if (tr && tr->state == PFN_PAGETABLE && tr->map_count != nonzero)
+        FAIL("page table for %08x counts %u entries, has %u", pdi << 22, tr->map_count, nonzero);
+    return true;
+}
+
+static bool check_directory(struct as *a, const pte_t *kernel_half)
+{
+    pte_t *pd = hyper_map(a->pd);
+    bool ok = true;
+    /* The CPU sets A (and D, for the self-map, which is used as a PTE) in PDEs: ignore them. */
+    if ((pd[SELFMAP_PDI] & ~PDE_AD) != ((a->pd << PAGE_SHIFT) | PTE_P | PTE_W)) {
+        ksnprintf(why_buf, why_len, "as %u: self-map PDE is %08x", a->id, pd[SELFMAP_PDI]);
+        ok = false;
+    }
+    for (uint32_t pdi = 512; ok && pdi < 1024; pdi++)
+        if (pdi != SELFMAP_PDI && (pd[pdi] & ~PDE_AD) != (kernel_half[pdi - 512] & ~PDE_AD)) {
+            ksnprintf(why_buf, why_len, "as %u: kernel PDE %x is %08x, expected %08x", a->id, pdi, pd[pdi], kernel_half[pdi - 512]);
+            ok = false;
+        }
+    for (uint32_t pdi = 0; ok && pdi < 512; pdi++) {
+        if (!pd[pdi]) continue;
+        struct pfn *tr = pfn_get(pd[pdi] >> PAGE_SHIFT);
+        if ((pd[pdi] & PDE_PS) || !tr || tr->state != PFN_PAGETABLE) {
+            ksnprintf(why_buf, why_len, "as %u: private PDE %x = %08x is not a page table", a->id, pdi, pd[pdi]);
+            ok = false;
+            break;
+        }
+        pte_t *pt = hyper_map(pd[pdi] >> PAGE_SHIFT);
+        ok = check_table(pt, pdi, tr, a);
+        hyper_unmap(pt);
+    }
+    hyper_unmap(pd);
+    return ok;
+}
+
+static bool check_kernel_half(const pte_t *kd)
+{
+    if (kd[1023 - 512]) FAIL("the permanently invalid region has PDE %08x", kd[1023 - 512]);
+    for (uint32_t pdi = 512; pdi < 1023; pdi++) {
+        pte_t pde = kd[pdi - 512];
+        if (pdi == SELFMAP_PDI || pdi == PDI(HYPER_START) || !pde_table(pde)) continue;
+        if (!check_table(MiGetPteAddress(pdi << 22), pdi, pfn_get(pde >> PAGE_SHIFT), NULL)) return false;
+    }
+    return true;
+}
+
+static bool check_frames(void)
+{
+    uint32_t nfree = 0, nlocked = 0, chunk_free = 0;
+    for (pfn_t p = 0; p < pfn_max; p++) {
+        struct pfn *r = &pfn_db[p];
+        if (r->lock_count) nlocked++;
+        chunk_free += r->state == PFN_FREE;
+        if ((p + 1) % PFN_CHUNK == 0 || p + 1 == pfn_max) {
+            if (chunk_free != pfn_chunk_free[p >> PFN_CHUNK_SHIFT])
+                FAIL("chunk %x: %u free frames counted, %u recorded", p >> PFN_CHUNK_SHIFT, chunk_free,
+                     pfn_chunk_free[p >> PFN_CHUNK_SHIFT]);
+            chunk_free = 0;
+        }
+        if (r->state == PFN_FREE) {
+            nfree++;
+            if (r->map_count || r->lock_count || r->hold_count) FAIL("free frame %x has counts %u/%u/%u", p, r->map_count, r->lock_count, r->hold_count);
+        } else if (r->state != PFN_NOTRAM) {
+            if (r->scratch != r->lock_count)
+                FAIL("frame %x (%s): lock_count %u, but its owners hold %u", p, pfn_state_name(r->state), r->lock_count, r->scratch);
+            if (r->state != PFN_USED) continue;
+            if (r->next != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next);
+            if (r->prev != r->pins) FAIL("frame %x: %u pins recorded, %u pinned mappings found", p, r->pins, r->prev);
+            if (!r->map_count && !r->hold_count && !r->lock_count) FAIL("frame %x is used but nothing references it (orphan)", p);
+        }
+    }
+    if (nfree != pfn_count.free) FAIL("free counter %u, database has %u free frames", pfn_count.free, nfree);
+    if (nlocked != pfn_count.locked) FAIL("locked counter %u, database has %u locked frames", pfn_count.locked, nlocked);
+    return true;
+}
+
+bool mm_check(char *why, size_t n)
+{
+    static pte_t kernel_half[512];
+    why_buf = why;
+    why_len = n;
+    for (pfn_t p = 0; p < pfn_max; p++) {
+        struct pfn *r = &pfn_db[p];
+        if (r->state == PFN_FREE || r->state == PFN_NOTRAM) continue;
+        r->scratch = 0;
+        if (r->state == PFN_USED) r->next = r->prev = 0;
+    }
+    if (!lock_tally(why, n)) return false;
+    memcpy(kernel_half, (pte_t *)PDE_BASE + 512, sizeof kernel_half);
+    kernel_half[SELFMAP_PDI - 512] = 0;
+    demand_seen = 0;
+    uint32_t nas = 0;
+    for (struct as *a = as_first(); a; a = a->next, nas++)
+        if (!check_directory(a, kernel_half)) return false;
+    if (nas != pte_directory_count()) FAIL("%u address spaces but %u directories", nas, pte_directory_count());
+    if (!check_kernel_half(kernel_half)) return false;
+    if (demand_seen != pfn_count.charged || pfn_count.charged > pfn_count.free)
+        FAIL("commit charge %u, but %u demand-zero entries and %u free frames", pfn_count.charged, demand_seen,
+             pfn_count.free);
+    return check_frames();
+}
+
+void test_snapshot(struct test_counters *c)
+{
+    c->free_frames = pfn_count.free;
+    c->syspte_free = syspte_free_count();
+    c->locked_frames = pfn_count.locked;
+    c->heap_used = kpool_used();
+    c->charged = pfn_count.charged;
+}
+
+bool test_invariants(char *why, size_t n)
+{
+    return mm_check(why, n);
+}

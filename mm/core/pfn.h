@@ -1,0 +1,182 @@
+/*
+ * pfn.h - the PFN database and the frame allocator.
+ *
+ * One 32-byte record per physical frame from 0 up to the highest usable frame, mapped at
+ * PFNDB_BASE.  Frames above that have no record and are "not RAM" (I/O space) as far as
+ * anything here is concerned; so are holes and firmware ranges below it (PFN_NOTRAM).
+ *
+ * A RAM frame is in exactly one state:
+ *   FREE       on a free list (low: below 16 MiB, high: above), contents poisoned or zeroed
+ *   USED       owned: alive while map_count + hold_count + lock_count > 0
+ *   PAGETABLE  a page table; map_count = number of non-zero entries in it
+ *   PAGEDIR    a page directory
+ *   SYSTEM     kernel data (PFN database, kernel pool); never freed
+ *   RESERVED   first MiB, kernel image, boot data, Multiboot data and modules; never freed
+ * map_count counts present PTEs that reference the frame (not PTE_SW_RAW): NT's share count.
+ * lock_count counts the locks every owner holds on it (NT's reference count, with hold_count):
+ * one per pinned (PTE_SW_PIN, fixed-commit) mapping - `pins` says how many of them - plus one
+ * per entry of a lock record (a DevHelp handle, an MDL, a PAGEMAPGLOBAL alias) and one per
+ * linear lock of a page that maps it (mm/core/lock.c keeps the owners; mm_check adds them up).
+ * hold_count counts owners that are not mappings (PCCNOLIN pages, kept frames).  All counts
+ * are 32 bits: a count that would pass PFN_COUNT_MAX is refused by the caller that would raise
+ * it (the lock services answer MM_ELIMIT), never wrapped.
+ */
+#ifndef MM_PFN_H
+#define MM_PFN_H
+#include "kernel/kernel.h"
+#include "kernel/bootinfo.h"
+#include "mm/mm.h"                  /* PFN_NONE */
+
+enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN_SYSTEM, PFN_RESERVED };
+#define PFNF_ZEROED  0x01   /* free frame known to be all zero */
+#define PFNF_DIRTY   0x02   /* written by DMA or through an alias (PAGEMARKDIRTY, VMDHL_WRITE) */
+#define PFNF_CONTIG_START 0x04   /* first / last frame of an NT contiguous allocation */
+#define PFNF_CONTIG_END   0x08
+#define PFNF_KPOOL   0x10   /* a system frame of the kernel pool (the rights policy, pte.c) */
+
+struct pfn {
+    uint8_t state, flags;
+    uint16_t spare;
+    uint32_t map_count;      /* counted present mappings (share count) */
+    uint32_t lock_count;     /* pins + lock-record entries + linear locks */
+    uint32_t hold_count;     /* owners without a mapping */
+    uint32_t pins;           /* used frames: how many of lock_count are PTE_SW_PIN mappings */
+    uint32_t next, prev;     /* free-list links; for other frames, mm_check's scratch */
+    uint32_t scratch;        /* mm_check's scratch */
+};
+_Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_END assumes it");
+#define PFN_COUNT_MAX 0xFFFF0000u          /* beyond this a lock or hold is refused (MM_ELIMIT) */
+
+#define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
+
+struct pfn_counters {
+    uint32_t total;      /* RAM frames with a record (usable RAM) */
+    uint32_t free, zeroed, locked, reserved, system, pagetables, used;
+    /* The commit charge: committed demand-zero PTEs (PTE_NP_DEMAND, not present) in every
+     * address space, kept by the PTE transition helpers (pte.c).  Each holds one free frame:
+     * free >= charged always, and only PFN_ALLOC_CHARGED may take a frame when free <= charged. */
+    uint32_t charged;
+};
+
+#define PFN_CHUNK_SHIFT 10u                /* 1024 frames: 4 MiB */
+#define PFN_CHUNK (1u << PFN_CHUNK_SHIFT)
+#define PFN_NCHUNKS (0x100000u >> PFN_CHUNK_SHIFT)
+extern uint16_t pfn_chunk_free[PFN_NCHUNKS];   /* free frames per chunk (pfn.c; mm_check checks) */
+
+extern struct pfn *pfn_db;
+extern pfn_t pfn_max;                     /* one past the highest frame with a record */
+extern struct pfn_counters pfn_count;
+extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure both */
+#define PFN_POISON 0xDEADBEEFu
+
+/* Builds the database from bootinfo.  It must be mapped before any allocator exists: map(va,
+ * frame, alloc) maps one page of it, taking page tables from alloc (mm/core/init.c passes
+ * pte_boot_map).  Every frame so taken starts as PFN_SYSTEM; pte_boot_account, called next, turns
+ * the page tables among them into PFN_PAGETABLE. */
+typedef void pfn_boot_map_fn(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
+void pfn_init(pfn_boot_map_fn *map);
+extern uint64_t pfn_init_ticks;           /* its TSC ticks at boot (mm/core/init.c; make bench) */
+static inline struct pfn *pfn_get(pfn_t p)
+{
+    if (p >= pfn_max) return NULL;
+    struct pfn *r = &pfn_db[p];
+    if (!r) __builtin_unreachable();      /* a record is never at 0: spares callers a NULL test */
+    return r;
+}
+bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firmware range */
+
+/* Single frames, O(1).  PFN_ALLOC_LOW takes only below 16 MiB; otherwise high memory is used
+ * first so ISA-DMA-capable frames last (DESIGN: below-16-MiB preference rule).
+ * The free frames that outstanding charges need are not free to anyone else: an allocation
+ * fails (PFN_NONE) unless more frames are free than charged - except PFN_ALLOC_CHARGED, for the
+ * frame of a charged demand-zero page being resolved (the fault handler, make_present), which
+ * the PTE store that follows uncharges. */
+#define PFN_ALLOC_ZERO 1u
+#define PFN_ALLOC_LOW  2u
+#define PFN_ALLOC_CHARGED 4u
+pfn_t pfn_alloc(uint32_t flags);          /* PFN_NONE when memory is exhausted */
+/* Free frames no charge holds: what an ordinary allocation may take. */
+static inline uint32_t pfn_available(void)
+{
+    return pfn_count.free > pfn_count.charged ? pfn_count.free - pfn_count.charged : 0;
+}
+int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, still referenced) */
+
+/* Runs: n frames, first frame a multiple of `align` (power of two, in frames), all inside
+ * [min, max), not crossing a multiple of `boundary` frames (0 = no boundary rule). */
+pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags);
+
+/* Reference helpers used by the PTE transition code; a frame whose counts all reach zero
+ * goes back to the free list.  They run once per page of every range operation, so the common
+ * case is inline here; the rare halves (a panic on a broken count, the free) are in pfn.c. */
+NORETURN void pfn_count_panic(const char *op, pfn_t p);
+void pfn_give_back(pfn_t p);              /* used with no counts left -> free (pfn.c) */
+void pfn_release_if_unused(pfn_t p);
+void pfn_unref_many(const pfn_t *frames, uint32_t n);   /* pfn_unref of each, in order */
+void pfn_pin(pfn_t p);                    /* a lock held by a PTE_SW_PIN mapping */
+void pfn_unpin(pfn_t p);
+void pfn_hold(pfn_t p);
+
+static inline bool pfn_unused(const struct pfn *r)
+{
+    return !r->map_count && !r->hold_count && !r->lock_count;
+}
+
+static inline void pfn_ref(pfn_t p)
+{
+    struct pfn *r = &pfn_db[p];
+    if (r->state != PFN_USED || r->map_count >= PFN_COUNT_MAX) pfn_count_panic("pfn_ref", p);
+    r->map_count++;
+}
+
+static inline void pfn_unref(pfn_t p)
+{
+    struct pfn *r = &pfn_db[p];
+    if (r->state != PFN_USED || !r->map_count) pfn_count_panic("pfn_unref", p);
+    if (--r->map_count == 0 && !r->hold_count && !r->lock_count) pfn_give_back(p);
+}
+
+/* The movability predicate: may this frame move to another frame (relocation, compaction, a
+ * pager) or leave memory?  Only a used frame that exactly one mapping refers to and nobody
+ * locks, pins (fixed memory) or holds.  Every path that moves a frame asks this. */
+static inline bool pfn_movable(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    return r && r->state == PFN_USED && r->map_count == 1 && !r->lock_count && !r->hold_count;
+}
+
+/* lock_count - pins: locks taken through an API (0 for I/O space). */
+static inline uint32_t pfn_extra_locks(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return 0;
+    return r->lock_count - (r->state == PFN_USED ? r->pins : 0);
+}
+
+/* Lock / unlock: no-ops for I/O space (no record, or not RAM). */
+static inline void pfn_lock(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return;
+    if (r->lock_count >= PFN_COUNT_MAX) pfn_count_panic("pfn_lock", p);
+    if (r->lock_count++ == 0) pfn_count.locked++;
+}
+
+static inline void pfn_unlock(pfn_t p)
+{
+    struct pfn *r = pfn_get(p);
+    if (!r || r->state == PFN_NOTRAM) return;
+    if (!r->lock_count) pfn_count_panic("pfn_unlock", p);
+    if (--r->lock_count == 0) {
+        pfn_count.locked--;
+        if (r->state == PFN_USED && !r->map_count && !r->hold_count) pfn_give_back(p);
+    }
+}
+/* Frame contents are reached through hyperspace, which pte.c owns: it sets this hook when
+ * hyperspace is up (NULL before: frames freed then are not poisoned, and nothing asks for a
+ * zeroed frame that early).  pfn_zero / pfn_fill go through it. */
+extern void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
+void pfn_zero(pfn_t p);                   /* zero through hyperspace */
+void pfn_fill(pfn_t p, uint32_t pattern);
+const char *pfn_state_name(uint8_t s);
+#endif
