@@ -72,8 +72,16 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-
 NASMFLAGS := -f elf32 -g -F dwarf
 LDFLAGS := -m elf_i386 -nostdlib -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
 
-C_SRCS   := $(sort $(wildcard boot/*.c kernel/*.c drivers/*.c mm/*.c mm/*/*.c tests/*.c tests/*/*.c tests/*/*/*.c))
-ASM_SRCS := $(sort $(wildcard boot/*.asm kernel/*.asm mm/*.asm mm/*/*.asm tests/*.asm tests/*/*.asm tests/*/*/*.asm))
+# Link order is run order for the tests: the harness, then core, personalities, suites.
+SRC_DIRS := boot kernel drivers mm mm/core mm/vxd mm/devhlp mm/ntmm tests/harness tests/core/boot \
+            tests/core/pfn tests/core/mm tests/vxd tests/devhlp tests/ntmm tests/suites/hostile \
+            tests/suites/exhaust tests/suites/harden tests/suites/stress tests/bench
+C_SRCS   := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.c)))
+ASM_SRCS := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.asm)))
+STRAY    := $(filter-out $(C_SRCS) $(ASM_SRCS),$(shell find boot kernel drivers mm tests -name '*.c' -o -name '*.asm'))
+ifneq ($(STRAY),)
+$(error $(STRAY): in no folder of SRC_DIRS (Makefile); add the folder there)
+endif
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
 
@@ -195,7 +203,7 @@ bench: $(BUILD)/kernel.elf
 	@command -v python3 >/dev/null || { echo "make bench needs python3: sudo apt-get install python3" >&2; exit 1; }
 	@QEMU=$(QEMU) python3 tools/bench.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench-results.txt $(BENCHARGS)
 
-# The long randomized stress (issue 10, tests/stress.c): test=stress/long, a million operations of
+# The long randomized stress (issue 10, tests/suites/stress/stress.c): test=stress/long, a million operations of
 # the three personalities over several processes from one seed, the shadow-model sweep and
 # mm_check() after every one (32 MiB keeps mm_check cheap; -cpu max has every paging feature).
 # STRESSARGS goes first on the kernel command line, so it wins: STRESSARGS="stress-seed=7

@@ -8,11 +8,11 @@
 #include "kernel/kernel.h"
 #include "kernel/trap.h"
 #include "kernel/bootinfo.h"
-#include "kernel/test.h"
+#include "tests/harness/test.h"
 #include "drivers/console.h"
 #include "mm/x86.h"
 #include "mm/mm.h"
-#include "kernel/user.h"
+#include "tests/harness/user.h"
 
 #ifndef PAGODA_VERSION
 #define PAGODA_VERSION "0.1"
@@ -29,8 +29,8 @@ const char *test_pattern;
 void vxd_init(void) __attribute__((weak));
 void devhlp_init(void) __attribute__((weak));
 void ntmm_init(void) __attribute__((weak));
-void bench_run(const char *which);    /* tests/bench.c */
-void demo_run(void);                  /* tests/demo.c */
+void bench_run(const char *which);    /* tests/bench/bench.c */
+void demo_run(void);                  /* kernel/demo.c */
 
 /* QEMU -kernel passes "FILE args", GRUB passes "args" (EMULATORS.md 1.2): drop a first word
  * that contains no '=' and looks like a path. */

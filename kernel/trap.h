@@ -4,7 +4,7 @@
  *     resumes at its fixup, and the fault is recorded in probe_last;
  *   - ktry: a setjmp-style guarded region for code that may fault anywhere (NT's try/except
  *     around MmProbeAndLockPages, executing a probe address);
- *   - ring 3: a fault in user mode ends that user run (kernel/user.c), not the kernel.
+ *   - ring 3: a fault in user mode ends that user run (tests/harness/user.c), not the kernel.
  */
 #ifndef KERNEL_TRAP_H
 #define KERNEL_TRAP_H
@@ -70,7 +70,7 @@ void ktry_end(struct ktry *t);
 #define KTRY(t) (ktry_link(t), ktry_setjmp(t) == 0)
 bool probe_exec(vaddr_t va);       /* calls va; false if the fetch (or anything it ran) faulted */
 
-/* Hooks filled in by mm/ and kernel/user.c. */
+/* Hooks filled in by mm/ and tests/harness/user.c. */
 extern bool (*trap_pf_hook)(struct trapframe *tf, uint32_t cr2);   /* true = resolved */
 extern void (*trap_user_fault_hook)(struct trapframe *tf);          /* does not return */
 extern void (*trap_describe_hook)(uint32_t va);                     /* panic detail */

@@ -49,7 +49,7 @@ _Static_assert(SELFMAP_PDI == PTE_BASE >> 22 && (PTE_BASE & 0x3FFFFFu) == 0,
 #define INVALID_START       0xFFC00000u
 #define BAD_POINTER         0xFFFE0000u   /* the Win9x DDK's conventional invalid pointer */
 
-/* Inside the private arena: where kernel/user.c maps the ring-3 test code and stacks. */
+/* Inside the private arena: where tests/harness/user.c maps the ring-3 test code and stacks. */
 #define USER_TEXT_BASE      0x00010000u
 #define USER_STACK_TOP      0x7FFE0000u
 

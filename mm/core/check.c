@@ -18,7 +18,7 @@
  */
 #include "mm/core/core.h"
 #include "mm/core/pte_sw.h"
-#include "kernel/test.h"
+#include "tests/harness/test.h"
 
 #define PDE_AD (PTE_A | PTE_D)
 static char *why_buf;

@@ -23,7 +23,7 @@ void mm_print_summary(void)
             x86_read_cr3(), x86_read_cr4(), mm_global_pages ? "on" : "off", x86.invlpg ? "yes" : "no (CR3 reload)");
 }
 
-/* rdtsc around pfn_init, for `make bench` (tests/bench_core.c): the database is built once,
+/* rdtsc around pfn_init, for `make bench` (tests/bench/core.c): the database is built once,
  * at boot, so this is the only place it can be timed.  0 without a TSC (a 486: #UD). */
 uint64_t pfn_init_ticks;
 

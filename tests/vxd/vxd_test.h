@@ -1,0 +1,105 @@
+/*
+ * vxd_test.h - helpers shared by the vxd/... tests: what the core says about a page, byte
+ * patterns that prove a page's contents survived a move, a free physical region made "at
+ * init", and the assertion that a failed call cost nothing.
+ */
+#ifndef TESTS_VXD_TEST_H
+#define TESTS_VXD_TEST_H
+#include "tests/harness/test.h"
+#include "kernel/trap.h"
+#include "tests/harness/user.h"
+#include "mm/vxd/vxd.h"
+#include "mm/x86.h"
+#include "mm/core/pte.h"
+
+#define VXD_ERR 0xFFFFFFFFu
+#define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
+
+/* The physical address the core reports for va (0 when not present). */
+static inline uint32_t vt_pa(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present ? pi.pfn << PAGE_SHIFT : 0;
+}
+
+static inline uint32_t vt_locks(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present ? pi.locks : 0;
+}
+
+/* Mapped for ring 0?  In a user-access window: a user page's answer is its PTE's, not SMAP's. */
+static inline bool vt_readable(vaddr_t va) { return uprobe_read(va, NULL); }
+static inline bool vt_writable(vaddr_t va) { return uprobe_rewrite(va); }
+
+/* Every byte of a page gets a value that depends on the seed and its offset.  The page may
+ * be a user page (PC_USER, PG_VM): fill, check and zero run in a user-access window (SMAP). */
+static inline uint8_t vt_byte(uint32_t seed, uint32_t i) { return (uint8_t)(seed * 131u + i * 7u + (i >> 8) + 1u); }
+
+static inline void vt_fill(vaddr_t va, uint32_t seed)
+{
+    volatile uint8_t *p = (volatile uint8_t *)va;
+    x86_user_access_begin();
+    for (uint32_t i = 0; i < PAGE_SIZE; i++) p[i] = vt_byte(seed, i);
+    x86_user_access_end();
+}
+
+/* Offset of the first wrong byte, or PAGE_SIZE when the whole page matches. */
+static inline uint32_t vt_check(vaddr_t va, uint32_t seed)
+{
+    volatile uint8_t *p = (volatile uint8_t *)va;
+    uint32_t i = 0;
+    x86_user_access_begin();
+    while (i < PAGE_SIZE && p[i] == vt_byte(seed, i)) i++;
+    x86_user_access_end();
+    return i;
+}
+
+static inline bool vt_zero(vaddr_t va, uint32_t npages)
+{
+    uint32_t i = 0, n = npages * PAGE_SIZE / 4;
+    x86_user_access_begin();
+    while (i < n && !((volatile uint32_t *)va)[i]) i++;
+    x86_user_access_end();
+    return i == n;
+}
+
+/* A free physical region of n pages, allocated "during init" (PAGEMAPFREEPHYSREG is init-only).
+ * Regions live for the session; they hold no frame while every page is not present. */
+static inline uint32_t vt_fpr_alloc(uint32_t n)
+{
+    return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG);
+}
+static inline ULONG vt_freephys_region(uint32_t n) { return vxd_run_init(vt_fpr_alloc, n); }
+
+/* The same with the page after it unreserved, for checks "just past the region": regions are
+ * placed first fit and never freed, so one an earlier test made may lie right after a new one
+ * (in a hole that fits exactly).  Then another is made; 0 if four tries find no such place. */
+static inline ULONG vt_freephys_region_gap_after(uint32_t n)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        ULONG fpr = vt_freephys_region(n);
+        if (!fpr) return 0;
+        ULONG after = _PageReserve(PG(fpr) + n, 1, 0);
+        if (after != VXD_ERR) {
+            _PageFree((PVOID)after, 0);
+            return fpr;
+        }
+    }
+    return 0;
+}
+
+/* expr must give `want` and leave the free-frame count as it was. */
+#define CHECK_COSTLESS(expr, want) do {                                         \
+        uint32_t _free = mm_free_frames();                                      \
+        CHECK_EQ((expr), (want));                                               \
+        CHECK_MSG(mm_free_frames() == _free, "%s changed the free count: %u -> %u", #expr, _free, mm_free_frames()); \
+    } while (0)
+
+#define CHECK_MM_OK() do {                                                      \
+        char _why[160];                                                         \
+        CHECK_MSG(mm_check(_why, sizeof _why), "mm_check: %s", _why);           \
+    } while (0)
+#endif
