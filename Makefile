@@ -96,7 +96,21 @@ RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
 
 .PHONY: all run test iso clean deps bench stress debug gdb check-clang help
-all: $(BUILD)/kernel.elf
+all: $(BUILD)/kernel.elf $(BUILD)/layers.ok
+
+# ... and a personality names no PTE or PDE bit (mm/x86.h's PTE_* / PDE_* other than the layout
+# addresses PTE_BASE / PDE_BASE): it asks mm/mm.h for typed answers.  The one raw view it gets is
+# mm_copy_ptes, _CopyPageTable's documented output.  The probe shows the #error still fires.
+PERSONALITY_SRCS := $(filter mm/vxd/% mm/devhlp/% mm/ntmm/%,$(C_SRCS)) $(wildcard mm/vxd/*.h mm/devhlp/*.h mm/ntmm/*.h)
+$(BUILD)/layers.ok: $(PERSONALITY_SRCS) $(wildcard mm/core/*.h) | $(BUILD)/.deps-build
+	$(call say,CHK,layers)
+	$(Q)if grep -nE '\b(PTE|PDE)_[A-Z_]+\b' $(PERSONALITY_SRCS) | grep -vE '\b(PTE|PDE)_BASE\b'; then \
+	    echo "layers: a personality uses raw PTE bits (above); ask mm/mm.h instead" >&2; exit 1; fi
+	$(Q)if grep -nE '#include +"mm/core/' $(PERSONALITY_SRCS) kernel/*.c kernel/*.h drivers/*.c; then \
+	    echo "layers: a core-private header outside the core (above)" >&2; exit 1; fi
+	$(Q)echo '#include "mm/core/pte.h"' | $(CC) $(CFLAGS) -x c -fsyntax-only - 2>/dev/null && \
+	    { echo "layers: mm/core/pte.h compiled without MM_CORE_PRIVATE" >&2; exit 1; } || true
+	$(Q)touch $@
 
 deps:
 	@tools/deps.sh build
@@ -104,6 +118,10 @@ deps:
 $(BUILD)/.deps-build:
 	@tools/deps.sh build
 	@mkdir -p $(BUILD) && touch $@
+
+# The layers (docs/ARCHITECTURE.md): mm/core/'s private headers compile only with MM_CORE_PRIVATE,
+# which the core and the tests get and the personalities, kernel/ and drivers/ do not.
+$(BUILD)/mm/core/%.o $(BUILD)/tests/%.o: CFLAGS += -DMM_CORE_PRIVATE
 
 $(BUILD)/%.o: %.c | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)

@@ -16,7 +16,7 @@
 #define MM_MM_H
 #include "kernel/kernel.h"
 #include "mm/layout.h"
-#include "mm/x86.h"               /* mm_read_pte below reads through the self-map */
+#include "mm/x86.h"               /* mm_translate below reads through the self-map */
 
 #define PFN_NONE 0xFFFFFFFFu      /* no frame: mm_hold_run's failure, mm_commit's *first_pfn */
 
@@ -48,9 +48,6 @@ struct as *as_create(void);      /* NULL when out of memory */
 mm_status as_destroy(struct as *as);   /* releases every private region; not the current one */
 void as_switch(struct as *as);   /* loads CR3 (a CR3 switch; global pages stay) */
 uint32_t as_count(void);
-/* The PTE for va in any address space, read through hyperspace (no CR3 switch); 0 when
- * there is no page table, the PDE itself when it maps a 4 MiB page. */
-uint32_t as_read_pte(struct as *as, vaddr_t va);
 
 /* ---- arenas and regions --------------------------------------------------------------- */
 enum mm_arena { ARENA_PRIVATE, ARENA_SHARED, ARENA_SYSTEM, ARENA_NONE };
@@ -190,16 +187,9 @@ void mm_page_info(vaddr_t va, struct mm_page_info *out);
  * (npages if all are) and sets *first_absent to the first that is not present, committed or
  * not (npages if none).  A 4 MiB page is committed and present, as mm_page_info reports it. */
 uint32_t mm_scan_committed(vaddr_t va, uint32_t npages, uint32_t *first_absent);
-/* The PTE for va (the PDE itself when it maps a 4 MiB page); false when the PDE is not
- * present.  Inline: it is the whole of a VA->PA lookup, two dependent loads through the
- * self-map. */
-static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
-{
-    pte_t pde = *MiGetPdeAddress(va);
-    if (!(pde & PTE_P)) return false;
-    *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
-    return true;
-}
+/* Is there a page directory entry for va - a page table or a 4 MiB page?  Without one, the
+ * 4 MiB around va holds nothing committed. */
+static inline bool mm_table_present(vaddr_t va) { return pte_present(*MiGetPdeAddress(va)); }
 /* _CopyPageTable's snapshot, the one raw view of page tables a personality gets: the entries of
  * [va, va + npages) as they stand, software bits included, a page inside a 4 MiB mapping shown
  * as the equivalent 4 KiB PTE (its frame, the PDE's low bits without PS, the PDE's PAT bit as
@@ -210,7 +200,7 @@ bool mm_copy_ptes(vaddr_t va, uint32_t npages, uint32_t *out);
 /* What the MMU makes of va: true when it is mapped, *pfn then its frame (in a 4 MiB page, that
  * 4 KiB page's own frame).  *prot gets the access the PDE and the entry allow together
  * (MM_PROT_WRITE | MM_PROT_USER), present or not - a demand-zero entry keeps its protection in
- * those bits - and 0 without a page table.  Inline, as mm_read_pte: once per page of an MDL. */
+ * those bits - and 0 without a page table.  Inline: once per page of an MDL. */
 static inline bool mm_translate(vaddr_t va, pfn_t *pfn, uint32_t *prot)
 {
     pte_t pde = *MiGetPdeAddress(va);
@@ -219,7 +209,7 @@ static inline bool mm_translate(vaddr_t va, pfn_t *pfn, uint32_t *prot)
         return false;
     }
     if (pde_large(pde)) {
-        *pfn = ((pde & PDE_LARGE_FRAME) >> PAGE_SHIFT) + PTI(va);
+        *pfn = pde_large_pfn(pde) + PTI(va);
         *prot = pde & MM_PROT_MASK;
         return true;
     }

@@ -48,6 +48,7 @@ typedef uint32_t pte_t;
 _Static_assert(PDE_BASE == PTE_BASE + ((PTE_BASE >> 12) << 2), "the self-map: PTE_BASE's PTEs are the directory");
 
 static inline pfn_t pte_pfn(pte_t e) { return e >> PAGE_SHIFT; }
+static inline pfn_t pde_large_pfn(pte_t e) { return (e & PDE_LARGE_FRAME) >> PAGE_SHIFT; }   /* a 4 MiB PDE's first frame */
 static inline bool pte_present(pte_t e) { return e & PTE_P; }
 static inline bool pde_large(pte_t e) { return (e & (PTE_P | PDE_PS)) == (PTE_P | PDE_PS); }
 /* A PDE that points to a page table: present and not a 4 MiB page, so MiGetPteAddress(va) of its

@@ -3,10 +3,16 @@
  */
 #ifndef MM_CORE_H
 #define MM_CORE_H
+#ifndef MM_CORE_PRIVATE            /* the Makefile defines it for mm/core/ and tests/ only */
+#error "a core-private header: outside mm/core/ (and tests/), include mm/mm.h"
+#endif
 #include "mm/mm.h"
 #include "mm/core/pte.h"
 
 void as_init(void);
+/* The PTE for va in any address space, read through hyperspace (no CR3 switch); 0 when
+ * there is no page table, the PDE itself when it maps a 4 MiB page. */
+uint32_t as_read_pte(struct as *as, vaddr_t va);
 struct as *as_first(void);                 /* the kernel address space; ->next for the rest */
 void kpool_init(void);
 void syspte_init(void);

@@ -23,6 +23,9 @@
  */
 #ifndef MM_PFN_H
 #define MM_PFN_H
+#ifndef MM_CORE_PRIVATE            /* the Makefile defines it for mm/core/ and tests/ only */
+#error "a core-private header: outside mm/core/ (and tests/), include mm/mm.h"
+#endif
 #include "kernel/kernel.h"
 #include "kernel/bootinfo.h"
 #include "mm/mm.h"                  /* PFN_NONE */

@@ -23,9 +23,22 @@
  */
 #ifndef MM_PTE_H
 #define MM_PTE_H
+#ifndef MM_CORE_PRIVATE            /* the Makefile defines it for mm/core/ and tests/ only */
+#error "a core-private header: outside mm/core/ (and tests/), include mm/mm.h"
+#endif
 #include "mm/x86.h"
 #include "mm/core/pfn.h"
 #include "mm/core/pte_sw.h"             /* the helpers below are stated in the core's software bits */
+
+/* The PTE for va (the PDE itself when it maps a 4 MiB page); false when the PDE is not
+ * present.  Two dependent loads through the self-map; the personalities ask mm_translate. */
+static inline bool mm_read_pte(vaddr_t va, uint32_t *pte)
+{
+    pte_t pde = *MiGetPdeAddress(va);
+    if (!(pde & PTE_P)) return false;
+    *pte = (pde & PDE_PS) ? pde : *MiGetPteAddress(va);
+    return true;
+}
 
 extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G */
 

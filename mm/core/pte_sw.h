@@ -7,6 +7,9 @@
  */
 #ifndef MM_PTE_SW_H
 #define MM_PTE_SW_H
+#ifndef MM_CORE_PRIVATE            /* the Makefile defines it for mm/core/ and tests/ only */
+#error "a core-private header: outside mm/core/ (and tests/), include mm/mm.h"
+#endif
 #include "mm/x86.h"
 
 /* Software bits of a *present* PTE (the MMU ignores bits 9-11). */

@@ -164,7 +164,7 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
 }
 
 /* Is every page committed (present or demand-zero), with entries that allow the access (need:
- * PTE_W, PTE_U)?  Asked before the probe touches anything, so that a probe that will be refused
+ * MM_PROT_WRITE, MM_PROT_USER)?  Asked before the probe touches anything, so that a probe that will be refused
  * faults no demand-zero page in on its way to the page it refuses.  mm_translate answers the
  * access for demand-zero pages too (MM_PROT_* are the PTE bit values). */
 static bool pages_allow(vaddr_t first_page, ULONG n, uint32_t need)
@@ -241,7 +241,7 @@ NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op
         st = STATUS_ACCESS_VIOLATION;
     else if (mode == KernelMode && end > PTE_BASE && start < SYSTEM_START)
         st = STATUS_ACCESS_VIOLATION;                 /* the page tables and hyperspace */
-    uint32_t need = (write ? PTE_W : 0) | (mode == UserMode ? PTE_U : 0);
+    uint32_t need = (write ? MM_PROT_WRITE : 0) | (mode == UserMode ? MM_PROT_USER : 0);
     if (st == STATUS_SUCCESS && !pages_allow(first_page, n, need)) st = STATUS_ACCESS_VIOLATION;
     struct mdl_lock *rec = st == STATUS_SUCCESS ? kmalloc(sizeof *rec) : NULL;
     if (st == STATUS_SUCCESS && !rec) st = STATUS_INSUFFICIENT_RESOURCES;

@@ -220,11 +220,11 @@ static inline PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va)
     pte_t pde = *MiGetPdeAddress(va);
     if (!pte_present(pde)) return pa;                 /* PDE not valid */
     if (pde_large(pde)) {                             /* MI_PDE_MAPS_LARGE_PAGE */
-        pa.LowPart = (pde & PDE_LARGE_FRAME) + ((vaddr_t)va & (LARGE_PAGE_SIZE - 1));
+        pa.LowPart = (pde_large_pfn(pde) << PAGE_SHIFT) + ((vaddr_t)va & (LARGE_PAGE_SIZE - 1));
         return pa;
     }
     pte_t pte = *MiGetPteAddress(va);                 /* pde_table(pde): a real entry */
-    if (pte_present(pte)) pa.LowPart = (pte & PTE_FRAME) + BYTE_OFFSET(va);
+    if (pte_present(pte)) pa.LowPart = (pte_pfn(pte) << PAGE_SHIFT) + BYTE_OFFSET(va);
     return pa;
 }
 PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS pa);

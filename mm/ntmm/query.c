@@ -60,7 +60,7 @@ static vaddr_t find_system_mapping(pfn_t pfn)
     for_each_pte_span(s, SHARED_START, (INVALID_START - SHARED_START) >> PAGE_SHIFT) {
         if (PDI(s.va) == SELFMAP_PDI || PDI(s.va) == PDI(HYPER_START)) continue;
         if (pde_large(s.pde)) {
-            pfn_t first = (s.pde & PDE_LARGE_FRAME) >> PAGE_SHIFT;
+            pfn_t first = pde_large_pfn(s.pde);
             if (pfn >= first && pfn - first < PTES_PER_TABLE) return s.va + (pfn - first) * PAGE_SIZE;
             continue;
         }

@@ -36,10 +36,11 @@ static bool region_range(ULONG page, ULONG npages, vaddr_t *va)
     return vxd_pages(page, npages, va) && vxd_region_of(*va, npages, VXDK(VXD_FREEPHYS));
 }
 
-static uint32_t pte_at(vaddr_t va)
+/* Is va mapped?  *f then its frame. */
+static bool page_frame(vaddr_t va, pfn_t *f)
 {
-    uint32_t e = 0;
-    return mm_read_pte(va, &e) ? e : 0;
+    uint32_t prot;
+    return mm_translate(va, f, &prot);
 }
 
 /* Does a page of some free physical region map frame f?  Such a frame is not inserted a second
@@ -50,8 +51,8 @@ static bool in_some_region(pfn_t f)
     for (struct region *r = mm_region_next_global(NULL); r; r = mm_region_next_global(r)) {
         if (r->owner != OWNER_VXD || r->kind != VXD_FREEPHYS) continue;
         for (uint32_t i = 0; i < r->npages; i++) {
-            uint32_t e = pte_at(r->base + i * PAGE_SIZE);
-            if ((e & PTE_P) && pte_pfn(e) == f) return true;
+            pfn_t mapped;
+            if (page_frame(r->base + i * PAGE_SIZE, &mapped) && mapped == f) return true;
         }
     }
     return false;
@@ -116,11 +117,12 @@ ULONG _XchgFreePhysReg(ULONG LinPgNum, ULONG PhysAddr, ULONG flags)
     vaddr_t va;
     pfn_t old, want = PhysAddr >> PAGE_SHIFT;
     if (flags || (PhysAddr & PAGE_MASK) || !region_range(LinPgNum, 1, &va)) return VXD_FAIL;
-    uint32_t e = pte_at(va);
+    pfn_t cur;
+    bool present = page_frame(va, &cur);
     int slot = PhysAddr ? inflight_find(want) : -1;
     enum mm_insert how = slot >= 0 ? MM_INSERT_KEPT : MM_INSERT_OWNED;
     if (how == MM_INSERT_OWNED && PhysAddr && in_some_region(want)) return VXD_FAIL;
-    if (!(e & PTE_P)) {
+    if (!present) {
         if (!PhysAddr) return 0;
         if (mm_insert_frame(va, want, MM_PROT_WRITE, how) != MM_OK) return VXD_FAIL;
         if (slot >= 0) inflight[slot] = inflight[--ninflight];

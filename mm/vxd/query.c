@@ -50,10 +50,10 @@ static void page_state(vaddr_t va, struct mm_page_info *pi)
 /* Pages from va on with the same state and protection, inside [va, limit_page). */
 static uint32_t run_length(vaddr_t va, const struct mm_page_info *first, uint32_t limit_page)
 {
-    uint32_t n = 1, e;
+    uint32_t n = 1;
     for (uint32_t pg = (va >> PAGE_SHIFT) + 1; pg < limit_page; pg++, n++) {
         vaddr_t v = pg << PAGE_SHIFT;
-        if (first->state == PAGE_RESERVED && PTI(v) == 0 && !mm_read_pte(v, &e) && limit_page - pg >= PTES_PER_TABLE) {
+        if (first->state == PAGE_RESERVED && PTI(v) == 0 && !mm_table_present(v) && limit_page - pg >= PTES_PER_TABLE) {
             pg += PTES_PER_TABLE - 1;                 /* no page table: 4 MiB of uncommitted pages */
             n += PTES_PER_TABLE - 1;
             continue;

@@ -13,6 +13,7 @@
  * target, page 6 a fake page table, page 7 a fake free list; each floor sets up what it reads.
  */
 #include "kernel/kernel.h"
+#include "mm/core/core.h"
 #include "tests/bench/bench.h"
 #include "mm/vxd/vxd.h"
 #include "mm/x86.h"

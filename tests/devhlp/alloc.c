@@ -3,6 +3,7 @@
  * really is on the MMU (B.1, B.3; B.5 tests 3, 4 and 5).
  */
 #include "tests/harness/test.h"
+#include "mm/core/core.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/devhlp/devhlp.h"

@@ -7,6 +7,7 @@
 #include "tests/harness/user.h"
 #include "mm/x86.h"
 #include "mm/mm.h"
+#include "mm/core/core.h"
 
 extern char _kernel_start[], _text_end[], _rodata_end[], boot_stack_guard[];
 extern pte_t boot_pd[1024];

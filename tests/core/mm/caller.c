@@ -7,6 +7,7 @@
  * each personality, process memory, a system-PTE mapping, a demand-zero page) get the result.
  */
 #include "tests/harness/test.h"
+#include "mm/core/core.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "tests/suites/hostile/hostile.h"

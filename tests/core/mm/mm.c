@@ -6,6 +6,7 @@
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/mm.h"
+#include "mm/core/core.h"
 #include "mm/core/pte.h"
 
 /* A committed, present system-arena block of n pages; *r receives the region. */

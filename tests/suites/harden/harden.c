@@ -19,6 +19,7 @@
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/mm.h"
+#include "mm/core/core.h"
 #include "mm/core/pte.h"
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"

@@ -20,6 +20,7 @@
  *     model dropped its cell) was on the free list right after that call.
  */
 #include "tests/suites/stress/stress.h"
+#include "mm/core/core.h"
 
 struct sx_state sx;
 static char fail_buf[320];
