@@ -12,7 +12,7 @@ void demo_run(void)
     kprintf("demo: reserving 4 pages in the system arena and committing them on demand\n");
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, 4, 1, OWNER_CORE, &st);
     if (!r) { kprintf("demo: reserve failed: %s\n", mm_status_name(st)); return; }
-    mm_commit(r->base, 4, MM_PROT_WRITE, MM_COMMIT_ZERO, NULL, NULL);
+    mm_commit(r->base, 4, MM_PROT_WRITE, 0, NULL, NULL);
     kprintf("demo: PTE at %p for %08x before touching: %08x\n", (void *)MiGetPteAddress(r->base), r->base,
             *MiGetPteAddress(r->base));
     *(volatile uint32_t *)r->base = 0x50A6D4;

@@ -91,8 +91,7 @@ struct region *mm_region_next_global(struct region *r);   /* iterate shared+syst
 #define MM_PROT_MASK   (MM_PROT_WRITE | MM_PROT_USER)
 #define MM_CACHE_MASK  0x098u
 
-#define MM_COMMIT_ZERO     0x00u  /* no flag: every commit is zero-filled (mm_commit); kept so
-                                     callers that say so still compile */
+/* Every commit is zero-filled: a frame never shows a previous owner's data (mm/core/vm.c). */
 #define MM_COMMIT_PRESENT  0x02u  /* frames now, not on first touch */
 #define MM_COMMIT_PIN      0x04u  /* each mapping holds one lock (fixed / locked commits) */
 #define MM_COMMIT_CONTIG   0x08u  /* physically contiguous run, obeying the frame request */

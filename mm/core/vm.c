@@ -191,7 +191,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * committed for ring 0 can be granted to ring 3 later (_PageModifyPermissions(PC_USER)),
      * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,
      * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
-     * So no frame ever shows a previous owner's data (MM_COMMIT_ZERO is no flag: mm.h). */
+     * So no frame ever shows a previous owner's data: every commit is zero-filled, there is no flag for it. */
     uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;

@@ -270,7 +270,7 @@ void bench_run(const char *pattern)
     uint32_t flags = irq_save();                   /* off while timing (they are off anyway) */
     struct counts start, end;
     counts_take(&start);
-    struct region *scratch = bench_block(BENCH_SCRATCH_PAGES, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *scratch = bench_block(BENCH_SCRATCH_PAGES, MM_COMMIT_PRESENT);
     bench_scratch = (uint32_t *)scratch->base;
     calibrate_pause();
 

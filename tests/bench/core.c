@@ -71,7 +71,7 @@ static pfn_t frame_of(vaddr_t va)
 static struct region *block_with_anchor(uint32_t n)
 {
     struct region *r = bench_block(n + 1, 0);
-    mm_commit(r->base + n * PAGE_SIZE, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL);
+    mm_commit(r->base + n * PAGE_SIZE, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL);
     return r;
 }
 
@@ -120,7 +120,7 @@ BENCH_FLOOR(floor_map, "PTE store, touch, PTE clear, invlpg")
 
 BENCH_FLOOR(floor_va2pa, "PDE load, present test, PTE load, present test, frame + offset")
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     vaddr_t va = r->base + 0x123;
     BENCH_BATCHES(b) {
         uint32_t pa;
@@ -371,7 +371,7 @@ static void b_pte_unmap(struct bench *b)
  * touch it, unmap it.  The second page keeps the table. */
 static void b_mm_map_unmap(struct bench *b)
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     pfn_t f = frame_of(r->base);
     vaddr_t va = syspte_alloc(2);
     BENCH_CHECK(b, va && mm_map_physical(va + PAGE_SIZE, 1, f, 1, MM_PROT_WRITE) == MM_OK);
@@ -391,7 +391,7 @@ static void b_mm_map_unmap(struct bench *b)
 /* Commits and decommits the block once, checking both work. */
 static void check_commit(struct bench *b, vaddr_t va)
 {
-    BENCH_CHECK(b, mm_commit(va, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) == MM_OK &&
+    BENCH_CHECK(b, mm_commit(va, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK &&
                    mm_decommit(va, b->pages) == MM_OK);
 }
 
@@ -400,7 +400,7 @@ static void b_commit(struct bench *b)
     struct region *r = block_with_anchor(b->pages);
     check_commit(b, r->base);
     BENCH_BATCHES(b) {
-        mm_commit(r->base, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL);
+        mm_commit(r->base, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL);
         bench_pause(b);
         mm_decommit(r->base, b->pages);
         bench_resume(b);
@@ -414,7 +414,7 @@ static void b_decommit(struct bench *b)
     check_commit(b, r->base);
     BENCH_BATCHES(b) {
         bench_pause(b);
-        mm_commit(r->base, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL);
+        mm_commit(r->base, b->pages, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL);
         bench_resume(b);
         mm_decommit(r->base, b->pages);
     }
@@ -423,7 +423,7 @@ static void b_decommit(struct bench *b)
 
 static void b_lock(struct bench *b)
 {
-    struct region *r = bench_block(b->pages, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(b->pages, MM_COMMIT_PRESENT);
     BENCH_CHECK(b, mm_lock(r->base, b->pages, 0, NULL) == MM_OK && mm_unlock(r->base, b->pages) == MM_OK);
     BENCH_BATCHES(b) {
         mm_lock(r->base, b->pages, 0, NULL);
@@ -435,7 +435,7 @@ static void b_lock(struct bench *b)
 /* mm_alias is the core of VMProcessToGlobal / PAGEMAPGLOBAL; the alias is then unmapped. */
 static void b_alias(struct bench *b)
 {
-    struct region *src = bench_block(b->pages, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *src = bench_block(b->pages, MM_COMMIT_PRESENT);
     struct region *dst = block_with_anchor(b->pages);
     BENCH_CHECK(b, mm_alias(dst->base, src->base, b->pages, MM_PROT_WRITE) == MM_OK &&
                    mm_decommit(dst->base, b->pages) == MM_OK);
@@ -483,7 +483,7 @@ static void b_demand_fault(struct bench *b)
 /* MmGetPhysicalAddress's core: the entry through the self-map, then frame | offset. */
 static void b_va2pa(struct bench *b)
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     vaddr_t va = r->base + 0x123;
     uint32_t e0;
     BENCH_CHECK(b, mm_read_pte(va, &e0) && (e0 & PTE_FRAME) == (frame_of(va) << PAGE_SHIFT));
@@ -511,7 +511,7 @@ static void commit_new_table(struct bench *b, uint32_t spaces)
     check_commit(b, r->base);
     BENCH_CHECK(b, !(*MiGetPdeAddress(r->base) & PTE_P));       /* the table went again */
     BENCH_BATCHES(b) {
-        mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL);
+        mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL);
         mm_decommit(r->base, 1);
     }
     mm_release(r);

@@ -26,8 +26,8 @@ static uint16_t locks_at(vaddr_t va)
  * release through the handle. */
 static void vmlock(struct bench *b, bool pagelist)
 {
-    struct region *buf = bench_block(b->pages, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
-    struct region *ctl = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *buf = bench_block(b->pages, MM_COMMIT_PRESENT);
+    struct region *ctl = bench_block(1, MM_COMMIT_PRESENT);
     LIN lin = buf->base, handle = ctl->base, list = pagelist ? ctl->base + PAGELIST_OFFSET : DEVHLP_NO_LIST;
     ULONG len = b->pages * PAGE_SIZE, count = 0xFFFFFFFFu;
     const PAGELIST *pl = (const PAGELIST *)(ctl->base + PAGELIST_OFFSET);
@@ -70,7 +70,7 @@ static void b_p2g(struct bench *b)
     mm_status st;
     struct region *r = mm_reserve(ARENA_PRIVATE, 0, n, PTES_PER_TABLE, OWNER_TEST, &st);
     BENCH_CHECK(b, r && mm_commit(r->base, n, MM_PROT_USER | MM_PROT_WRITE,
-                                  MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) == MM_OK);
+                                  MM_COMMIT_PRESENT, NULL, NULL) == MM_OK);
     LIN src = r ? r->base : 0, g = 0;
     ULONG len = n * PAGE_SIZE;
     BENCH_CHECK(b, DevHelp_VMProcessToGlobal(VMDHPG_WRITE, src, len, &g) == NO_ERROR &&

@@ -34,7 +34,7 @@ static uint16_t locks_at(vaddr_t va)
 
 BENCH_FLOOR(floor_valid, "PDE load, present test, large test, PTE load, present test")
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     vaddr_t va = r->base + 0x123;
     BENCH_BATCHES(b) {
         uint32_t ok;
@@ -105,7 +105,7 @@ BENCH_FLOOR(floor_contig16, "pop a 16-frame block, 16 records + 16 PTEs; 16 PTE 
 
 static void b_get_physical(struct bench *b)
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     PVOID va = (PVOID)(r->base + 0x123);
     BENCH_CHECK(b, MmGetPhysicalAddress(va).QuadPart == ((pte_pfn(*MiGetPteAddress(r->base)) << PAGE_SHIFT) | 0x123));
     BENCH_BATCHES(b) {
@@ -117,7 +117,7 @@ static void b_get_physical(struct bench *b)
 
 static void b_is_valid(struct bench *b)
 {
-    struct region *r = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(1, MM_COMMIT_PRESENT);
     PVOID va = (PVOID)(r->base + 0x123);
     BENCH_CHECK(b, MmIsAddressValid(va) && !MmIsAddressValid((PVOID)(r->base + PAGE_SIZE)));
     BENCH_BATCHES(b) {
@@ -161,7 +161,7 @@ BENCH_ROW("ntmm/mapiospace-4m", "MmMapIoSpace+MmUnmapIoSpace 4 MiB, MmNonCached"
  * locked for write and unlocked.  KernelMode: the probe touches and rewrites nothing. */
 static void b_probe_lock(struct bench *b)
 {
-    struct region *r = bench_block(b->pages, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *r = bench_block(b->pages, MM_COMMIT_PRESENT);
     PMDL mdl = IoAllocateMdl((PVOID)r->base, b->pages * PAGE_SIZE, FALSE, FALSE, NULL);
     BENCH_CHECK(b, mdl != NULL);
     BENCH_CHECK(b, MmProbeAndLockPagesEx(mdl, KernelMode, IoWriteAccess) == STATUS_SUCCESS &&

@@ -192,7 +192,7 @@ BENCH_ROW("vxd/reserve-commit@256", "_PageReserve+_PageCommit(PRESENT)+_PageDeco
 static void b_copy_page_table(struct bench *b)
 {
     struct region *src = bench_block(PTES_PER_TABLE, MM_COMMIT_PRESENT);
-    struct region *buf = bench_block(1, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    struct region *buf = bench_block(1, MM_COMMIT_PRESENT);
     ULONG *out = (ULONG *)buf->base, pg = PG(src->base), n = b->pages;
     BENCH_CHECK(b, _CopyPageTable(pg, n, out, 0) == 1 && (out[0] & PTE_P) && (out[n - 1] & PTE_P) &&
                    out[n - 1] == *MiGetPteAddress(src->base + (n - 1) * PAGE_SIZE));

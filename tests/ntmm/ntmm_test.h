@@ -151,7 +151,7 @@ static inline void pool_drain(void *head)
 static inline struct region *sys_block(uint32_t n, uint32_t prot)
 {
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
+    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
         mm_release(r);
         r = NULL;
     }

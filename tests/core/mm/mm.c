@@ -14,7 +14,7 @@ static vaddr_t sys_block(uint32_t n, uint32_t prot, struct region **r)
 {
     *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
     if (!*r) return 0;
-    if (mm_commit((*r)->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
+    if (mm_commit((*r)->base, n, prot, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
         mm_release(*r);
         return 0;
     }
@@ -211,7 +211,7 @@ TEST(mm_kernel_pde_mirror, "mm/kernel-pde-mirrored-to-every-directory")
         if (!(*MiGetPdeAddress(v) & PTE_P)) r = mm_reserve(ARENA_SYSTEM, v, 1, 1, OWNER_TEST, NULL);
     const char *fail = r ? NULL : "no system 4 MiB without a page table";
     as_switch(as[3]);
-    if (!fail && mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK)
+    if (!fail && mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK)
         fail = "commit";
     if (!fail) *(volatile uint32_t *)r->base = 0x91D1E;
     for (int i = 0; !fail && i < 4; i++) {
@@ -479,7 +479,7 @@ TEST(mm_checker_detects, "mm/checker-detects-corruption")
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, 2, 2, OWNER_TEST, NULL);
     CHECK(r);
     vaddr_t va = r->base;
-    if (mm_commit(va, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
+    if (mm_commit(va, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
         mm_release(r);
         return test_fail(__FILE__, __LINE__, "mm_commit of one page");
     }
@@ -565,7 +565,7 @@ TEST(mm_pin_alias, "mm/pin-not-unlocked-through-alias")
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     struct region *a = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     CHECK(r && a);
-    CHECK_EQ(mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PIN | MM_COMMIT_ZERO, NULL, NULL), MM_OK);
+    CHECK_EQ(mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PIN, NULL, NULL), MM_OK);
     CHECK_EQ(mm_alias(a->base, r->base, 1, MM_PROT_WRITE), MM_OK);
     pfn_t f = pte_pfn(pte_read(r->base));
     CHECK_EQ(mm_frame_locks(f), 1);

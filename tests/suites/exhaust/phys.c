@@ -76,7 +76,7 @@ static void give_probe(struct exhaust *x, uint32_t h, uint32_t n)
 static bool take_commit(struct exhaust *x, uint32_t n, uint32_t *h, uint32_t *res)
 {
     *h = x->ctx[0] + x->ctx[1] * PAGE_SIZE;
-    *res = mm_commit(*h, n, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL);
+    *res = mm_commit(*h, n, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL);
     if (*res != MM_OK) return false;
     x->ctx[1] += n;
     return true;

@@ -157,7 +157,7 @@ static struct region *sys_region(uint32_t n, uint32_t prot, uint32_t commit)
 static struct region *top_block(void)
 {
     struct region *r = mm_reserve(ARENA_SYSTEM, SYSALLOC2_END - 5 * PAGE_SIZE, 4, 1, OWNER_TEST, NULL);
-    if (r && mm_commit(r->base, 4, MM_PROT_WRITE, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
+    if (r && mm_commit(r->base, 4, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
         mm_release(r);
         return NULL;
     }
@@ -172,7 +172,7 @@ static const char *other_process(struct hfix *fx)
     CHECK(!mm_region_find(HF_OTHER_VA));                    /* free in ours */
     as_switch(fx->other);
     struct region *r = mm_reserve(ARENA_PRIVATE, HF_OTHER_VA, 2, 1, OWNER_TEST, NULL);
-    bool ok = r && mm_commit(r->base, 2, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) == MM_OK;
+    bool ok = r && mm_commit(r->base, 2, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
     fx->other_frame = hframe(HF_OTHER_VA);
     as_switch(prev);
     CHECK(ok);
@@ -211,7 +211,7 @@ static const char *hfix_setup(struct hfix *fx)
     TRY(other_process(fx));
     fx->blk = top_block();
     fx->res = sys_region(2, 0, 0);
-    fx->ro = sys_region(1, 0, MM_COMMIT_PRESENT | MM_COMMIT_ZERO);
+    fx->ro = sys_region(1, 0, MM_COMMIT_PRESENT);
     fx->spte = syspte_alloc(1);
     CHECK(fx->blk && fx->res && fx->ro && fx->spte);
     fx->blk_va = fx->blk->base;
