@@ -9,6 +9,7 @@
 #   make iso          build/pagoda.iso (GRUB, BIOS; CD or USB stick)
 #   make bench        the benchmark table (tools/bench.py), also in build/bench-results.txt; BENCHARGS
 #   make stress       the long randomized stress: a million operations (build/stress.log); STRESSARGS
+#   make sweep        every test area booted alone on 8/12/32/64 MiB, 486 and Pentium III (tools/area-sweep.py)
 #   make check-clang  the same kernel built with clang --target=i686-elf and ld.lld (build-clang/)
 #   make deps         install (as root) or name the packages the build needs (tools/deps.sh)
 #   make clean        remove build/ and build-clang/
@@ -95,7 +96,7 @@ QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
 
-.PHONY: all run test iso clean deps bench stress debug gdb check-clang help
+.PHONY: all run test iso clean deps bench stress debug gdb check-clang help sweep
 all: $(BUILD)/kernel.elf $(BUILD)/layers.ok
 
 # ... and a personality names no PTE or PDE bit (mm/x86.h's PTE_* / PDE_* other than the layout
@@ -211,6 +212,13 @@ run: $(BUILD)/kernel.elf
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test
 	@PAGODA_BUILD=$(BUILD) python3 tools/runtests.py --matrix tests/matrix.conf $(TESTARGS)
+
+# Each area alone (test=AREA/*) on each memory size and CPU of the matrix: a test that only passes
+# after another one fails here.  `make test` runs it too (tests/matrix.conf).  SWEEPARGS, e.g. --areas mm.
+SWEEPARGS ?=
+sweep: $(BUILD)/kernel.elf
+	@tools/deps.sh run
+	@PAGODA_BUILD=$(BUILD) QEMU=$(QEMU) python3 tools/area-sweep.py $(SWEEPARGS)
 
 # The benchmark table (issue 9): tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
 # -m 32M, each twice under -icount, fails unless the runs agree, prints the table once and writes

@@ -106,6 +106,9 @@ def host_cmd(cfg, log, cpulog):
                 "--log", log, "--cpulog", cpulog]
     if cfg["boot"] == "vga":
         return [sys.executable, os.path.join(tools, "vgarun.py"), cfg["cpu"], cfg["mem"], log, cpulog] + cfg["extra"]
+    if cfg["boot"] == "sweep":          # cpu: models separated by ';', mem: sizes separated by ','
+        return [sys.executable, os.path.join(tools, "area-sweep.py"), "--kernel", os.path.join(BUILD, "kernel.elf"),
+                "--cpu", cfg["cpu"], "--mem", cfg["mem"], "--jobs", "1", "--out", log]
     return None
 
 
