@@ -4,7 +4,8 @@
 #   make              build/kernel.elf (+ kernel.sym, kernel.asm), one short line per step
 #   make V=1          the same, printing every command line in full
 #   make CC=clang     build with clang --target=i686-elf and ld.lld
-#   make run          boot in QEMU, serial console on this terminal (Ctrl-A X quits); RUN_ARGS, QEMUFLAGS
+#   make run          boot in QEMU, serial console on this terminal (Ctrl-A X quits); RUN_ARGS, QEMUFLAGS,
+#                     VGA=1 for the screen in a window; exits 0, or 1 with a message on a failure
 #   make test         every configuration of tests/matrix.conf; ends with "N passed, N failed"; TESTARGS
 #   make iso          build/pagoda.iso (GRUB, BIOS; CD or USB stick)
 #   make bench        the benchmark table (tools/bench.py), also in build/bench-results.txt; BENCHARGS
@@ -86,11 +87,14 @@ endif
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
 
-# What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no window, no reboot
-# (a triple fault ends QEMU), and the exit device the kernel leaves through - status 33 = pass,
-# 35 = fail; tools/qemu.py, which the Python tools use, says the same and lists the rest.
-# run and debug keep QEMU's default devices (a VGA card for QEMUFLAGS="-display gtk").
-QEMU_BASE := -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+# What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no reboot (a triple
+# fault ends QEMU) and the exit device the kernel leaves through - status 33 = pass, 35 = fail;
+# tools/qemu.py, which the Python tools use, says the same and lists the rest.  run and debug go
+# through tools/run.sh, which turns those into 0 / 1 with a message, and keep QEMU's default
+# devices: VGA=1 shows the VGA screen in a window (otherwise there is none).
+QEMU_BASE := -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+VGA ?= 0
+RUN_DISPLAY := $(if $(filter 1,$(VGA)),,-display none)
 QEMU_EXIT_PASS := 33
 QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
@@ -180,7 +184,11 @@ $(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
 -include $(DEPS)
 
 # ---- ISO --------------------------------------------------------------------------------------
-GRUB_MODULES := multiboot normal serial terminal iso9660 biosdisk configfile echo boot part_msdos
+# Every partition-map module: GRUB's normal mode autoloads them all when it probes a disk, and
+# prints "error: file ... part_*.mod not found" for each one the image lacks.
+GRUB_PARTMAPS := part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt part_msdos \
+                 part_plan part_sun part_sunpc
+GRUB_MODULES := multiboot normal serial terminal iso9660 biosdisk configfile echo boot $(GRUB_PARTMAPS)
 $(BUILD)/pagoda.iso: $(BUILD)/kernel.elf iso/grub.cfg
 	@tools/deps.sh iso
 	$(call say,ISO,$@)
@@ -207,7 +215,8 @@ iso: $(BUILD)/pagoda.iso
 run: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "Starting QEMU (Ctrl-A X quits); the kernel console follows." >&2
-	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio $(QEMU_BASE)
+	@PAGODA_BUILD=$(BUILD) tools/run.sh $(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) \
+	    -serial mon:stdio $(RUN_DISPLAY) $(QEMU_BASE)
 
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test
@@ -242,7 +251,7 @@ stress: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "make stress: test=stress/long $(STRESSARGS) stress-steps=1000000, -cpu max -m 32M, log $(BUILD)/stress.log" >&2
 	@start=$$(date +%s); \
-	timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf $(QEMU_BASE) -nodefaults -cpu max -m 32M \
+	timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf -display none $(QEMU_BASE) -nodefaults -cpu max -m 32M \
 	    -append "test=stress/long $(STRESSARGS) stress-steps=1000000" -serial file:$(BUILD)/stress.log; \
 	status=$$?; \
 	grep -a -e '^stress:' -e '^ok' -e '^not ok' -e 'PANIC' -e ' passed, ' $(BUILD)/stress.log; \

@@ -22,8 +22,8 @@ GDBARGS   ?=
 debug: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "QEMU is halted with the gdb stub on :1234; run 'make gdb' in another terminal (Ctrl-A X quits)." >&2
-	@$(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) -serial mon:stdio \
-	    $(QEMU_BASE) -s -S
+	@PAGODA_BUILD=$(BUILD) tools/run.sh $(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) \
+	    -serial mon:stdio $(RUN_DISPLAY) $(QEMU_BASE) -s -S
 
 # No dependency on kernel.elf: rebuilding it under a running `make debug` would give gdb
 # symbols that do not match the kernel in QEMU.  gdb's auto-load safe-path refuses a project

@@ -169,6 +169,8 @@ def run_config(cfg, pattern, timeout, seed=1):
         why = "triple fault"
     elif "PANIC" in text:
         why = "kernel panic"
+    elif cfg["boot"] in ("iso", "bochs") and re.search(r"error: file .*\.mod.* not found", text):
+        why = "GRUB could not load a module (GRUB_MODULES in the Makefile)"
     elif not summary:
         why = "no summary line (exit status %s)" % (status if want == 0 else qemu.describe(status))
     elif status != want:
@@ -203,6 +205,22 @@ def self_checks(timeout, bochs):
         good = (not r["ok"]) and r["why"] == expect and text in r["text"]
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
+        results.append(good)
+    # make run's wrapper (tools/run.sh): 0 for a pass, 1 and its message for a failure or a triple fault.
+    for test, want, msg in (("boot/paging-on", 0, ""), ("boot/no-such-test", 1, "reported a failure"),
+                            ("boot/triple-fault-on-purpose", 1, "triple fault")):
+        cmd = [os.path.join(ROOT, "tools", "run.sh")] + qemu.base_cmd("qemu32", "32M") + \
+            qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), "test=" + test) + ["-serial", "null"]
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               timeout=timeout, env=dict(os.environ, PAGODA_BUILD=BUILD))
+            got, err = p.returncode, p.stderr.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            got, err = "timeout", ""
+        good = got == want and msg in err
+        name = "boot/make-run-exit-status-" + test.split("/")[1].replace("-on-purpose", "")
+        print("%-7s %s%s" % ("ok" if good else "not ok", name,
+                             "" if good else ": run.sh exited %s (%r), expected %d" % (got, err.strip(), want)))
         results.append(good)
     if bochs:
         cfg = {"name": "selfcheck-bochs-triple-fault", "boot": "bochs", "cpu": "pentium", "mem": "16M",
