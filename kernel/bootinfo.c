@@ -72,13 +72,21 @@ void bootinfo_copy(uint32_t magic, paddr_t mbi_pa)
     }
 }
 
+/* The memory-map types (Multiboot 1 = the BIOS's INT 15h E820 types; ACPI 3.0 added 5 to 7). */
+static const char *mmap_type_name(uint32_t t)
+{
+    static const char *const names[] = { "type 0", "usable", "reserved", "ACPI reclaimable", "ACPI NVS",
+                                         "bad memory", "disabled", "persistent" };
+    return t < ARRAY_SIZE(names) ? names[t] : "unknown type";
+}
+
 void bootinfo_print(void)
 {
     kprintf("boot: multiboot flags %08x, mem_lower %uK, mem_upper %uK, %u mmap entries, %u modules\n",
             bootinfo.flags, bootinfo.mem_lower_kb, bootinfo.mem_upper_kb, bootinfo.nmmap, bootinfo.nmods);
     for (uint32_t i = 0; i < bootinfo.nmmap; i++) {
         const struct mmap_entry *m = &bootinfo.mmap[i];
-        kprintf("boot: mmap %016llx-%016llx type %u%s\n", m->base, m->base + m->len - 1, m->type,
-                m->type == MMAP_USABLE ? " usable" : "");
+        kprintf("boot: mmap %016llx-%016llx %s (type %u)\n", m->base, m->base + m->len - 1,
+                mmap_type_name(m->type), m->type);
     }
 }

@@ -79,8 +79,23 @@ static void idt_init(void)
 }
 
 
+/* Caches on: Bochs - and, by its reports, some BIOSes - hand over with CR0.CD (and NW) set, and
+ * the kernel would run uncached.  NW may only be set with CD, so both are cleared together, after
+ * a wbinvd (486 and later: a 386 has neither the bits' meaning nor the instruction) so no line
+ * written while NW was on is lost.  SDM vol. 3, 11.5.1 and table 11-5. */
+static void cpu_enable_caches(void)
+{
+    uint32_t cr0 = x86_read_cr0();
+    if (!(cr0 & (CR0_CD | CR0_NW))) return;
+    x86_wbinvd();
+    x86_write_cr0(cr0 & ~(CR0_CD | CR0_NW));
+    x86_wbinvd();
+    kprintf("cpu: caches were off at hand-over (CR0 %08x: CD%s): enabled\n", cr0, (cr0 & CR0_NW) ? ", NW" : "");
+}
+
 void cpu_init(void)
 {
+    cpu_enable_caches();
     gdt_init();
     idt_init();
     pic_init();

@@ -237,3 +237,12 @@ TEST(boot_test_names, "boot/test-names-follow-their-folders")
     CHECK_MSG(!bad, "%s: its name does not start with its folder", bad);
     return PASS;
 }
+
+/* The kernel runs cached: CR0.CD and NW clear, whatever the loader left (Bochs hands over with
+ * both set; kernel/cpu.c clears them). */
+TEST(boot_caches_on, "boot/caches-enabled")
+{
+    uint32_t cr0 = x86_read_cr0();
+    CHECK_MSG(!(cr0 & (CR0_CD | CR0_NW)), "CR0 %08x: caching disabled", cr0);
+    return PASS;
+}
