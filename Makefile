@@ -194,7 +194,7 @@ test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test
 	@PAGODA_BUILD=$(BUILD) python3 tools/runtests.py --matrix tests/matrix.conf $(TESTARGS)
 
-# The benchmark table (issue 9): tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
+# The benchmark table: tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
 # -m 32M, each twice under -icount, fails unless the runs agree, prints the table once and writes
 # it to $(BUILD)/bench-results.txt (logs in $(BUILD)/bench-logs/).  Not part of `make test`.
 BENCHARGS ?=                  # e.g. BENCHARGS="--runs 3 --cpu max"
@@ -203,7 +203,7 @@ bench: $(BUILD)/kernel.elf
 	@command -v python3 >/dev/null || { echo "make bench needs python3: sudo apt-get install python3" >&2; exit 1; }
 	@QEMU=$(QEMU) python3 tools/bench.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench-results.txt $(BENCHARGS)
 
-# The long randomized stress (issue 10, tests/suites/stress/stress.c): test=stress/long, a million operations of
+# The long randomized stress (tests/suites/stress/stress.c): test=stress/long, a million operations of
 # the three personalities over several processes from one seed, the shadow-model sweep and
 # mm_check() after every one (32 MiB keeps mm_check cheap; -cpu max has every paging feature).
 # STRESSARGS goes first on the kernel command line, so it wins: STRESSARGS="stress-seed=7
