@@ -69,8 +69,8 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-
           -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
           -Wall -Wextra -Werror -I. \
           -DPAGODA_VERSION='"$(VERSION)"' -DPAGODA_COMMIT='"$(COMMIT)"'
-NASMFLAGS := -f elf32 -g -F dwarf
-LDFLAGS := -m elf_i386 -nostdlib -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
+NASMFLAGS := -f elf32 -g -F dwarf -I$(BUILD)/
+LDFLAGS := -m elf_i386 -nostdlib -L $(BUILD) -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
 
 # Link order is run order for the tests: the harness, then core, personalities, suites.
 SRC_DIRS := boot kernel drivers mm mm/core mm/vxd mm/devhlp mm/ntmm tests/harness tests/core/boot \
@@ -83,7 +83,7 @@ ifneq ($(STRAY),)
 $(error $(STRAY): in no folder of SRC_DIRS (Makefile); add the folder there)
 endif
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
-DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
+DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d) $(BUILD)/tools/constants.d
 
 # What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no window, no reboot
 # (a triple fault ends QEMU), and the exit device the kernel leaves through - status 33 = pass,
@@ -110,10 +110,28 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-build
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.asm.o: %.asm | $(BUILD)/.deps-build
+$(BUILD)/%.asm.o: %.asm $(BUILD)/constants.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(call say,AS,$(obj_name))
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+# Constants the assembly, linker.ld and the gdb commands share with the C headers, evaluated by
+# the compiler from the headers that define them (tools/constants.c says how): boot.asm includes
+# constants.inc (NASMFLAGS -I), linker.ld includes constants.ld (LDFLAGS -L), tools/gdb/pagoda.py
+# reads constants.inc next to the kernel.elf gdb loaded.  The core-private headers among them
+# are read as the core reads them (MM_CORE_PRIVATE).
+$(BUILD)/tools/constants.s: tools/constants.c | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(call say,CC,$(obj_name))
+	$(Q)$(CC) $(CFLAGS) -DMM_CORE_PRIVATE -MMD -MP -S $< -o $@
+
+$(BUILD)/constants.inc: $(BUILD)/tools/constants.s tools/constants.sh
+	$(call say,GEN,$@)
+	$(Q)tools/constants.sh inc $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/constants.ld: $(BUILD)/tools/constants.s tools/constants.sh
+	$(call say,GEN,$@)
+	$(Q)tools/constants.sh ld $< > $@.tmp && mv $@.tmp $@
 
 # Two-pass link: the first image gives the .text symbol addresses, which become a table in
 # .rodata (panic backtraces print names).  .text comes first in the image, so the table
@@ -135,7 +153,7 @@ $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/objs.list
+$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
 
@@ -147,7 +165,7 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.c
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
+$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
 	$(Q)$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
