@@ -86,11 +86,15 @@ OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
 DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d) $(BUILD)/tools/constants.d
 
 # What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no window, no reboot
-# (a triple fault ends QEMU), and the exit device the kernel leaves through - status 33 = pass,
-# 35 = fail; tools/qemu.py, which the Python tools use, says the same and lists the rest.
+# (a triple fault ends QEMU), and the exit device the kernel leaves through.  The device and the
+# pass status are spelled once, in tools/qemu.py (which the Python tools use and which explains
+# them); make reads them from there with sed, so make run works without python3.
 # run and debug keep QEMU's default devices (a VGA card for QEMUFLAGS="-display gtk").
-QEMU_BASE := -display none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
-QEMU_EXIT_PASS := 33
+qemu_py = $(shell sed -n 's/^$(1) = "*\([^" ]*\)"*.*/\1/p' tools/qemu.py)
+QEMU_EXIT_DEVICE := $(call qemu_py,EXIT_DEVICE)
+QEMU_EXIT_PASS := $(call qemu_py,EXIT_PASS)
+$(if $(and $(QEMU_EXIT_DEVICE),$(QEMU_EXIT_PASS)),,$(error tools/qemu.py: no EXIT_DEVICE = "..." or EXIT_PASS = N line for make to read))
+QEMU_BASE := -display none -no-reboot -device $(QEMU_EXIT_DEVICE)
 QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
