@@ -71,8 +71,8 @@ CFLAGS := $(ARCHFLAGS) -std=gnu11 -O2 -g -ffreestanding -nostdlib -fno-pic -fno-
           -fno-strict-aliasing -mno-sse -mno-sse2 -mno-mmx -mno-80387 \
           -Wall -Wextra -Werror -I. \
           -DPAGODA_VERSION='"$(VERSION)"' -DPAGODA_COMMIT='"$(COMMIT)"'
-NASMFLAGS := -f elf32 -g -F dwarf
-LDFLAGS := -m elf_i386 -nostdlib -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
+NASMFLAGS := -f elf32 -g -F dwarf -I$(BUILD)/
+LDFLAGS := -m elf_i386 -nostdlib -L $(BUILD) -T linker.ld -z noexecstack $(LDFLAGS_EXTRA)
 
 # Link order is run order for the tests: the harness, then core, personalities, suites.
 SRC_DIRS := boot kernel drivers mm mm/core mm/vxd mm/devhlp mm/ntmm tests/harness tests/core/boot \
@@ -85,17 +85,21 @@ ifneq ($(STRAY),)
 $(error $(STRAY): in no folder of SRC_DIRS (Makefile); add the folder there)
 endif
 OBJS     := $(C_SRCS:%.c=$(BUILD)/%.o) $(ASM_SRCS:%.asm=$(BUILD)/%.asm.o)
-DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d)
+DEPS     := $(C_SRCS:%.c=$(BUILD)/%.d) $(BUILD)/tools/constants.d
 
 # What run, stress and debug (tools/debug.mk) give QEMU besides the kernel: no reboot (a triple
-# fault ends QEMU) and the exit device the kernel leaves through - status 33 = pass, 35 = fail;
-# tools/qemu.py, which the Python tools use, says the same and lists the rest.  run and debug go
-# through tools/run.sh, which turns those into 0 / 1 with a message, and keep QEMU's default
+# fault ends QEMU) and the exit device the kernel leaves through.  The device and the pass status
+# are spelled once, in tools/qemu.py (which the Python tools use and which explains them); make
+# reads them from there with sed, so make run works without python3.  run and debug go through
+# tools/run.sh, which turns the statuses into 0 / 1 with a message, and keep QEMU's default
 # devices: VGA=1 shows the VGA screen in a window (otherwise there is none).
-QEMU_BASE := -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04
+qemu_py = $(shell sed -n 's/^$(1) = "*\([^" ]*\)"*.*/\1/p' tools/qemu.py)
+QEMU_EXIT_DEVICE := $(call qemu_py,EXIT_DEVICE)
+QEMU_EXIT_PASS := $(call qemu_py,EXIT_PASS)
+$(if $(and $(QEMU_EXIT_DEVICE),$(QEMU_EXIT_PASS)),,$(error tools/qemu.py: no EXIT_DEVICE = "..." or EXIT_PASS = N line for make to read))
+QEMU_BASE := -no-reboot -device $(QEMU_EXIT_DEVICE)
 VGA ?= 0
 RUN_DISPLAY := $(if $(filter 1,$(VGA)),,-display none)
-QEMU_EXIT_PASS := 33
 QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
@@ -133,10 +137,28 @@ $(BUILD)/%.o: %.c | $(BUILD)/.deps-build
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/%.asm.o: %.asm | $(BUILD)/.deps-build
+$(BUILD)/%.asm.o: %.asm $(BUILD)/constants.inc | $(BUILD)/.deps-build
 	@mkdir -p $(dir $@)
 	$(call say,AS,$(obj_name))
 	$(Q)$(NASM) $(NASMFLAGS) $< -o $@
+
+# Constants the assembly, linker.ld and the gdb commands share with the C headers, evaluated by
+# the compiler from the headers that define them (tools/constants.c says how): boot.asm includes
+# constants.inc (NASMFLAGS -I), linker.ld includes constants.ld (LDFLAGS -L), tools/gdb/pagoda.py
+# reads constants.inc next to the kernel.elf gdb loaded.  The core-private headers among them
+# are read as the core reads them (MM_CORE_PRIVATE).
+$(BUILD)/tools/constants.s: tools/constants.c | $(BUILD)/.deps-build
+	@mkdir -p $(dir $@)
+	$(call say,CC,$(obj_name))
+	$(Q)$(CC) $(CFLAGS) -DMM_CORE_PRIVATE -MMD -MP -S $< -o $@
+
+$(BUILD)/constants.inc: $(BUILD)/tools/constants.s tools/constants.sh
+	$(call say,GEN,$@)
+	$(Q)tools/constants.sh inc $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/constants.ld: $(BUILD)/tools/constants.s tools/constants.sh
+	$(call say,GEN,$@)
+	$(Q)tools/constants.sh ld $< > $@.tmp && mv $@.tmp $@
 
 # Two-pass link: the first image gives the .text symbol addresses, which become a table in
 # .rodata (panic backtraces print names).  .text comes first in the image, so the table
@@ -158,7 +180,7 @@ $(BUILD)/ksyms0.o: $(BUILD)/ksyms0.c
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/objs.list
+$(BUILD)/kernel0.elf: $(OBJS) $(BUILD)/ksyms0.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms0.o
 
@@ -170,7 +192,7 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.c
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/objs.list
+$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
 	$(Q)$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
@@ -229,7 +251,7 @@ sweep: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@PAGODA_BUILD=$(BUILD) QEMU=$(QEMU) python3 tools/area-sweep.py $(SWEEPARGS)
 
-# The benchmark table (issue 9): tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
+# The benchmark table: tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
 # -m 32M, each twice under -icount, fails unless the runs agree, prints the table once and writes
 # it to $(BUILD)/bench-results.txt (logs in $(BUILD)/bench-logs/).  Not part of `make test`.
 BENCHARGS ?=                  # e.g. BENCHARGS="--runs 3 --cpu max"
@@ -238,7 +260,7 @@ bench: $(BUILD)/kernel.elf
 	@command -v python3 >/dev/null || { echo "make bench needs python3: sudo apt-get install python3" >&2; exit 1; }
 	@QEMU=$(QEMU) python3 tools/bench.py --kernel $(BUILD)/kernel.elf --out $(BUILD)/bench-results.txt $(BENCHARGS)
 
-# The long randomized stress (issue 10, tests/suites/stress/stress.c): test=stress/long, a million operations of
+# The long randomized stress (tests/suites/stress/stress.c): test=stress/long, a million operations of
 # the three personalities over several processes from one seed, the shadow-model sweep and
 # mm_check() after every one (32 MiB keeps mm_check cheap; -cpu max has every paging feature).
 # STRESSARGS goes first on the kernel command line, so it wins: STRESSARGS="stress-seed=7

@@ -11,13 +11,16 @@
 ; 4 KiB pages only, so this works on a 486 without PSE.  CR0.WP is set together with CR0.PG so
 ; that read-only mappings bind ring 0 as well (Intel SDM vol. 3, 2.5 "Control Registers").
 ; The page directory built here becomes the kernel's (and the system process's) directory.
+;
+; KERNEL_VBASE, SELFMAP_PDI and the PTE and CR0 bits are mm/layout.h's and mm/x86.h's, evaluated
+; by the build into constants.inc (tools/constants.c), so they are stated once.
+
+%include "constants.inc"
 
 MB_MAGIC        equ 0x1BADB002
 MB_FLAGS        equ 0x00000003          ; bit 0: page-align modules, bit 1: memory map wanted
-KERNEL_VBASE    equ 0x80000000
-SELFMAP_PDI     equ 0x300
-PG_P_W          equ 0x003
-CR0_PG_WP       equ 0x80010000
+PG_P_W          equ PTE_P | PTE_W
+CR0_PG_WP       equ CR0_PG | CR0_WP
 
 section .multiboot
 align 4

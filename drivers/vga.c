@@ -4,12 +4,13 @@
  * the boot window (KERNEL_VBASE + 0xB8000); mm_init then gives it its own uncached mapping.
  */
 #include "drivers/console.h"
+#include "mm/layout.h"                 /* KERNEL_VBASE */
 
 #define COLS 80
 #define ROWS 25
 #define ATTR 0x0700
 
-static volatile uint16_t *buf = (volatile uint16_t *)(0x80000000u + 0xB8000u);
+static volatile uint16_t *buf = (volatile uint16_t *)(KERNEL_VBASE + 0xB8000u);
 static int row, col;
 
 void vga_set_base(volatile uint16_t *base) { buf = base; }

@@ -1,8 +1,8 @@
 """qemu.py - how the host tools boot Pagoda in QEMU: the base command line and the exit codes.
 
 tools/runtests.py, bench.py, gdbtest.py and vgarun.py build their QEMU command lines here.  The
-Makefile's run, stress and debug targets have the one other copy, its QEMU_BASE variable (make
-run must work without python3); a change to EXIT_DEVICE goes to both.
+Makefile's run, stress and debug targets read EXIT_DEVICE and EXIT_PASS from this file with sed
+(make run must work without python3), so each stays a one-line literal `NAME = value`.
 
 The kernel leaves QEMU through the isa-debug-exit device at port 0xF4 (qemu_exit() in
 drivers/console.c): QEMU exits with status (V << 1) | 1 when the kernel writes V there, so

@@ -7,7 +7,8 @@ build/test-logs/NAME.log.  A run passes only if all of these hold:
   - the log has a complete summary line "N passed, N failed[, N skipped]" with 0 failed,
   - no "PANIC" in the log, no "Triple fault" in QEMU's cpu_reset log, no timeout.
 The last line is the sum over every configuration: "N passed, N failed, N skipped", the
-kernel's own summary line; the line before it sums the reliability figures (issue 10).
+kernel's own summary line; the line before it sums the reliability figures (hostile cases
+tried, stress operations run, ring-3 faults survived).
 The exit status is non-zero on any failure.
 
 Boot kinds besides kernel/iso run a host tool that writes such a log itself and exits 0:
@@ -112,7 +113,7 @@ def host_cmd(cfg, log, cpulog):
     return None
 
 
-def issue10_figures(text):
+def reliability_figures(text):
     """The reliability figures a log reports: hostile cases, stress operations, ring-3 faults."""
     f = {"hostile": 0, "ops": 0, "faults": 0}
     for line in text.splitlines():
@@ -283,7 +284,7 @@ def main():
             passed += r["passed"]
             failed += r["failed"]
             skipped += r["skipped"]
-            for k, v in issue10_figures(r["text"]).items():
+            for k, v in reliability_figures(r["text"]).items():
                 figures[k] += v
             print("config %-26s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
                 r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],

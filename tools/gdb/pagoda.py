@@ -13,8 +13,9 @@
 # PDE_BASE 0xC0300000, table i at PTE_BASE + i * 4 KiB), i.e. gdb's virtual reads through the
 # current CR3.  With /p they are read from physical memory starting at CR3 instead (QEMU's
 # gdb stub only: `maint packet Qqemu.PhyMemMode:1`), which still works when the self-map is
-# what is broken.  Constants come from mm/x86.h and mm/layout.h, so the headers stay the one
-# place that defines them.
+# what is broken.  The constants - layout, PTE bits, the core's software encodings, PFN flags -
+# are the C headers' (mm/layout.h, mm/x86.h, mm/core/pte_sw.h, mm/core/pfn.h) as the build
+# evaluated them into constants.inc next to kernel.elf (tools/constants.c): never a copy here.
 
 import os
 import re
@@ -22,34 +23,38 @@ import struct
 
 import gdb
 
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+def _constants_file():
+    """constants.inc of the build whose kernel.elf gdb loaded (.gdbinit loads it first), else
+    of $PAGODA_BUILD (default build) under the project root."""
+    elf = gdb.current_progspace().filename
+    if elf:
+        return os.path.join(os.path.dirname(os.path.abspath(elf)), "constants.inc")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(root, os.environ.get("PAGODA_BUILD", "build"), "constants.inc")
 
 
-def _header_constants():
-    """#define NAME 0x...u from the two hardware/layout headers; built-in values otherwise."""
-    c = {"PTE_P": 0x1, "PTE_W": 0x2, "PTE_U": 0x4, "PTE_PWT": 0x8, "PTE_PCD": 0x10,
-         "PTE_A": 0x20, "PTE_D": 0x40, "PTE_PAT": 0x80, "PDE_PS": 0x80, "PTE_G": 0x100,
-         "PDE_PAT_LARGE": 0x1000, "PTE_SW_RAW": 0x200, "PTE_SW_PIN": 0x400,
-         "PTE_SW_NOFREE": 0x800, "PTE_NP_DEMAND": 0x400, "PTE_NP_GUARD": 0x800,
-         "PTE_NP_FREEPHYS": 0x200, "PTE_BASE": 0xC0000000, "PDE_BASE": 0xC0300000,
-         "CR0_PG": 0x80000000, "CR4_PSE": 0x10}
-    for name in ("mm/x86.h", "mm/layout.h"):
-        try:
-            text = open(os.path.join(_ROOT, name)).read()
-        except OSError:
-            continue
-        for m in re.finditer(r"^#define\s+(\w+)\s+(0x[0-9A-Fa-f]+)u?\b", text, re.M):
-            c[m.group(1)] = int(m.group(2), 16)
+def _constants():
+    """Every `%define NAME 0x...` of constants.inc; a missing file is an error (run make)."""
+    path = _constants_file()
+    try:
+        text = open(path).read()
+    except OSError as e:
+        raise gdb.GdbError("pagoda.py: %s (the build writes it with kernel.elf: run make)" % e)
+    c = {m.group(1): int(m.group(2), 16)
+         for m in re.finditer(r"^%define\s+(\w+)\s+(0x[0-9A-Fa-f]+)\s*$", text, re.M)}
+    if "PTE_BASE" not in c:
+        raise gdb.GdbError("pagoda.py: no constants in %s" % path)
     return c
 
 
-K = _header_constants()
-PAGE = 4096
-LARGE = 0x400000
-# Bit names in SDM order.  Bit 7 is PS in a PDE and PAT in a PTE; bits 9-11 are ours.
+K = _constants()
+PAGE = K["PAGE_SIZE"]
+LARGE = K["LARGE_PAGE_SIZE"]
+# Bit names in SDM order.  Bit 7 is PS in a PDE and PAT in a PTE; bits 9-11 are the core's.
 _COMMON = [("P", K["PTE_P"]), ("W", K["PTE_W"]), ("U", K["PTE_U"]), ("PWT", K["PTE_PWT"]),
            ("PCD", K["PTE_PCD"]), ("A", K["PTE_A"]), ("D", K["PTE_D"])]
-_SW = [("RAW", K["PTE_SW_RAW"]), ("PIN", K["PTE_SW_PIN"]), ("NOFREE", K["PTE_SW_NOFREE"])]
+_SW = [("RAW", K["PTE_SW_RAW"]), ("PIN", K["PTE_SW_PIN"])]
 
 
 def bits(e, kind):
@@ -66,16 +71,13 @@ def bits(e, kind):
 
 
 def not_present(e):
-    """What a P=0 entry means in our software encodings (mm/x86.h)."""
+    """What a P=0 entry means in the core's software encodings (mm/core/pte_sw.h): empty (a
+    system-PTE guard page is empty too), or a committed demand-zero page."""
     if e == 0:
         return "empty"
     prot = ("rw" if e & K["PTE_W"] else "r-") + (" user" if e & K["PTE_U"] else " kernel")
     if e & K["PTE_NP_DEMAND"]:
         return "not present: committed demand-zero, protection %s" % prot
-    if e & K["PTE_NP_GUARD"]:
-        return "not present: system-PTE guard page"
-    if e & K["PTE_NP_FREEPHYS"]:
-        return "not present: free physical-region page without a frame, protection %s" % prot
     return "not present: unknown software encoding %#x" % e
 
 
@@ -301,9 +303,11 @@ N is any expression, e.g. pfn $cr3 >> 12."""
         names = _enum_names("enum pfn_state")
         sname = names.get(state, "?%d" % state)
         flags = int(r["flags"])
-        fl = [f for f, m in (("ZEROED", 1), ("DIRTY", 2), ("CONTIG_START", 4), ("CONTIG_END", 8)) if flags & m]
-        if flags & ~0xF:
-            fl.append("%#x" % (flags & ~0xF))
+        known = sorted((m, n[len("PFNF_"):]) for n, m in K.items() if n.startswith("PFNF_"))
+        fl = [f for m, f in known if flags & m]
+        rest = flags & ~sum(m for m, _ in known)
+        if rest:
+            fl.append("%#x" % rest)
         nxt, prv = int(r["next"]) & 0xFFFFFFFF, int(r["prev"]) & 0xFFFFFFFF
         link = lambda v: "none" if v == 0xFFFFFFFF else "%#x" % v
         print("pfn %#x (physical %08x): %s, flags %s" % (n, n * PAGE, sname.replace("PFN_", ""),

@@ -27,8 +27,10 @@ import struct
 
 import gdb
 
-# K (the constants from mm/x86.h and mm/layout.h) comes from pagoda.py: gdb runs every sourced
-# Python file in the same __main__ namespace, and .gdbinit sources pagoda.py first.
+# K (the headers' constants, from the build's constants.inc) and PAGE come from pagoda.py: gdb
+# runs every sourced Python file in the same __main__ namespace, and .gdbinit sources pagoda.py
+# first.
+KERNEL_TEXT = K["KERNEL_VBASE"] + K["KERNEL_PHYS_LOAD"]      # where the image starts (linker.ld)
 
 
 def report(name, why):
@@ -152,7 +154,7 @@ def TLB():
 
 
 def physical_mode():
-    for va in (0x80100000, K["PDE_BASE"], K["KPOOL_BASE"]):
+    for va in (KERNEL_TEXT, K["PDE_BASE"], K["KPOOL_BASE"]):
         a, _ = walk(va)
         b, _ = walk(va, phys=True)
         if a != b:
@@ -175,7 +177,7 @@ def pfn_check():
     if "PAGETABLE" not in out:
         return "pool page table %08x: %s" % (table, out.strip())
     entries = struct.unpack("<1024I", bytes(gdb.selected_inferior().read_memory(
-        K["PTE_BASE"] + (K["KPOOL_BASE"] >> 22) * 4096, 4096)))
+        K["PTE_BASE"] + (K["KPOOL_BASE"] >> 22) * PAGE, PAGE)))
     nonzero = sum(1 for e in entries if e)
     mc = int(re.search(r"map_count (\d+)", out).group(1))
     if mc != nonzero:
@@ -246,7 +248,7 @@ def oracle_detects():
 check("boot/gdb-hbreak-entry", hbreak_entry)
 check("boot/gdb-kmain", kmain)
 check("boot/gdb-tests-run", tests_run)
-check("boot/gdb-pt-walk-kernel-text", pt_walk_check(0x80100000, K["KERNEL_PHYS_LOAD"]))
+check("boot/gdb-pt-walk-kernel-text", pt_walk_check(KERNEL_TEXT, K["KERNEL_PHYS_LOAD"]))
 check("boot/gdb-pt-walk-selfmap", pt_walk_check(K["PDE_BASE"], lambda: u32("$cr3") & ~0xFFF))
 check("boot/gdb-pt-walk-null-page", pt_walk_check(0, None))
 check("boot/gdb-pt-walk-invalid-region", pt_walk_check(K["INVALID_START"], None))
