@@ -32,7 +32,7 @@ void ntmm_init(void) __attribute__((weak));
 void bench_run(const char *which);    /* tests/bench/bench.c */
 void demo_run(void);                  /* kernel/demo.c */
 
-/* QEMU -kernel passes "FILE args", GRUB passes "args" (EMULATORS.md 1.2): drop a first word
+/* QEMU -kernel passes "FILE args", GRUB passes "args": drop a first word
  * that contains no '=' and looks like a path. */
 static const char *strip_loader_filename(const char *c)
 {

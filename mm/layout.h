@@ -33,15 +33,14 @@
 #define SHARED_START        0x80000000u
 #define SHARED_END          0xC0000000u
 /* The self-map: one PDE (SELFMAP_PDI) points to the directory itself, so the 4 MiB at PTE_BASE
- * show every page table and the directory sits where that window's own PTEs are.  PDE_BASE is
- * derived; SELFMAP_PDI stays a literal for the readers of this file that cannot evaluate C
- * (boot/boot.asm repeats it, tools/gdb parses it), tied to PTE_BASE by the assert.  mm/x86.h
- * has the arithmetic. */
+ * show every page table and the directory sits where that window's own PTEs are.  Only PTE_BASE
+ * is stated; the rest is derived (boot/boot.asm, linker.ld and tools/gdb get the values the
+ * compiler computes, through build/constants.inc - tools/constants.c).  mm/x86.h has the
+ * arithmetic. */
 #define PTE_BASE            0xC0000000u
-#define SELFMAP_PDI         0x300u                               /* the PDE that maps PTE_BASE */
+#define SELFMAP_PDI         (PTE_BASE >> 22)                     /* the PDE that maps PTE_BASE */
 #define PDE_BASE            (PTE_BASE + SELFMAP_PDI * PAGE_SIZE)  /* 0xC0300000: table SELFMAP_PDI */
-_Static_assert(SELFMAP_PDI == PTE_BASE >> 22 && (PTE_BASE & 0x3FFFFFu) == 0,
-               "the self-map window is the one whole PDE SELFMAP_PDI");
+_Static_assert((PTE_BASE & 0x3FFFFFu) == 0, "the self-map window is the one whole PDE SELFMAP_PDI");
 #define HYPER_START         0xC0800000u
 #define HYPER_END           0xC0C00000u
 #define SYSTEM_START        0xC0C00000u

@@ -3,7 +3,7 @@
 
 Two boot configurations, each run RUNS times (default 2) under QEMU TCG with
 `-icount shift=0,align=off,sleep=off` (the TSC then counts guest instructions retired and a
-run repeats exactly: docs EMULATORS.md 1.5):
+run repeats exactly):
     -m 3584M  bench=all        every row (RAM below the PCI hole: 3 GiB usable, non-PAE)
     -m 32M    bench=pfn/init   the PFN-database initialisation at a small memory size
 A run counts only if QEMU exits with status 33, the log has the kernel's "system clean" line

@@ -2,11 +2,11 @@
 # bochs-run.sh CPU_MODEL MEM LOGFILE [ISO] - boot the self-test ISO once in headless Bochs.
 #
 # Bochs is where feature probing is proven: unlike QEMU it raises #GP on a CR4 bit or MSR the
-# CPU model lacks (EMULATORS.md 2.2).  COM1 goes to LOGFILE; Bochs's own files go next to it,
+# CPU model lacks.  COM1 goes to LOGFILE; Bochs's own files go next to it,
 # named LOGFILE with .log replaced: .bochs.rc (bochsrc), .bochs.dbgrc (debugger commands),
 # .bochs.log (Bochs's log), .bochs.out (its stdout/stderr, debugger and port 0xE9 output).
 #
-# How a run ends (EMULATORS.md 3.3): the kernel prints its summary, then qemu_exit() executes
+# How a run ends: the kernel prints its summary, then qemu_exit() executes
 # `xchg bx,bx`; with magic_break enabled Bochs stops in its debugger, which runs the `q` of our
 # rc file and exits 0.  A triple fault (reset_on_triple_fault=0) or any Bochs panic exits 1
 # with ">>PANIC<<" in the log; a hang is killed by timeout (124).

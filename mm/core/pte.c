@@ -5,7 +5,7 @@
  * changes frame, invlpg that address (x86_invlpg falls back to a CR3 reload without invlpg).
  * After a PDE changes, also invlpg the table's self-map page (PTE_BASE + pdi * 4 KiB): that
  * translation is cached like any other, and a stale one would let us write into a freed frame
- * ("stale TLB entries after a PDE is cleared and re-created", STYLE.md).  A frame whose last
+ * (a stale TLB entry for the self-map page of a PDE cleared and re-created).  A frame whose last
  * reference goes away is released only after the flush.
  *
  * Kernel PDEs (shared and system arenas, index >= 0x200) are mirrored into every directory as

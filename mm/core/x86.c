@@ -4,7 +4,7 @@
  * Probe before you touch: an early 486 has no CPUID (EFLAGS.ID does not toggle) and no CR4;
  * a 386 has no invlpg (EFLAGS.AC does not toggle).  CR4 bits are written only when CPUID
  * advertises them: Bochs raises #GP otherwise, and QEMU 7.2 hangs the vCPU on some bits
- * (EMULATORS.md 1.8), so a wrong write is never a recoverable event.
+ * instead of raising #GP, so a wrong write is never a recoverable event.
  */
 #include "mm/x86.h"
 
@@ -61,7 +61,7 @@ void x86_probe(void)
         x86.smap = r[1] & (1u << 20);
     }
     cpuid(0x80000000u, r);
-    /* Some models echo the highest basic leaf here (EMULATORS.md 2.1): range-check it. */
+    /* Some models echo the highest basic leaf here: range-check it. */
     if (r[0] >= 0x80000001u && r[0] < 0x80000100u) {
         cpuid(0x80000001u, r);
         x86.nx = r[3] & (1u << 20);

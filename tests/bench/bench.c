@@ -8,7 +8,7 @@
  * that pause, an empty pause/resume pair) is measured just before and subtracted, so a figure
  * is the operation alone.  The reported cost is the median batch divided by `calls`.  Under
  * QEMU with -icount shift=0,align=off,sleep=off the TSC counts guest instructions retired,
- * identically run after run (EMULATORS.md 1.5), so figures are instructions, not cycles of
+ * identically run after run, so figures are instructions, not cycles of
  * any real CPU: what they tell is the ratio to the floor and how a cost grows.
  *
  * Every row runs with frame poisoning off (the configuration the targets are set for) unless
