@@ -44,8 +44,11 @@ void bootinfo_copy(uint32_t magic, paddr_t mbi_pa)
     if (mbi[0] & 1) { bootinfo.mem_lower_kb = mbi[1]; bootinfo.mem_upper_kb = mbi[2]; }
     if (mbi[0] & (1u << 2)) {                       /* command line: NUL-terminated string */
         char *c = bootinfo.cmdline;
+        char next;
         phys_copy(c, mbi[4], sizeof bootinfo.cmdline - 1);
+        phys_copy(&next, mbi[4] + sizeof bootinfo.cmdline - 1, 1);
         c[sizeof bootinfo.cmdline - 1] = 0;
+        bootinfo.cmdline_cut = strlen(c) == sizeof bootinfo.cmdline - 1 && next;
         note_loader_range(mbi[4], strlen(c) + 1);
     }
     if (mbi[0] & (1u << 3)) {                       /* modules: {start, end, string, reserved} */

@@ -24,7 +24,8 @@ struct bootinfo {
     struct phys_range mods[MB_MAX_MODS];
     uint32_t nloader;                        /* the MBI, its mmap and cmdline as loaded */
     struct phys_range loader[MB_MAX_RANGES];
-    char cmdline[1024];                      /* as passed (QEMU -kernel puts the file name first) */
+    char cmdline[4096];                      /* as passed (QEMU -kernel puts the file name first) */
+    bool cmdline_cut;                        /* it was longer: the rest is lost (warned at boot) */
 };
 
 extern struct bootinfo bootinfo;

@@ -68,6 +68,8 @@ void backtrace_from(uint32_t ebp, uint32_t eip);
 extern const char *kernel_cmdline;   /* arguments only (the loader's file name stripped) */
 const char *cmdline_get(const char *key); /* value of key=..., or NULL; valid until next call */
 bool cmdline_has(const char *word);
+/* key=N as a number (decimal or 0x hex); dflt when absent or not a number (warned at boot). */
+uint32_t cmdline_number(const char *key, uint32_t dflt);
 extern const char *test_pattern;     /* the test= value the harness runs: a copy, NULL without one */
 
 #endif

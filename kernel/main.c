@@ -73,6 +73,84 @@ bool cmdline_has(const char *word)
     return false;
 }
 
+/*
+ * The words the kernel understands.  Every other word gets a warning at boot, and so does a
+ * number that is not one (the option then keeps its default): a typo must not pass silently.
+ * A test that reads an option of its own (cmdline_get) lists it here too.
+ */
+enum arg_kind { ARG_FLAG, ARG_TEXT, ARG_NUMBER };
+static const struct { const char *key; enum arg_kind kind; } known_args[] = {
+    { "test", ARG_TEXT }, { "test-order", ARG_TEXT }, { "bench", ARG_TEXT },
+    { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG },
+    { "stress-steps", ARG_NUMBER }, { "stress-seed", ARG_NUMBER }, { "stress-cross", ARG_NUMBER },
+    { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER },
+};
+
+/* A whole number, decimal or 0x-hex, and nothing else; false for anything else. */
+static bool parse_number(const char *v, uint32_t *out)
+{
+    if (!*v) return false;
+    bool hex = v[0] == '0' && (v[1] == 'x' || v[1] == 'X');
+    for (const char *c = v + (hex ? 2 : 0); *c; c++)
+        if (!(*c >= '0' && *c <= '9') && !(hex && ((*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F'))))
+            return false;
+    if (hex && !v[2]) return false;
+    uint64_t n = 0;
+    for (const char *c = v + (hex ? 2 : 0); *c; c++) {
+        n = n * (hex ? 16 : 10) + (uint32_t)(*c <= '9' ? *c - '0' : (*c | 0x20) - 'a' + 10);
+        if (n > 0xFFFFFFFFu) return false;
+    }
+    *out = (uint32_t)n;
+    return true;
+}
+
+uint32_t cmdline_number(const char *key, uint32_t dflt)
+{
+    const char *v = cmdline_get(key);
+    uint32_t n;
+    return v && parse_number(v, &n) ? n : dflt;
+}
+
+/* One warning per word the kernel does not understand; the number of warnings. */
+static unsigned cmdline_check(void)
+{
+    unsigned warnings = 0;
+    if (bootinfo.cmdline_cut) {
+        kprintf("boot: warning: the command line is longer than %u characters; the rest is ignored\n",
+                (unsigned)sizeof bootinfo.cmdline - 1);
+        warnings++;
+    }
+    for (const char *p = kernel_cmdline; *p;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        size_t n = 0, k = 0;
+        while (p[n] && p[n] != ' ') n++;
+        while (k < n && p[k] != '=') k++;
+        const char *why = "unknown word";
+        for (unsigned i = 0; i < ARRAY_SIZE(known_args); i++) {
+            if (strlen(known_args[i].key) != k || strncmp(p, known_args[i].key, k)) continue;
+            why = NULL;
+            if (known_args[i].kind == ARG_FLAG && k != n) why = "takes no value";
+            if (known_args[i].kind != ARG_FLAG && k == n) why = "needs a value (key=value)";
+            if (known_args[i].kind == ARG_NUMBER && k < n) {
+                char v[16];
+                uint32_t ignored;
+                strncpy_z(v, p + k + 1, MIN(n - k, sizeof v));
+                if (n - k > sizeof v || !parse_number(v, &ignored)) why = "is not a number (the default is used)";
+            }
+            break;
+        }
+        if (why) {
+            char word[64];
+            strncpy_z(word, p, MIN(n + 1, sizeof word));
+            kprintf("boot: warning: '%s%s' %s\n", word, n >= sizeof word ? "..." : "", why);
+            warnings++;
+        }
+        p += n;
+    }
+    return warnings;
+}
+
 void kmain(uint32_t magic, paddr_t mbi)
 {
     console_init();
@@ -88,6 +166,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     if (magic != 0x2BADB002u)
         panic("not started by a Multiboot loader (magic %08x)", magic);
     kprintf("boot: command line '%s'%s\n", kernel_cmdline, serial_present() ? "" : " (no serial port)");
+    cmdline_check();
     x86_probe();
     x86_print_features();
     cpu_init();

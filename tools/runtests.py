@@ -207,6 +207,29 @@ def self_checks(timeout, bochs):
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
         results.append(good)
+    # The command line is checked: a warning per word the kernel does not understand, test=list,
+    # and a pattern part that selects nothing fails the run.
+    for name, cmdline, want, texts in (
+            ("boot/cmdline-warns-on-unknown-and-bad-words", "test=boot/paging-on frobnicate stress-steps=abc e9=1",
+             qemu.EXIT_PASS, ["'frobnicate' unknown word", "'stress-steps=abc' is not a number", "'e9=1' takes no value"]),
+            ("boot/test-list-names-every-test", "test=list", qemu.EXIT_PASS,
+             ["test    boot/paging-on", "test    boot/panic-on-purpose  (manual", " registered"]),
+            ("boot/pattern-part-matching-nothing-fails", "test=boot/paging-on,nosuch/*", qemu.EXIT_FAIL,
+             ["'nosuch/*' matches no test", "1 passed, 1 failed"]),
+            ("boot/cmdline-too-long-is-reported", "test=boot/paging-on " + "e9 " * 1400, qemu.EXIT_PASS,
+             ["longer than 4095 characters", "1 passed, 0 failed"])):
+        cmd = qemu.base_cmd("qemu32", "32M") + qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), cmdline) + \
+            ["-serial", "stdio"]
+        try:
+            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
+            got, out = p.returncode, p.stdout.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            got, out = "timeout", ""
+        missing = [t for t in texts if t not in out]
+        good = got == want and not missing
+        print("%-7s %s%s" % ("ok" if good else "not ok", name, "" if good else
+                             ": exit %s (expected %d), missing %r" % (got, want, missing)))
+        results.append(good)
     # make run's wrapper (tools/run.sh): 0 for a pass, 1 and its message for a failure or a triple fault.
     for test, want, msg in (("boot/paging-on", 0, ""), ("boot/no-such-test", 1, "reported a failure"),
                             ("boot/triple-fault-on-purpose", 1, "triple fault")):

@@ -65,6 +65,37 @@ static bool selected(const struct test *t, const char *patterns)
     return false;
 }
 
+/* The parts of a comma-separated pattern that select no test, each reported: a typo in a
+ * pattern must not pass as a smaller run.  Their number. */
+static int unmatched_parts(const char *patterns)
+{
+    int bad = 0;
+    for (const char *p = patterns; *p;) {
+        char part[128];
+        size_t n = 0;
+        while (p[n] && p[n] != ',') n++;
+        strncpy_z(part, p, MIN(n + 1, sizeof part));
+        bool any = false;
+        for (const struct test *t = __tests_start; t < __tests_end && !any; t++)
+            any = selected(t, part);
+        if (!any && n) {
+            kprintf("tests: '%s' matches no test (test=list names them all)\n", part);
+            bad++;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    return bad;
+}
+
+/* test=list: every registered test, one per line, in run order's areas. */
+static void list_tests(void)
+{
+    for (const struct test *t = __tests_start; t < __tests_end; t++)
+        kprintf("test    %s%s\n", t->name, (t->flags & TEST_MANUAL) ? "  (manual: runs only when named)" : "");
+    kprintf("tests: %u registered\n", (unsigned)(__tests_end - __tests_start));
+}
+
 /*
  * A test's area is the folder its file is in: tests/core/mm/owner.c registers mm/..., tests/vxd/lock.c
  * vxd/..., tests/suites/hostile/vxd.c hostile/... .  The first test whose name does not start
@@ -200,6 +231,10 @@ int tests_run(const char *pattern)
     char pat[256];
     strncpy_z(pat, pattern, sizeof pat);
     int passed = 0, failed = 0, skipped = 0;
+    if (!strcmp(pat, "list")) {
+        list_tests();
+        return 0;
+    }
     kprintf("tests: running '%s'\n", pat);
 
     uint32_t seed = 0, n = 0, registered = (uint32_t)(__tests_end - __tests_start);
@@ -226,6 +261,7 @@ int tests_run(const char *pattern)
         run_one(&__tests_start[run_list[i]], &passed, &failed, &skipped);
     if (test_hostile_cases)
         kprintf("tests: %u hostile cases tried\n", test_hostile_cases);
+    failed += unmatched_parts(pat);
     if (passed + failed == 0) {
         kprintf("tests: no test matched '%s'\n", pat);
         kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

@@ -42,8 +42,7 @@
 
 static uint32_t arg(const char *key, uint32_t dflt)
 {
-    const char *v = cmdline_get(key);
-    return v ? strtou(v, NULL, 0) : dflt;
+    return cmdline_number(key, dflt);          /* not a number: warned at boot, default used */
 }
 
 static void print_replay(void)
