@@ -217,8 +217,10 @@ def self_checks(timeout, bochs):
             ("boot/pattern-part-matching-nothing-fails", "test=boot/paging-on,nosuch/*", qemu.EXIT_FAIL,
              ["'nosuch/*' matches no test", "1 passed, 1 failed"]),
             ("boot/cmdline-too-long-is-reported", "test=boot/paging-on " + "e9 " * 1400, qemu.EXIT_PASS,
-             ["longer than 4095 characters", "1 passed, 0 failed"])):
-        cmd = qemu.base_cmd("qemu32", "32M") + qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), cmdline) + \
+             ["longer than 4095 characters", "1 passed, 0 failed"]),
+            ("boot/too-little-ram-is-reported@2M", "test=all", qemu.EXIT_FAIL, ["Pagoda needs at least"])):
+        name, mem = (name.split("@") + ["32M"])[:2]
+        cmd = qemu.base_cmd("qemu32", mem) + qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), cmdline) + \
             ["-serial", "stdio"]
         try:
             p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
