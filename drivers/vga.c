@@ -13,6 +13,17 @@
 static volatile uint16_t *buf = (volatile uint16_t *)(KERNEL_VBASE + 0xB8000u);
 static int row, col;
 
+/* The blinking hardware cursor follows the text (CRTC registers 0x0E/0x0F at 0x3D4/0x3D5), so it
+ * never blinks where the BIOS or the loader left it.  Moved once per line: port I/O is slow. */
+static void cursor_to(int r, int c)
+{
+    uint16_t pos = (uint16_t)(r * COLS + c);
+    outb(0x3D4, 0x0F);
+    outb(0x3D5, (uint8_t)pos);
+    outb(0x3D4, 0x0E);
+    outb(0x3D5, (uint8_t)(pos >> 8));
+}
+
 void vga_set_base(volatile uint16_t *base) { buf = base; }
 volatile uint16_t *vga_base(void) { return buf; }
 
@@ -20,6 +31,7 @@ void vga_init(void)
 {
     for (int i = 0; i < COLS * ROWS; i++) buf[i] = ATTR | ' ';
     row = col = 0;
+    cursor_to(0, 0);
 }
 
 static void scroll(void)
@@ -32,7 +44,7 @@ static void scroll(void)
 void vga_putc(char c)
 {
     if (!buf) return;
-    if (c == '\n') { col = 0; if (++row == ROWS) scroll(); return; }
+    if (c == '\n') { col = 0; if (++row == ROWS) scroll(); cursor_to(row, col); return; }
     if (c == '\r') { col = 0; return; }
     buf[row * COLS + col] = ATTR | (uint8_t)c;
     if (++col == COLS) { col = 0; if (++row == ROWS) scroll(); }

@@ -182,6 +182,21 @@ static void check_ram(void)
     for (;;) __asm__ volatile("cli; hlt");
 }
 
+/* Running under QEMU's TCG or KVM?  CPUID's hypervisor bit, then the hypervisor's vendor leaf
+ * 0x40000000 ("TCGTCGTCGTCG", "KVMKVMKVM").  Only for messages that are true on one machine. */
+static bool under_qemu(void)
+{
+    if (!x86.hypervisor) return false;
+    uint32_t a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0x40000000u), "c"(0));
+    char v[13];
+    memcpy(v, &b, 4);
+    memcpy(v + 4, &c, 4);
+    memcpy(v + 8, &d, 4);
+    v[12] = 0;
+    return !strcmp(v, "TCGTCGTCGTCG") || !strncmp(v, "KVMKVMKVM", 9);
+}
+
 void kmain(uint32_t magic, paddr_t mbi)
 {
     console_init();
@@ -227,6 +242,8 @@ void kmain(uint32_t magic, paddr_t mbi)
         qemu_exit(QEMU_EXIT_PASS);
     }
     demo_run();
-    kprintf("Pagoda: idle (no test= on the command line). In QEMU, Ctrl-A X quits.\n");
+    kprintf("Pagoda: idle (no test= on the command line). %s\n", under_qemu() ?
+            "QEMU: Ctrl-A X quits (on the serial console), or close its window." :
+            "Switch the machine off or reset it to leave.");
     for (;;) __asm__ volatile("sti; hlt");
 }
