@@ -20,7 +20,6 @@ void region_forget(struct region *r);
  * system-PTE allocation? */
 bool core_range_mappable(vaddr_t va, uint32_t npages);
 bool core_range_valid(vaddr_t va, uint32_t npages);      /* aligned, non-zero, no wrap */
-bool pte_is_committed(pte_t e);
 void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables left empty */
 void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then the PTEs go */
 /* Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all = AND of the PTEs. */

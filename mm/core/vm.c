@@ -32,11 +32,6 @@
 volatile uint32_t mm_demand_faults;
 volatile uint32_t mm_demand_nomem;
 
-bool pte_is_committed(pte_t e)
-{
-    return (e & PTE_P) || (e & PTE_NP_DEMAND);
-}
-
 static uint32_t pte_prot(pte_t e)
 {
     return e & (MM_PROT_MASK | MM_CACHE_MASK);
