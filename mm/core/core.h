@@ -22,7 +22,8 @@ bool core_range_mappable(vaddr_t va, uint32_t npages);
 bool core_range_valid(vaddr_t va, uint32_t npages);      /* aligned, non-zero, no wrap */
 void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables left empty */
 void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then the PTEs go */
-/* Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all = AND of the PTEs. */
+/* mm/core/committed.c.  Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all =
+ * AND of the PTEs. */
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all);
 /* Fault the demand-zero pages of a committed range in: all, or MM_ENOMEM and none. */
 mm_status core_make_present(vaddr_t va, uint32_t npages);

@@ -20,7 +20,7 @@
  *   - frames stay there for the charge: no ordinary allocation (pfn_alloc, pfn_alloc_run: page
  *     tables, directories, present commits, contiguous runs, held runs) takes a free frame while
  *     free <= charged.  Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c,
- *     make_present below) may, and its PTE store gives the charge back at once, so
+ *     core_make_present in committed.c) may, and its PTE store gives the charge back at once, so
  *     free - charged - the frames nobody promised - never changes on a demand-zero fault.
  * A demand-zero fault therefore always finds a frame; if one ever does not, that access fails
  * the documented way (fault.c), never the kernel.  The personalities report free - charged as
@@ -76,26 +76,6 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
     for_each_pte_span(s, va, npages)
         for (uint32_t i = 0; s.pt && i < s.n; i++)
             if (pte_is_committed(s.pt[i])) return MM_EEXIST;
-    return MM_OK;
-}
-
-/* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
- * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL;
- * a page without a table or not committed is MM_ENOENT; the first such page decides.  One
- * pass through the entries; *all (if given) gets the AND of them: PTE_P clear means some page
- * is still demand-zero, PTE_W / PTE_U clear that some page lacks that permission. */
-mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
-{
-    pte_t and = ~0u;
-    for_each_pte_span(s, va, npages) {
-        if (!s.pt) return pde_large(s.pde) ? MM_EINVAL : MM_ENOENT;
-        for (uint32_t i = 0; i < s.n; i++) {
-            pte_t e = s.pt[i];
-            if (!pte_is_committed(e)) return MM_ENOENT;
-            and &= e;
-        }
-    }
-    if (all) *all = and;
     return MM_OK;
 }
 
@@ -259,39 +239,6 @@ mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32
         if (frames[i] > 0xFFFFFu) return MM_EINVAL;
     struct frames fr = { frames, 0, 0 };
     return map_frames(va, npages, &fr, prot);
-}
-
-/* A committed page's frame, faulting a demand-zero page in: the frame its charge holds, which
- * the install gives back.  PFN_NONE when there is none (the charge makes that a bug). */
-static pfn_t make_present(vaddr_t va)
-{
-    pte_t e = pte_read(va);
-    if (e & PTE_P) return pte_pfn(e);
-    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_demand(e) ? PFN_ALLOC_CHARGED : 0));
-    if (f == PFN_NONE) return PFN_NONE;
-    pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
-    return f;
-}
-
-uint32_t core_absent(vaddr_t va, uint32_t npages)
-{
-    uint32_t absent = 0;
-    for_each_pte_span(s, va, npages) {
-        if (!s.pt) absent += pde_large(s.pde) ? 0 : s.n;
-        for (uint32_t i = 0; s.pt && i < s.n; i++) absent += !(s.pt[i] & PTE_P);
-    }
-    return absent;
-}
-
-/* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
- * needs one (the range's tables exist: its pages are committed). */
-mm_status core_make_present(vaddr_t va, uint32_t npages)
-{
-    uint32_t need = core_absent(va, npages);
-    if (need > pfn_count.free) return MM_ENOMEM;
-    for (uint32_t i = 0; need && i < npages; i++)
-        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) panic("core_make_present: a counted frame vanished");
-    return MM_OK;
 }
 
 /* Every present source page's frame may be shown at dst with prot (pte.h's policy); pages still
