@@ -6,8 +6,23 @@
 #include "mm/mm.h"
 #include "mm/core/pte.h"
 
+/* The address spaces the layers below as.c ask about: the kernel's (the system process, first
+ * of the list of every address space) and the current one, whose directory CR3 holds.  Defined
+ * in region.c, the lowest file that asks (a private reservation is the current address
+ * space's); as.c creates and destroys address spaces, and only core_switch_as changes the
+ * current one. */
+extern struct as core_kernel_as;
+extern struct as *core_current_as;
+static inline struct as *as_first(void) { return &core_kernel_as; }   /* ->next for the rest */
+/* Loads a's directory (a CR3 switch; global pages stay): as_switch, and mm_release for a region
+ * of another address space. */
+static inline void core_switch_as(struct as *a)
+{
+    if (a == core_current_as) return;
+    core_current_as = a;
+    x86_write_cr3(a->pd << PAGE_SHIFT);
+}
 void as_init(void);
-struct as *as_first(void);                 /* the kernel address space; ->next for the rest */
 void kpool_init(void);
 void syspte_init(void);
 bool syspte_is_guard(vaddr_t va);

@@ -295,10 +295,10 @@ mm_status mm_decommit(vaddr_t va, uint32_t npages)
 mm_status mm_release(struct region *r)
 {
     if (!r) return MM_EINVAL;
-    struct as *prev = as_current();
-    if (r->as && r->as != prev) as_switch(r->as);
+    struct as *prev = core_current_as;
+    if (r->as && r->as != prev) core_switch_as(r->as);
     core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
-    as_switch(prev);
+    core_switch_as(prev);
     region_forget(r);
     return MM_OK;
 }
