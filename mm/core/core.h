@@ -1,5 +1,26 @@
 /*
  * core.h - declarations shared by the core's own files (not for the personalities).
+ *
+ * The core's layers, lowest first: each file uses only files listed before it (functions and
+ * data), never one after it, so each can be read and changed with only those below in mind.
+ * tools/core-layers.sh, run by `make` after linking, fails the build on a cycle.
+ *   x86.c        CPU features; the control-register writes that depend on them
+ *   pfn.c        the frame allocator and the per-frame counts
+ *   pfn_boot.c   the PFN database's set-up at boot: hands pfn.c its free lists
+ *   pte.c        page-table transitions, the walker, page directories, hyperspace
+ *   pool.c       the kernel pool
+ *   syspte.c     the system-PTE pool
+ *   committed.c  is a range committed, which pages are not present; faulting it in
+ *   region.c     reservations in the arenas; the kernel and current address spaces (below)
+ *   lock.c       lock owners: linear locks, lock records
+ *   vm.c         commit, map, alias, decommit, release, protect, relocate, page queries
+ *   as.c         address spaces: create, switch, destroy
+ *   physreg.c    frames kept across an unmap and a later map
+ *   largeio.c    4 MiB mappings of I/O space
+ *   caller.c     which memory a caller's buffer may be
+ *   fault.c      demand-zero page faults
+ *   check.c      mm_check(), the invariant checker
+ *   init.c       bring-up
  */
 #ifndef MM_CORE_H
 #define MM_CORE_H
