@@ -103,25 +103,26 @@ static bool commit_fits(uint32_t n)
     return limit >= pfn_count.charged && limit - pfn_count.charged >= n;
 }
 
-static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
+/* n frames for a present commit into frames[]; false, with none taken, when they cannot be had. */
+static bool alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
 {
     uint32_t zf = PFN_ALLOC_ZERO;                    /* every commit is zero-filled */
     if (flags & MM_COMMIT_CONTIG) {
         struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
         const struct mm_frame_req *q = req ? req : &any;
         pfn_t s = pfn_alloc_run(n, q->align ? q->align : 1, q->min, q->max, q->boundary, zf);
-        if (s == PFN_NONE) return MM_ENOMEM;
+        if (s == PFN_NONE) return false;
         for (uint32_t i = 0; i < n; i++) frames[i] = s + i;
-        return MM_OK;
+        return true;
     }
     for (uint32_t i = 0; i < n; i++) {
         frames[i] = req ? pfn_alloc_run(1, 1, req->min, req->max, 0, zf) : pfn_alloc(zf);
         if (frames[i] == PFN_NONE) {
             while (i--) pfn_free(frames[i]);
-            return MM_ENOMEM;
+            return false;
         }
     }
-    return MM_OK;
+    return true;
 }
 
 /* The pages of [va, va + npages) not committed yet (a page without a table counts as not
@@ -177,18 +178,10 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (flags & MM_COMMIT_PRESENT) {
         frames = kmalloc(todo * sizeof(pfn_t));
         if (!frames) return MM_ENOMEM;
-        mm_status st = alloc_frames(frames, todo, flags, req);
-        if (st != MM_OK) { kfree(frames); return st; }
+        if (!alloc_frames(frames, todo, flags, req)) goto fail_list;
     }
-    if (!ensure_tables(va, npages)) {
-        for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
-        kfree(frames);
-        return MM_ENOMEM;
-    }
-    if (!frames && !commit_fits(todo)) {         /* the tables are paid: the pages must fit too */
-        pt_trim(va, npages);
-        return MM_ENOMEM;
-    }
+    if (!ensure_tables(va, npages)) goto fail_frames;
+    if (!frames && !commit_fits(todo)) goto fail_tables;   /* the tables are paid: the pages must fit too */
     for (uint32_t i = 0, k = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         if (pte_is_committed(pte_read(v))) continue;
@@ -198,6 +191,14 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (first_pfn) *first_pfn = frames ? frames[0] : PFN_NONE;
     kfree(frames);
     return MM_OK;
+
+fail_tables:                                     /* frames is NULL here: demand-zero */
+    pt_trim(va, npages);
+fail_frames:
+    for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
+fail_list:
+    kfree(frames);
+    return MM_ENOMEM;
 }
 
 /* Frame i of a mapping request: list[i], or first + i * step. */
