@@ -192,9 +192,12 @@ $(BUILD)/ksyms.o: $(BUILD)/ksyms.c
 	$(call say,CC,$(obj_name))
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list
+# After the link, tools/core-layers.sh fails the build if the paging core's files (mm/core/)
+# call each other in a cycle: their layers are listed at the top of mm/core/core.h.
+$(BUILD)/kernel.elf: $(OBJS) $(BUILD)/ksyms.o linker.ld $(BUILD)/constants.ld $(BUILD)/objs.list tools/core-layers.sh
 	$(call say,LD,$@)
 	$(Q)$(LD) $(LDFLAGS) -o $@ $(OBJS) $(BUILD)/ksyms.o
+	$(Q)tools/core-layers.sh $(NM) $(filter $(BUILD)/mm/core/%.o,$(OBJS)) || { rm -f $@; exit 1; }
 	$(Q)$(NM) -n $(BUILD)/kernel0.elf | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text0.sym
 	$(Q)$(NM) -n $@ | awk '$$3 == "_text_end" { te = $$1 } $$2 ~ /^[Tt]$$/ && (te == "" || $$1 "" < te "")' > $(BUILD)/text1.sym
 	$(Q)cmp -s $(BUILD)/text0.sym $(BUILD)/text1.sym || { echo "symbol table moved .text; relink"; exit 1; }

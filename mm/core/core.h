@@ -1,5 +1,26 @@
 /*
  * core.h - declarations shared by the core's own files (not for the personalities).
+ *
+ * The core's layers, lowest first: each file uses only files listed before it (functions and
+ * data), never one after it, so each can be read and changed with only those below in mind.
+ * tools/core-layers.sh, run by `make` after linking, fails the build on a cycle.
+ *   x86.c        CPU features; the control-register writes that depend on them
+ *   pfn.c        the frame allocator and the per-frame counts
+ *   pfn_boot.c   the PFN database's set-up at boot: hands pfn.c its free lists
+ *   pte.c        page-table transitions, the walker, page directories, hyperspace
+ *   pool.c       the kernel pool
+ *   syspte.c     the system-PTE pool
+ *   committed.c  is a range committed, which pages are not present; faulting it in
+ *   region.c     reservations in the arenas; the kernel and current address spaces (below)
+ *   lock.c       lock owners: linear locks, lock records
+ *   vm.c         commit, map, alias, decommit, release, protect, relocate, page queries
+ *   as.c         address spaces: create, switch, destroy
+ *   physreg.c    frames kept across an unmap and a later map
+ *   largeio.c    4 MiB mappings of I/O space
+ *   caller.c     which memory a caller's buffer may be
+ *   fault.c      demand-zero page faults
+ *   check.c      mm_check(), the invariant checker
+ *   init.c       bring-up
  */
 #ifndef MM_CORE_H
 #define MM_CORE_H
@@ -9,11 +30,26 @@
 #include "mm/mm.h"
 #include "mm/core/pte.h"
 
+/* The address spaces the layers below as.c ask about: the kernel's (the system process, first
+ * of the list of every address space) and the current one, whose directory CR3 holds.  Defined
+ * in region.c, the lowest file that asks (a private reservation is the current address
+ * space's); as.c creates and destroys address spaces, and only core_switch_as changes the
+ * current one. */
+extern struct as core_kernel_as;
+extern struct as *core_current_as;
+static inline struct as *as_first(void) { return &core_kernel_as; }   /* ->next for the rest */
+/* Loads a's directory (a CR3 switch; global pages stay): as_switch, and mm_release for a region
+ * of another address space. */
+static inline void core_switch_as(struct as *a)
+{
+    if (a == core_current_as) return;
+    core_current_as = a;
+    x86_write_cr3(a->pd << PAGE_SHIFT);
+}
 void as_init(void);
 /* The PTE for va in any address space, read through hyperspace (no CR3 switch); 0 when
  * there is no page table, the PDE itself when it maps a 4 MiB page. */
 uint32_t as_read_pte(struct as *as, vaddr_t va);
-struct as *as_first(void);                 /* the kernel address space; ->next for the rest */
 void kpool_init(void);
 void syspte_init(void);
 bool syspte_is_guard(vaddr_t va);
@@ -26,10 +62,10 @@ void region_forget(struct region *r);
  * system-PTE allocation? */
 bool core_range_mappable(vaddr_t va, uint32_t npages);
 bool core_range_valid(vaddr_t va, uint32_t npages);      /* aligned, non-zero, no wrap */
-bool pte_is_committed(pte_t e);
 void pt_trim(vaddr_t va, uint32_t npages);                /* free page tables left empty */
 void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then the PTEs go */
-/* Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all = AND of the PTEs. */
+/* mm/core/committed.c.  Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all =
+ * AND of the PTEs. */
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all);
 /* Fault the demand-zero pages of a committed range in: all, or MM_ENOMEM and none. */
 mm_status core_make_present(vaddr_t va, uint32_t npages);

@@ -51,7 +51,7 @@ static void lt_shrink(void)
     lt_cap = LT_MIN_CAP;
 }
 
-static inline uint32_t key_as(vaddr_t va) { return va < SHARED_START ? (uint32_t)as_current() : 0; }
+static inline uint32_t key_as(vaddr_t va) { return va < SHARED_START ? (uint32_t)core_current_as : 0; }
 /* Pages of one range are consecutive vpns and get consecutive slots (a range's lookups then
  * never collide with each other); address spaces are spread apart by a multiplicative hash. */
 static inline uint32_t lhash(uint32_t as, uint32_t vpn)
@@ -377,7 +377,7 @@ bool lock_tally(char *why, size_t n)
         if (e->as) {
             struct as *a = as_by_key(e->as);
             if (!a) { ksnprintf(why, n, "linear lock of %08x in a destroyed address space", va); return false; }
-            pte = as_read_pte(a, va);
+            pte = pte_read_in(a->pd, va);
         } else {
             pte = pte_read(va);
         }

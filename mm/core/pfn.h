@@ -51,6 +51,8 @@ _Static_assert(sizeof(struct pfn) == 32, "PFN record must stay 32 bytes: PFNDB_E
 #define PFN_COUNT_MAX 0xFFFF0000u          /* beyond this a lock or hold is refused (MM_ELIMIT) */
 
 #define ISA_DMA_LIMIT_PFN 0x1000u          /* 16 MiB */
+/* Which free list a frame goes on: 0 below 16 MiB (kept for ISA DMA), 1 above (used first). */
+static inline int pfn_zone(pfn_t p) { return p >= ISA_DMA_LIMIT_PFN; }
 
 struct pfn_counters {
     uint32_t total;      /* RAM frames with a record (usable RAM) */
@@ -77,7 +79,13 @@ extern bool pfn_poison_on_free;           /* debug poisoning; benchmarks measure
  * pte_boot_map).  Every frame so taken starts as PFN_SYSTEM; pte_boot_account, called next, turns
  * the page tables among them into PFN_PAGETABLE. */
 typedef void pfn_boot_map_fn(vaddr_t va, pfn_t pfn, pfn_t (*alloc)(void));
-void pfn_init(pfn_boot_map_fn *map);
+void pfn_init(pfn_boot_map_fn *map);      /* pfn_boot.c */
+/* pfn_init's two calls into the allocator: the free lists it threaded through the records
+ * (heads, PFN_NONE for an empty one), then each free frame that must leave its list - the
+ * caller sets the record's new state.  pfn.c's own allocations take frames off with
+ * pfn_unlist too. */
+void pfn_set_free_lists(pfn_t low, pfn_t high);
+void pfn_unlist(pfn_t p);
 extern uint64_t pfn_init_ticks;           /* its TSC ticks at boot (mm/core/init.c; make bench) */
 static inline struct pfn *pfn_get(pfn_t p)
 {

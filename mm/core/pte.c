@@ -594,6 +594,19 @@ static inline __attribute__((always_inline)) void slot_unmap(void *p)
 void *hyper_map(pfn_t pfn) { return slot_map(pfn); }
 void hyper_unmap(void *p) { slot_unmap(p); }
 
+pte_t pte_read_in(pfn_t pd_frame, vaddr_t va)
+{
+    pte_t *pd = hyper_map(pd_frame);
+    pte_t pde = pd[PDI(va)], e = 0;
+    hyper_unmap(pd);
+    if (!(pde & PTE_P)) return 0;
+    if (pde & PDE_PS) return pde;
+    pte_t *pt = hyper_map(pde >> PAGE_SHIFT);
+    e = pt[PTI(va)];
+    hyper_unmap(pt);
+    return e;
+}
+
 /* ---- boot ----------------------------------------------------------------------------------- */
 
 static pfn_t boot_tables[8];

@@ -118,6 +118,9 @@ pfn_t pte_kernel_directory(void);
 /* Hyperspace: short-lived mappings of any frame (zeroing, another directory's entries). */
 void *hyper_map(pfn_t pfn);
 void hyper_unmap(void *va);
+/* The entry for va in the directory pd, read through hyperspace (no CR3 switch): 0 when there
+ * is no page table, the PDE itself when it maps a 4 MiB page (as_read_pte). */
+pte_t pte_read_in(pfn_t pd, vaddr_t va);
 
 /* Boot: map va -> pfn in the kernel directory, allocating page tables with alloc().  Lent to
  * pfn_init for the PFN database before the allocator exists; pte_boot_account(), right after

@@ -27,4 +27,10 @@ static inline bool pte_is_demand(pte_t e)
 {
     return (e & (PTE_P | PTE_NP_DEMAND)) == PTE_NP_DEMAND;
 }
+
+/* A committed page: present, or demand-zero. */
+static inline bool pte_is_committed(pte_t e)
+{
+    return (e & PTE_P) || (e & PTE_NP_DEMAND);
+}
 #endif

@@ -6,11 +6,15 @@
  * the PTEs (present, or not present with PTE_NP_DEMAND), not here: one fact in one place.
  * Searches are first-fit over the sorted list; lists are short (tens to thousands).  This file
  * only reserves and finds: releasing a region's pages (mm_release) is vm.c's, which then asks
- * region_forget to drop the record.
+ * region_forget to drop the record.  The private arena is the current address space's, so the
+ * address-space records the core walks (core_kernel_as, core_current_as: core.h) are defined
+ * here, the lowest file that asks about them.
  */
 #include "mm/core/core.h"
 
 static struct region *shared_list, *system_list;
+struct as core_kernel_as;                    /* core.h: the address spaces the core walks */
+struct as *core_current_as = &core_kernel_as;
 
 struct span { vaddr_t lo, hi; };
 static const struct span private_any = { 0x00400000u, PRIVATE_END };  /* low 4 MiB: explicit only */
@@ -21,7 +25,7 @@ static const struct span system_spans[2] = { { SYSALLOC_START, SYSALLOC_END }, {
 struct region **region_list_for(enum mm_arena a)
 {
     switch (a) {
-    case ARENA_PRIVATE: return &as_current()->regions;
+    case ARENA_PRIVATE: return &core_current_as->regions;
     case ARENA_SHARED: return &shared_list;
     case ARENA_SYSTEM: return &system_list;
     default: return NULL;
@@ -99,7 +103,7 @@ struct region *mm_reserve(enum mm_arena arena, vaddr_t at, uint32_t npages, uint
     r->npages = npages;
     r->arena = (uint8_t)arena;
     r->owner = owner;
-    r->as = arena == ARENA_PRIVATE ? as_current() : NULL;
+    r->as = arena == ARENA_PRIVATE ? core_current_as : NULL;
     struct region **pp = list;
     while (*pp && (*pp)->base < base) pp = &(*pp)->next;
     r->next = *pp;
@@ -126,8 +130,8 @@ void region_forget(struct region *r)
 static inline struct region *region_lookup(vaddr_t va)
 {
     struct region *h = find_hint;
-    if (h && va >= h->base && va < region_end(h) && (!h->as || h->as == as_current())) return h;
-    struct region *list = va < SHARED_START ? as_current()->regions
+    if (h && va >= h->base && va < region_end(h) && (!h->as || h->as == core_current_as)) return h;
+    struct region *list = va < SHARED_START ? core_current_as->regions
                         : va < PTE_BASE ? shared_list : system_list;
     for (struct region *r = list; r && r->base <= va; r = r->next)
         if (va < region_end(r)) return find_hint = r;

@@ -20,7 +20,7 @@
  *   - frames stay there for the charge: no ordinary allocation (pfn_alloc, pfn_alloc_run: page
  *     tables, directories, present commits, contiguous runs, held runs) takes a free frame while
  *     free <= charged.  Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c,
- *     make_present below) may, and its PTE store gives the charge back at once, so
+ *     core_make_present in committed.c) may, and its PTE store gives the charge back at once, so
  *     free - charged - the frames nobody promised - never changes on a demand-zero fault.
  * A demand-zero fault therefore always finds a frame; if one ever does not, that access fails
  * the documented way (fault.c), never the kernel.  The personalities report free - charged as
@@ -31,11 +31,6 @@
 
 volatile uint32_t mm_demand_faults;
 volatile uint32_t mm_demand_nomem;
-
-bool pte_is_committed(pte_t e)
-{
-    return (e & PTE_P) || (e & PTE_NP_DEMAND);
-}
 
 static uint32_t pte_prot(pte_t e)
 {
@@ -84,26 +79,6 @@ static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
     return MM_OK;
 }
 
-/* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
- * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL;
- * a page without a table or not committed is MM_ENOENT; the first such page decides.  One
- * pass through the entries; *all (if given) gets the AND of them: PTE_P clear means some page
- * is still demand-zero, PTE_W / PTE_U clear that some page lacks that permission. */
-mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
-{
-    pte_t and = ~0u;
-    for_each_pte_span(s, va, npages) {
-        if (!s.pt) return pde_large(s.pde) ? MM_EINVAL : MM_ENOENT;
-        for (uint32_t i = 0; i < s.n; i++) {
-            pte_t e = s.pt[i];
-            if (!pte_is_committed(e)) return MM_ENOENT;
-            and &= e;
-        }
-    }
-    if (all) *all = and;
-    return MM_OK;
-}
-
 static mm_status check_committed(vaddr_t va, uint32_t npages)
 {
     return core_check_committed(va, npages, NULL);
@@ -128,25 +103,26 @@ static bool commit_fits(uint32_t n)
     return limit >= pfn_count.charged && limit - pfn_count.charged >= n;
 }
 
-static mm_status alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
+/* n frames for a present commit into frames[]; false, with none taken, when they cannot be had. */
+static bool alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct mm_frame_req *req)
 {
     uint32_t zf = PFN_ALLOC_ZERO;                    /* every commit is zero-filled */
     if (flags & MM_COMMIT_CONTIG) {
         struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
         const struct mm_frame_req *q = req ? req : &any;
         pfn_t s = pfn_alloc_run(n, q->align ? q->align : 1, q->min, q->max, q->boundary, zf);
-        if (s == PFN_NONE) return MM_ENOMEM;
+        if (s == PFN_NONE) return false;
         for (uint32_t i = 0; i < n; i++) frames[i] = s + i;
-        return MM_OK;
+        return true;
     }
     for (uint32_t i = 0; i < n; i++) {
         frames[i] = req ? pfn_alloc_run(1, 1, req->min, req->max, 0, zf) : pfn_alloc(zf);
         if (frames[i] == PFN_NONE) {
             while (i--) pfn_free(frames[i]);
-            return MM_ENOMEM;
+            return false;
         }
     }
-    return MM_OK;
+    return true;
 }
 
 /* The pages of [va, va + npages) not committed yet (a page without a table counts as not
@@ -202,18 +178,10 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (flags & MM_COMMIT_PRESENT) {
         frames = kmalloc(todo * sizeof(pfn_t));
         if (!frames) return MM_ENOMEM;
-        mm_status st = alloc_frames(frames, todo, flags, req);
-        if (st != MM_OK) { kfree(frames); return st; }
+        if (!alloc_frames(frames, todo, flags, req)) goto fail_list;
     }
-    if (!ensure_tables(va, npages)) {
-        for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
-        kfree(frames);
-        return MM_ENOMEM;
-    }
-    if (!frames && !commit_fits(todo)) {         /* the tables are paid: the pages must fit too */
-        pt_trim(va, npages);
-        return MM_ENOMEM;
-    }
+    if (!ensure_tables(va, npages)) goto fail_frames;
+    if (!frames && !commit_fits(todo)) goto fail_tables;   /* the tables are paid: the pages must fit too */
     for (uint32_t i = 0, k = 0; i < npages; i++) {
         vaddr_t v = va + i * PAGE_SIZE;
         if (pte_is_committed(pte_read(v))) continue;
@@ -223,6 +191,14 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     if (first_pfn) *first_pfn = frames ? frames[0] : PFN_NONE;
     kfree(frames);
     return MM_OK;
+
+fail_tables:                                     /* frames is NULL here: demand-zero */
+    pt_trim(va, npages);
+fail_frames:
+    for (uint32_t i = 0; frames && i < todo; i++) pfn_free(frames[i]);
+fail_list:
+    kfree(frames);
+    return MM_ENOMEM;
 }
 
 /* Frame i of a mapping request: list[i], or first + i * step. */
@@ -264,39 +240,6 @@ mm_status mm_map_frames(vaddr_t va, uint32_t npages, const pfn_t *frames, uint32
         if (frames[i] > 0xFFFFFu) return MM_EINVAL;
     struct frames fr = { frames, 0, 0 };
     return map_frames(va, npages, &fr, prot);
-}
-
-/* A committed page's frame, faulting a demand-zero page in: the frame its charge holds, which
- * the install gives back.  PFN_NONE when there is none (the charge makes that a bug). */
-static pfn_t make_present(vaddr_t va)
-{
-    pte_t e = pte_read(va);
-    if (e & PTE_P) return pte_pfn(e);
-    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_demand(e) ? PFN_ALLOC_CHARGED : 0));
-    if (f == PFN_NONE) return PFN_NONE;
-    pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
-    return f;
-}
-
-uint32_t core_absent(vaddr_t va, uint32_t npages)
-{
-    uint32_t absent = 0;
-    for_each_pte_span(s, va, npages) {
-        if (!s.pt) absent += pde_large(s.pde) ? 0 : s.n;
-        for (uint32_t i = 0; s.pt && i < s.n; i++) absent += !(s.pt[i] & PTE_P);
-    }
-    return absent;
-}
-
-/* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
- * needs one (the range's tables exist: its pages are committed). */
-mm_status core_make_present(vaddr_t va, uint32_t npages)
-{
-    uint32_t need = core_absent(va, npages);
-    if (need > pfn_count.free) return MM_ENOMEM;
-    for (uint32_t i = 0; need && i < npages; i++)
-        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) panic("core_make_present: a counted frame vanished");
-    return MM_OK;
 }
 
 /* Every present source page's frame may be shown at dst with prot (pte.h's policy); pages still
@@ -353,10 +296,10 @@ mm_status mm_decommit(vaddr_t va, uint32_t npages)
 mm_status mm_release(struct region *r)
 {
     if (!r) return MM_EINVAL;
-    struct as *prev = as_current();
-    if (r->as && r->as != prev) as_switch(r->as);
+    struct as *prev = core_current_as;
+    if (r->as && r->as != prev) core_switch_as(r->as);
     core_decommit(r->base, r->npages);       /* never refused: locks keep frames, not pages */
-    as_switch(prev);
+    core_switch_as(prev);
     region_forget(r);
     return MM_OK;
 }

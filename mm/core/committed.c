@@ -1,0 +1,60 @@
+/*
+ * committed.c - what every operation on committed pages asks first, and the step they share:
+ * is every page of a range committed (and with which rights), how many are not present yet, and
+ * faulting the demand-zero ones in, all or nothing.  Below lock.c and vm.c, which both build on
+ * them (a lock, an alias, a protection change, a relocation), and above pte.c and pfn.c only.
+ */
+#include "mm/core/core.h"
+
+/* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
+ * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL;
+ * a page without a table or not committed is MM_ENOENT; the first such page decides.  One
+ * pass through the entries; *all (if given) gets the AND of them: PTE_P clear means some page
+ * is still demand-zero, PTE_W / PTE_U clear that some page lacks that permission. */
+mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
+{
+    pte_t and = ~0u;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) return pde_large(s.pde) ? MM_EINVAL : MM_ENOENT;
+        for (uint32_t i = 0; i < s.n; i++) {
+            pte_t e = s.pt[i];
+            if (!pte_is_committed(e)) return MM_ENOENT;
+            and &= e;
+        }
+    }
+    if (all) *all = and;
+    return MM_OK;
+}
+
+/* A committed page's frame, faulting a demand-zero page in: the frame its charge holds, which
+ * the install gives back.  PFN_NONE when there is none (the charge makes that a bug). */
+static pfn_t make_present(vaddr_t va)
+{
+    pte_t e = pte_read(va);
+    if (e & PTE_P) return pte_pfn(e);
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_demand(e) ? PFN_ALLOC_CHARGED : 0));
+    if (f == PFN_NONE) return PFN_NONE;
+    pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
+    return f;
+}
+
+uint32_t core_absent(vaddr_t va, uint32_t npages)
+{
+    uint32_t absent = 0;
+    for_each_pte_span(s, va, npages) {
+        if (!s.pt) absent += pde_large(s.pde) ? 0 : s.n;
+        for (uint32_t i = 0; s.pt && i < s.n; i++) absent += !(s.pt[i] & PTE_P);
+    }
+    return absent;
+}
+
+/* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
+ * needs one (the range's tables exist: its pages are committed). */
+mm_status core_make_present(vaddr_t va, uint32_t npages)
+{
+    uint32_t need = core_absent(va, npages);
+    if (need > pfn_count.free) return MM_ENOMEM;
+    for (uint32_t i = 0; need && i < npages; i++)
+        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) panic("core_make_present: a counted frame vanished");
+    return MM_OK;
+}
