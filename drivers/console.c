@@ -5,6 +5,20 @@
 #include "drivers/console.h"
 
 bool console_e9;
+bool console_screen_all;
+static bool screen_muted;
+
+void console_mute_screen(bool mute) { screen_muted = mute && !console_screen_all; }
+
+void console_status(const char *fmt, ...)
+{
+    char line[81];
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    vga_status(line);
+}
 
 void console_init(void)
 {
@@ -16,7 +30,7 @@ void console_putc(char c)
 {
     if (c == '\n') serial_putc('\r');
     serial_putc(c);
-    vga_putc(c);
+    if (!screen_muted) vga_putc(c);
     if (console_e9) outb(0xE9, (uint8_t)c);
 }
 

@@ -16,6 +16,15 @@ int serial_getc_nowait(void);    /* -1 when nothing has arrived */
 
 void vga_init(void);
 void vga_putc(char c);
+void vga_status(const char *s);  /* row 0 of the screen: stays put while the log scrolls */
+
+/* The status line of the screen (and nothing on the serial console, whose log has it all):
+ * what is running and how far it got, readable on a VGA-only PC after the log scrolled away. */
+void console_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Output that is expected and plentiful (a test's deliberate ring-3 faults): while muted, it goes
+ * to COM1 and port 0xE9 but not to the screen, unless the command line says `screen-all`. */
+extern bool console_screen_all;
+void console_mute_screen(bool mute);
 void vga_set_base(volatile uint16_t *base);   /* mm_init moves the text buffer's mapping */
 volatile uint16_t *vga_base(void);
 

@@ -9,6 +9,9 @@
 #define COLS 80
 #define ROWS 25
 #define ATTR 0x0700
+#define STATUS_ATTR 0x1F00                /* white on blue */
+/* Row 0 is the status line (vga_status): the log scrolls in rows FIRST..ROWS-1 below it. */
+#define FIRST 1
 
 static volatile uint16_t *buf = (volatile uint16_t *)(KERNEL_VBASE + 0xB8000u);
 static int row, col;
@@ -29,16 +32,27 @@ volatile uint16_t *vga_base(void) { return buf; }
 
 void vga_init(void)
 {
-    for (int i = 0; i < COLS * ROWS; i++) buf[i] = ATTR | ' ';
-    row = col = 0;
-    cursor_to(0, 0);
+    for (int i = 0; i < COLS * ROWS; i++) buf[i] = (i < COLS * FIRST ? STATUS_ATTR : ATTR) | ' ';
+    row = FIRST;
+    col = 0;
+    cursor_to(row, 0);
 }
 
 static void scroll(void)
 {
-    for (int i = 0; i < COLS * (ROWS - 1); i++) buf[i] = buf[i + COLS];
+    for (int i = COLS * FIRST; i < COLS * (ROWS - 1); i++) buf[i] = buf[i + COLS];
     for (int i = COLS * (ROWS - 1); i < COLS * ROWS; i++) buf[i] = ATTR | ' ';
     row = ROWS - 1;
+}
+
+/* The status line: s on row 0, padded; it stays put while the log scrolls under it. */
+void vga_status(const char *s)
+{
+    if (!buf) return;
+    for (int i = 0; i < COLS; i++) {
+        char c = *s ? *s++ : ' ';
+        buf[i] = STATUS_ATTR | (uint8_t)c;
+    }
 }
 
 void vga_putc(char c)

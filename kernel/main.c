@@ -81,7 +81,7 @@ bool cmdline_has(const char *word)
 enum arg_kind { ARG_FLAG, ARG_TEXT, ARG_NUMBER };
 static const struct { const char *key; enum arg_kind kind; } known_args[] = {
     { "test", ARG_TEXT }, { "test-order", ARG_TEXT }, { "bench", ARG_TEXT },
-    { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG },
+    { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG }, { "screen-all", ARG_FLAG },
     { "stress-steps", ARG_NUMBER }, { "stress-seed", ARG_NUMBER }, { "stress-cross", ARG_NUMBER },
     { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER },
 };
@@ -205,6 +205,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     bootinfo_copy(magic, mbi);
     kernel_cmdline = strip_loader_filename(bootinfo.cmdline);
     console_e9 = cmdline_has("e9");
+    console_screen_all = cmdline_has("screen-all");
     if (cmdline_has("mb-nommap") && bootinfo.has_mmap) {     /* test the fallback path */
         bootinfo.has_mmap = false;
         kprintf("boot: mb-nommap: ignoring the memory map, using mem_lower/mem_upper\n");
@@ -219,6 +220,8 @@ void kmain(uint32_t magic, paddr_t mbi)
     bootinfo_print();
     check_ram();
     mm_init();
+    console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
+                   x86.family, (mm_total_frames() + 255) / 256, cmdline_get("test") ? "running tests" : "booting");
     user_init();
     if (vxd_init) vxd_init();
     if (devhlp_init) devhlp_init();
@@ -242,6 +245,8 @@ void kmain(uint32_t magic, paddr_t mbi)
         qemu_exit(QEMU_EXIT_PASS);
     }
     demo_run();
+    console_status("Pagoda %s | %s family %u | %u MiB RAM | idle", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
+                   x86.family, (mm_total_frames() + 255) / 256);
     kprintf("Pagoda: idle (no test= on the command line). %s\n", under_qemu() ?
             "QEMU: Ctrl-A X quits (on the serial console), or close its window." :
             "Switch the machine off or reset it to leave.");

@@ -170,6 +170,10 @@ def run_config(cfg, pattern, timeout, seed=1):
         why = "triple fault"
     elif "PANIC" in text:
         why = "kernel panic"
+    elif cfg["boot"] == "vga" and summary and not text.startswith("Pagoda tests done: "):
+        why = "the screen's status line (row 0) does not say the tests are done"
+    elif cfg["boot"] == "vga" and "ring-3 run terminated" in text:
+        why = "expected ring-3 fault reports reached the screen"
     elif cfg["boot"] in ("iso", "bochs") and re.search(r"error: file .*\.mod.* not found", text):
         why = "GRUB could not load a module (GRUB_MODULES in the Makefile)"
     elif not summary:

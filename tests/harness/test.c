@@ -19,6 +19,8 @@
  * give a different order than asked for under the same "pass".
  */
 #include "tests/harness/test.h"
+#include "tests/harness/user.h"
+#include "drivers/console.h"
 #include "kernel/trap.h"
 #include "mm/x86.h"
 
@@ -257,11 +259,28 @@ int tests_run(const char *pattern)
         shuffle(n, seed);
         kprintf("tests: order shuffled with seed %u; replay: %s\n", seed, kernel_cmdline);
     }
-    for (uint32_t i = 0; i < n; i++)
-        run_one(&__tests_start[run_list[i]], &passed, &failed, &skipped);
+    uint32_t faults0 = user_faults_survived(), nfailed = 0;
+    static uint16_t failed_list[32];           /* listed again at the end, where they stay visible */
+    for (uint32_t i = 0; i < n; i++) {
+        const struct test *t = &__tests_start[run_list[i]];
+        console_status("Pagoda tests %u/%u: %d passed, %d failed, %d skipped  %s", i + 1, n, passed, failed,
+                       skipped, t->name);
+        if (run_one(t, &passed, &failed, &skipped) && nfailed < ARRAY_SIZE(failed_list))
+            failed_list[nfailed++] = run_list[i];
+    }
     if (test_hostile_cases)
         kprintf("tests: %u hostile cases tried\n", test_hostile_cases);
+    if (user_faults_survived() != faults0)
+        kprintf("tests: %u ring-3 faults reported on COM1 (expected ones; `screen-all` shows them here too)\n",
+                user_faults_survived() - faults0);
+    if (nfailed) {
+        kprintf("tests: %d failed%s:\n", failed, failed > (int)nfailed ? ", the first of them" : "");
+        for (uint32_t i = 0; i < nfailed; i++) kprintf("  failed: %s\n", __tests_start[failed_list[i]].name);
+    }
+
     failed += unmatched_parts(pat);
+    console_status("Pagoda tests done: %d passed, %d failed, %d skipped%s", passed, failed, skipped,
+                   failed ? " - failures listed above the summary" : "");
     if (passed + failed == 0) {
         kprintf("tests: no test matched '%s'\n", pat);
         kprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);

@@ -6,6 +6,7 @@
  * user_fault(): either way we longjmp back into user_call with the result.
  */
 #include "tests/harness/user.h"
+#include "drivers/console.h"
 #include "kernel/trap.h"
 #include "mm/mm.h"
 #include "mm/x86.h"
@@ -65,8 +66,10 @@ static void user_fault(struct trapframe *tf)
     user_res->eip = tf->eip;
     in_user = false;
     faults_survived++;
+    console_mute_screen(true);                  /* expected, and hundreds of them: COM1 only */
     kprintf("user: ring-3 run terminated: vector %u error %x eip %08x cr2 %08x\n",
             tf->vector, tf->err, tf->eip, user_res->cr2);
+    console_mute_screen(false);
     ktry_longjmp(&user_ctx, 2);
 }
 
