@@ -315,6 +315,7 @@ TEST(vxd_copypagetable_xchg, "vxd/copypagetable-no-table-and-xchgfreephysreg")
     CHECK_EQ(_XchgFreePhysReg(PG(fpr) + 1, pa, 0), 0);   /* lands on the other page */
     CHECK_EQ(vt_check(fpr + PAGE_SIZE, 9), PAGE_SIZE);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 1, 1, 0), 1);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 

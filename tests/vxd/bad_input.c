@@ -311,6 +311,7 @@ TEST(vxd_bad_fpr, "vxd/bad-input/freephysreg")
     CHECK_EQ(_UnmapFreePhysReg(p, 1, 0), 1);
     CHECK_EQ(_PageFree((PVOID)h, 0), 1);
     CHECK_EQ(mm_free_frames(), free0);
+    CHECK(vt_freephys_region_drop(fpr));
     CHECK_MM_OK();
     return PASS;
 }

@@ -70,6 +70,7 @@ TEST(vxd_fpr_compaction, "vxd/freephysreg-xchg-compaction")
     CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 5, p3, 0), VXD_ERR);   /* p3 is no longer in flight */
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 4, 0), 1);
     CHECK_EQ(mm_free_frames(), before);                  /* frames and the page table are back */
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -126,6 +127,7 @@ TEST(vxd_fpr_unmovable, "vxd/freephysreg-unmovable-frames-stay")
     CHECK_EQ(_XchgFreePhysReg(PG(fpr), pa, 0), 0);
     CHECK_EQ(vt_check(fpr, 21), PAGE_SIZE);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 2, 0), 1);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -240,6 +242,7 @@ TEST(vxd_fpr_owned, "vxd/freephysreg-xchg-owned-pages")
     CHECK_EQ(_PageFree((PVOID)dh, 0), 1);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 3, 0), 1);
     CHECK_EQ(mm_free_frames(), free0);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -279,6 +282,7 @@ TEST(vxd_fpr_rules, "vxd/freephysreg-map-unmap-rules")
     CHECK_EQ(_PageGetSizeAddr(fpr, 0), 4);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 1, 1, 0), 1);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 3, 1, 0), 1);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 

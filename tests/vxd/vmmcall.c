@@ -139,5 +139,6 @@ TEST(vxd_vmmcall_tour, "vxd/vmmcall/every-service")
     CHECK_EQ(vt_pa(fpr), 0);
     CHECK_EQ(vt_pa(fpr + PAGE_SIZE), 0);
     CHECK_EQ(mm_free_frames(), before);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
