@@ -37,12 +37,18 @@ const char *test_fail(const char *file, int line, const char *fmt, ...)
     return fail_buf;
 }
 
+const char *test_what_moved(const struct mm_counts *before)
+{
+    static char what[96];
+    struct mm_counts now;
+    mm_counts_take(&now);
+    return mm_counts_equal(before, &now, what, sizeof what) ? NULL : what;
+}
+
 const char *test_nothing_moved(const char *file, int line, const struct mm_counts *before)
 {
-    struct mm_counts now;
-    char what[96];
-    mm_counts_take(&now);
-    return mm_counts_equal(before, &now, what, sizeof what) ? NULL : test_fail(file, line, "something moved: %s", what);
+    const char *moved = test_what_moved(before);
+    return moved ? test_fail(file, line, "something moved: %s", moved) : NULL;
 }
 
 bool glob_match(const char *p, const char *s)

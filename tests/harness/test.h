@@ -42,6 +42,9 @@ const char *test_fail(const char *file, int line, const char *fmt, ...) __attrib
  * because the others move on purpose says so and compares that one itself. */
 struct mm_counts;
 const char *test_nothing_moved(const char *file, int line, const struct mm_counts *before);
+/* NULL when the counts now equal *before, else the first that moved, "free frames 9 -> 8"
+ * (a static buffer): for a test that words its own failure. */
+const char *test_what_moved(const struct mm_counts *before);
 #define CHECK_NOTHING_MOVED(before) TRY(test_nothing_moved(__FILE__, __LINE__, (before)))
 
 /*

@@ -34,7 +34,7 @@ static inline NTSTATUS probe_and_lock(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERA
     return st;
 }
 
-/* What a refused call must leave as it found it, besides the counts (tests/suites/hostile/hostile.h hcounts):
+/* What a refused call must leave as it found it, besides the counts (struct mm_counts, mm/mm.h):
  * every page-directory entry and every page-table entry of [lo, hi), read through the self-map
  * (a 4 MiB PDE counts once), folded into one FNV-1a hash.  The Accessed and Dirty bits are left
  * out: the CPU sets them behind our back when anything is read or written through an entry. */
@@ -62,17 +62,17 @@ static inline uint32_t pt_hash_all(void)
 }
 
 /* Counts, page tables, NT mapping records: what a refused call must leave alone. */
-struct before { struct hcounts c; uint32_t pt, maps; };
+struct before { struct mm_counts c; uint32_t pt, maps; };
 static inline void before_take(struct before *b)
 {
-    hcounts_take(&b->c);
+    mm_counts_take(&b->c);
     b->pt = pt_hash_all();
     b->maps = ntmm_mapping_count();
 }
 static inline const char *unchanged(const struct before *b, const char *what)
 {
     static char why[200];
-    const char *moved = hcounts_diff(&b->c);
+    const char *moved = test_what_moved(&b->c);
     if (moved) return ksnprintf(why, sizeof why, "%s: %s", what, moved), why;
     if (pt_hash_all() != b->pt) return ksnprintf(why, sizeof why, "%s: a page-table entry changed", what), why;
     if (ntmm_mapping_count() != b->maps)

@@ -202,9 +202,9 @@ static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
 
 static const char *charge_test(struct dz_api *a)
 {
-    struct hcounts start;
-    hcounts_take(&start);
-    struct hrun r = { a->name, 0, { 0, 0, 0, 0, 0, 0 } };
+    struct mm_counts start;
+    mm_counts_take(&start);
+    struct hrun r = { a->name, 0, { 0 } };
     ballast_take(KEEP);
     uint32_t twice = 2 * mm_free_frames();                /* the frames the charge holds are free too */
     const char *e = a->setup ? a->setup(a, twice) : PASS;
@@ -223,7 +223,7 @@ static const char *charge_test(struct dz_api *a)
     if (!e) e = fit_and_keep(&r, a);
     if (a->teardown) a->teardown(a);
     ballast_release();
-    const char *moved = hcounts_diff(&start);
+    const char *moved = test_what_moved(&start);
     if (!e && moved) e = test_fail(__FILE__, __LINE__, "%s: after giving everything back: %s", a->name, moved);
     return e;
 }
@@ -294,8 +294,8 @@ TEST(charge_transitions, "mm/commit-charge-follows-each-transition")
  * gives every page of the charge back. */
 TEST(charge_as_destroy, "mm/commit-charge-returned-when-address-space-destroyed")
 {
-    struct hcounts start;
-    hcounts_take(&start);
+    struct mm_counts start;
+    mm_counts_take(&start);
     struct as *prev = as_current(), *p = as_create();
     CHECK(p);
     as_switch(p);
@@ -312,8 +312,7 @@ TEST(charge_as_destroy, "mm/commit-charge-returned-when-address-space-destroyed"
     CHECK(ok);
     CHECK_EQ(charge, start.charged + 64 + 8 + 16 - 3);
     CHECK_EQ(as_destroy(p), MM_OK);
-    const char *moved = hcounts_diff(&start);
-    CHECK_MSG(!moved, "after as_destroy: %s", moved);
+    CHECK_NOTHING_MOVED(&start);
     return PASS;
 }
 

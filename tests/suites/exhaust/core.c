@@ -29,7 +29,7 @@ const char *exhaust_run(struct hrun *r, struct exhaust *x)
             continue;
         }
         if (x->faults_in) {                                  /* pages faulted in stay committed */
-            r->base.free = mm_free_frames();
+            r->base.free_frames = mm_free_frames();
             r->base.charged = mm_commit_charge();
         }
         ksnprintf(what, sizeof what, "%s of %u when exhausted", x->what, chunk);

@@ -218,8 +218,8 @@ static const char *promise_kept(struct exhaust *x, const struct xfix *f)
 static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballast, bool others)
 {
     struct xfix f;
-    struct hcounts start;
-    hcounts_take(&start);
+    struct mm_counts start;
+    mm_counts_take(&start);
     const char *e = xfix_make(&f, x);
     if (!e) {
         *ballast = ballast_take(EX_KEEP);
@@ -246,14 +246,14 @@ static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballas
         ballast_release();
     }
     xfix_free(&f);
-    const char *moved = hcounts_diff(&start);
+    const char *moved = test_what_moved(&start);
     if (!e && moved) e = test_fail(__FILE__, __LINE__, "%s: after giving everything back: %s", x->what, moved);
     return e;
 }
 
 static const char *phys_test(const char *name, struct exhaust *x)
 {
-    struct hrun r = { name, 0, { 0, 0, 0, 0, 0, 0 } };
+    struct hrun r = { name, 0, { 0 } };
     uint32_t before = test_hostile_cases, ballast = 0, took[2] = { 0, 0 };
     uint64_t t0 = hnow();
     x->chunk = MIN(x->chunk, MAX(1u, MIN(mm_free_frames(), EX_KEEP) / 8));

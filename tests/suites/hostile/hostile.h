@@ -7,8 +7,9 @@
  * ranges touching the null page, the self-map, hyperspace or the permanently invalid region,
  * another process's private arena, reserved flag bits one at a time, forged and reused handles.
  * Every case asserts the documented result (API_REFERENCE A/B/C, the README's choices) and,
- * right after the call, that nothing changed: free frames, free system PTEs, locked frames,
- * regions, kernel-pool bytes and the commit charge are what they were, and mm_check() is happy.
+ * right after the call, that nothing changed: every count of struct mm_counts (free frames,
+ * locked frames, free system PTEs, pool bytes, regions, address spaces, the commit charge) is
+ * what it was, and mm_check() is happy.
  * A failure names the service, the case index and what the case was.
  *
  * Calls go through thunks, uint32_t fn(const uint32_t *a), so one runner serves every table:
@@ -26,16 +27,10 @@
 
 typedef uint32_t (*hcall)(const uint32_t *a);
 
-/* What every case must leave as it found it. */
-struct hcounts { uint32_t free, syspte, locked, regions, pool, charged; };
-void hcounts_take(struct hcounts *c);
-/* NULL when c equals the counts now, else which one moved (static buffer). */
-const char *hcounts_diff(const struct hcounts *c);
-
 struct hrun {
     const char *svc;             /* the service, for messages */
     uint32_t cases;              /* cases run so far: the index of the next one */
-    struct hcounts base;
+    struct mm_counts base;       /* what every case must leave as it found it (mm/mm.h) */
 };
 void hrun_rebase(struct hrun *r);                  /* after a body made fixtures of its own */
 
@@ -48,7 +43,7 @@ void hrun_rebase(struct hrun *r);                  /* after a body made fixtures
 uint32_t hpt_sum(void);
 uint32_t hmem_sum(vaddr_t va, uint32_t bytes);
 uint32_t hframe_sum(pfn_t f);
-struct hsnap { struct hcounts c; uint32_t pt; };
+struct hsnap { struct mm_counts c; uint32_t pt; };
 void hsnap_take(struct hsnap *s);
 const char *hsnap_diff(const struct hsnap *s);    /* NULL when the counts and page tables are as in s */
 /* One case: got must equal want, then the counts and mm_check.  NULL or the failure. */
