@@ -80,7 +80,8 @@ TEST(devhlp_pagelist_sizes, "devhlp/pagelist-size-65537-87")
 {
     LIN buf = alloc_pages(VMDHA_FIXED, 17);
     CHECK(buf);
-    uint32_t free0 = mm_free_frames(), syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     PAGELIST pl[18];
     ULONG count = 0;
     LIN lin = 0;
@@ -97,8 +98,7 @@ TEST(devhlp_pagelist_sizes, "devhlp/pagelist-size-65537-87")
     CHECK_EQ(DevHelp_PageListToLin(65536, (LIN)pl, &lin), NO_ERROR);
     CHECK_EQ(*(volatile uint32_t *)(lin + 0x1000), *(volatile uint32_t *)(buf + 0x1010));
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(buf), NO_ERROR);
     return PASS;
 }
@@ -110,7 +110,8 @@ TEST(devhlp_pagelist_bad, "devhlp/pagelist-bad-lists")
     PAGELIST good[2];
     ULONG count;
     CHECK_EQ(DevHelp_LinToPageList(buf, 2 * PAGE_SIZE, (LIN)good, &count), NO_ERROR);
-    uint32_t free0 = mm_free_frames(), syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = 0;
     CHECK_EQ(DevHelp_LinToPageList(dz, 4, (LIN)good, &count), ERROR_INVALID_ADDRESS);   /* not present */
     CHECK_EQ(DevHelp_LinToPageList(buf, 4, 0, &count), ERROR_INVALID_PARAMETER);        /* list pointer */
@@ -129,8 +130,7 @@ TEST(devhlp_pagelist_bad, "devhlp/pagelist-bad-lists")
     CHECK_EQ(DevHelp_PageListToLin(2 * PAGE_SIZE, (LIN)l5, &lin), ERROR_INVALID_PARAMETER);   /* a directory */
     CHECK_EQ(DevHelp_PageListToLin(PAGE_SIZE, BAD_POINTER, &lin), ERROR_INVALID_PARAMETER);
     CHECK_EQ(lin, 0);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(buf), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(dz), NO_ERROR);
     return PASS;
@@ -258,7 +258,8 @@ TEST(devhlp_device_help_regs, "devhlp/device-help-registers-cf")
 
 TEST(devhlp_device_help_codes, "devhlp/device-help-every-service")
 {
-    uint32_t syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct dh_regs r;
     /* VMAlloc with SELMAP|PROCESS: ECX = sel:off. */
     r = (struct dh_regs){ VMDHA_PROCESS | VMDHA_SELMAP, R_EBX, PAGE_SIZE, R_EDX_HI | DevHlp_VMAlloc, 0,
@@ -300,6 +301,6 @@ TEST(devhlp_device_help_codes, "devhlp/device-help-every-service")
         r = (struct dh_regs){ all[i], R_EBX, 0, R_EDX_HI | DevHlp_VMFree, 0, 0, R_EBP, 0 };
         CHECK_MSG(dh_call(&r) == 0, "VMFree(%08x): %u", all[i], r.eax);
     }
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

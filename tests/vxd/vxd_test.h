@@ -110,11 +110,13 @@ static inline ULONG vt_freephys_region_gap_after(uint32_t n)
     return fpr;
 }
 
-/* expr must give `want` and leave the free-frame count as it was. */
+/* expr must give `want` and leave every count of struct mm_counts as it was. */
 #define CHECK_COSTLESS(expr, want) do {                                         \
-        uint32_t _free = mm_free_frames();                                      \
+        struct mm_counts _c;                                                    \
+        mm_counts_take(&_c);                                                    \
         CHECK_EQ((expr), (want));                                               \
-        CHECK_MSG(mm_free_frames() == _free, "%s changed the free count: %u -> %u", #expr, _free, mm_free_frames()); \
+        const char *_m = test_what_moved(&_c);                                  \
+        CHECK_MSG(!_m, "%s changed %s", #expr, _m);                             \
     } while (0)
 
 #define CHECK_MM_OK() do {                                                      \
