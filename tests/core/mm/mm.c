@@ -263,14 +263,15 @@ TEST(mm_large_page, "mm/large-page")
 
 TEST(mm_as_create_destroy, "mm/address-spaces")
 {
-    uint32_t before = mm_free_frames(), n = as_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *a[8];
     for (int i = 0; i < 8; i++) {
         a[i] = as_create();
         CHECK(a[i]);
         CHECK_EQ(pfn_db[a[i]->pd].state, PFN_PAGEDIR);
     }
-    CHECK_EQ(as_count(), n + 8);
+    CHECK_EQ(as_count(), before.address_spaces + 8);
     as_switch(a[3]);
     CHECK_EQ(x86_read_cr3() >> PAGE_SHIFT, a[3]->pd);
     CHECK_EQ(*(pte_t *)0xC0300C00u >> PAGE_SHIFT, a[3]->pd);   /* its own self-map */
@@ -278,8 +279,7 @@ TEST(mm_as_create_destroy, "mm/address-spaces")
     CHECK_EQ(as_destroy(a[3]), MM_EINVAL);                     /* not the current one */
     as_switch(as_kernel());
     for (int i = 0; i < 8; i++) CHECK_EQ(as_destroy(a[i]), MM_OK);
-    CHECK_EQ(as_count(), n);
-    CHECK_EQ(mm_free_frames(), before);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -292,7 +292,8 @@ static pfn_t some_free_frame(void)
 
 TEST(mm_bad_input, "mm/bad-input")
 {
-    uint32_t before = mm_free_frames(), regions = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     mm_status st;
     CHECK(!mm_reserve(ARENA_SYSTEM, 0, 0, 1, OWNER_TEST, &st) && st == MM_EINVAL);
     CHECK(!mm_reserve(ARENA_SYSTEM, 0xC2C00800u, 1, 1, OWNER_TEST, &st) && st == MM_EINVAL);   /* unaligned */
@@ -328,8 +329,7 @@ TEST(mm_bad_input, "mm/bad-input")
     CHECK_EQ(mm_map_physical(r->base, 1, pfndb_frame, 1, 0), MM_EACCES);            /* PFN database */
     CHECK(!mm_reserve(ARENA_SYSTEM, r->base, 1, 1, OWNER_TEST, &st) && st == MM_EEXIST);
     CHECK_EQ(mm_release(r), MM_OK);
-    CHECK_EQ(mm_free_frames(), before);
-    CHECK_EQ(mm_region_count(), regions);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -415,10 +415,11 @@ TEST(mm_hyperspace_other_as, "mm/hyperspace-reads-other-as")
 
 TEST(mm_syspte_guard, "mm/syspte-guard-pages")
 {
-    uint32_t before = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     vaddr_t a = syspte_alloc(2), b = syspte_alloc(1);
     CHECK(a && b);
-    CHECK_EQ(syspte_free_count(), before - 5);           /* 2 + guard, 1 + guard */
+    CHECK_EQ(syspte_free_count(), before.syspte_free - 5);   /* 2 + guard, 1 + guard */
     CHECK_EQ(syspte_alloc_size(a), 2);
     CHECK(b >= a + 3 * PAGE_SIZE || b + 2 * PAGE_SIZE <= a);
     CHECK_EQ(mm_map_physical(a, 2, 0xB8, 1, MM_PROT_WRITE | MM_CACHE_UC), MM_OK);
@@ -433,7 +434,7 @@ TEST(mm_syspte_guard, "mm/syspte-guard-pages")
     CHECK_EQ(syspte_free(a, 2), MM_OK);
     CHECK_EQ(syspte_free(a, 2), MM_EINVAL);              /* double free */
     CHECK_EQ(syspte_free(b, 1), MM_OK);
-    CHECK_EQ(syspte_free_count(), before);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
