@@ -2,7 +2,7 @@
  * tests/devhlp/alloc.c - devhlp/vmalloc-*: VMAlloc's flag rules and what each kind of memory
  * really is on the MMU (B.1, B.3; B.5 tests 3, 4 and 5).
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/devhlp/devhlp.h"
@@ -11,13 +11,6 @@
 static USHORT alloc(ULONG flags, ULONG size, LIN *lin)
 {
     return DevHelp_VMAlloc(flags, size, VMDHA_NOPHYSADDR, lin, NULL);
-}
-
-static pfn_t frame_of(LIN va)
-{
-    struct mm_page_info pi;
-    mm_page_info(va, &pi);
-    return pi.present ? pi.pfn : 0xFFFFFFFFu;
 }
 
 TEST(devhlp_vmalloc_rules, "devhlp/vmalloc-flag-rules-87")
@@ -204,7 +197,7 @@ TEST(devhlp_vmalloc_kinds, "devhlp/vmalloc-reserve-swappable-align")
 
     uint32_t free0 = mm_free_frames();
     CHECK_EQ(alloc(VMDHA_SWAP, 5000, &s), NO_ERROR);     /* rounded up to 2 pages, demand-zero */
-    CHECK_EQ(frame_of(s), 0xFFFFFFFFu);
+    CHECK_EQ(frame_of(s), PFN_NONE);
     uint32_t mid = mm_free_frames();                     /* a page table at most */
     CHECK(mid + 1 >= free0);
     CHECK_EQ(*(volatile uint32_t *)(s + PAGE_SIZE + 100), 0);

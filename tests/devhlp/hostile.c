@@ -5,16 +5,13 @@
  * of hostile and valid ones (null, -1, wrapping, unaligned, the page tables, the PFN database,
  * read-only kernel data, 0xFFFE0000, and real buffers).  Whatever succeeds is undone at once
  * (VMFree, VMUnLock).  Nothing may crash, every failure must carry CF and a code from our list,
- * and at the end the free-frame, locked-frame, system-PTE and region counts are what they were
- * (the harness then runs mm_check).  Pointers to valid *writable* kernel memory are not in the
+ * and at the end every count of struct mm_counts is what it was (the harness then runs
+ * mm_check).  Pointers to valid *writable* kernel memory are not in the
  * set: in a flat ring-0 API they cannot be told from a driver's own buffers.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
-
-struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };
-uint32_t dh_call(struct dh_regs *r);     /* tests/devhlp/seed.asm */
 
 static const uint32_t ro_data[4] = { 0xB8000, 0x1000, 0x1000, 0 };
 static uint32_t rng = 0x2545F491u;

@@ -3,26 +3,12 @@
  * (B.3, B.5 tests 6 and 7).  Locks are proven by the core refusing to free locked pages and by
  * frame lock counts; relocation by the frame numbers and the contents; dirty marking by the PTE.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/core/pfn.h"
 #include "mm/core/pte.h"
-#include "tests/core/mm/frames.h"
 #include "mm/x86.h"
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
-
-static pfn_t frame_of(LIN va)
-{
-    struct mm_page_info pi;
-    mm_page_info(va, &pi);
-    return pi.present ? pi.pfn : PFN_NONE;
-}
 
 /* n demand-zero pages touched one by one on frames no two of which are adjacent (tests/core/mm/frames.h);
  * page i holds 0xC0DE0000 + i at offset 40. */

@@ -3,19 +3,13 @@
  * (B.3; B.5 tests 1, 2 and 10).  Every alias is proven by reading and writing through it, every
  * protection by taking the fault, every removal by the address faulting afterwards.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 #define PBUF 0x00700000u                 /* a process buffer in the private arena */
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
 
 /* A new process with n committed, present user pages at PBUF (page i holds 0x9000 + i). */
 static struct as *process_with_buffer(uint32_t n)

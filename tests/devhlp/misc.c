@@ -2,20 +2,11 @@
  * tests/devhlp/misc.c - devhlp/pagelist-*, devhlp/seltoflat, devhlp/virttolin and the register
  * entry devhlp/device-help-* (B.0, B.3; B.5 tests 8, 9 and 11).
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/core/pfn.h"
 #include "mm/x86.h"
-
-struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };
-uint32_t dh_call(struct dh_regs *r);     /* tests/devhlp/seed.asm */
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
 
 /* n pages whose frames are not adjacent, filled with a byte pattern. */
 static LIN scattered_pattern(uint32_t n)

@@ -1,8 +1,8 @@
 /*
  * ntmm_test.h - what the NT Mm tests share (tests/ntmm/, the NT bench rows and the
  * exhaustion tests): a PHYSICAL_ADDRESS from a number, the raising MmProbeAndLockPages and the
- * user-mode MmMapLockedPagesSpecifyCache called the NT way, a block of committed system pages,
- * and for the "a refused call changes nothing" tests: a snapshot of the counts, page tables and
+ * user-mode MmMapLockedPagesSpecifyCache called the NT way (a block of committed system pages,
+ * sys_block, is tests/core/mm/frames.h's), and for the "a refused call changes nothing" tests: a snapshot of the counts, page tables and
  * mapping records (before_take / unchanged), a full kernel pool, and frames of the kinds that
  * made services give up half way.
  */
@@ -12,6 +12,7 @@
 #include "mm/core/pfn.h"
 #include "mm/ntmm/ntmm.h"
 #include "tests/suites/hostile/hostile.h"
+#include "tests/core/mm/frames.h"
 
 static inline PHYSICAL_ADDRESS phys(uint64_t a)
 {
@@ -147,14 +148,4 @@ static inline void pool_drain(void *head)
     }
 }
 
-/* A system-arena block of n committed, present, zeroed pages with protection prot. */
-static inline struct region *sys_block(uint32_t n, uint32_t prot)
-{
-    struct region *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
-        mm_release(r);
-        r = NULL;
-    }
-    return r;
-}
 #endif

@@ -7,23 +7,20 @@
 #include "tests/harness/user.h"
 #include "mm/mm.h"
 #include "mm/core/pte.h"
+#include "tests/core/mm/frames.h"
 
-/* A committed, present system-arena block of n pages; *r receives the region. */
-static vaddr_t sys_block(uint32_t n, uint32_t prot, struct region **r)
+/* sys_block (tests/core/mm/frames.h) as the tests here use it: the block's address, 0 on
+ * failure; *r receives the region. */
+static vaddr_t sys_block_va(uint32_t n, uint32_t prot, struct region **r)
 {
-    *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (!*r) return 0;
-    if (mm_commit((*r)->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) != MM_OK) {
-        mm_release(*r);
-        return 0;
-    }
-    return (*r)->base;
+    *r = sys_block(n, prot);
+    return *r ? (*r)->base : 0;
 }
 
 TEST(mm_crisscross, "mm/criss-cross")
 {
     struct region *a, *b;
-    vaddr_t va = sys_block(1, MM_PROT_WRITE, &a);
+    vaddr_t va = sys_block_va(1, MM_PROT_WRITE, &a);
     CHECK(va);
     b = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     CHECK(b);
@@ -44,7 +41,7 @@ TEST(mm_crisscross, "mm/criss-cross")
 static const char *tlb_reuse(void)
 {
     struct region *ra, *rb;
-    vaddr_t a = sys_block(1, MM_PROT_WRITE, &ra), b = sys_block(1, MM_PROT_WRITE, &rb);
+    vaddr_t a = sys_block_va(1, MM_PROT_WRITE, &ra), b = sys_block_va(1, MM_PROT_WRITE, &rb);
     CHECK(a && b);
     *(volatile uint32_t *)a = 0xAAAAAAAA;
     *(volatile uint32_t *)b = 0xBBBBBBBB;
@@ -126,7 +123,7 @@ TEST(mm_demand_zero, "mm/demand-zero")
 TEST(mm_readonly_ring0, "mm/protection-ring0-wp")
 {
     struct region *r;
-    vaddr_t va = sys_block(1, 0, &r);
+    vaddr_t va = sys_block_va(1, 0, &r);
     CHECK(va);
     uint32_t x;
     CHECK(probe_read(va, &x));
@@ -178,7 +175,7 @@ TEST(mm_global_visibility, "mm/global-visibility")
     CHECK(a && b);
     as_switch(a);
     struct region *g, *priv = mm_reserve(ARENA_PRIVATE, 0x00800000u, 1, 1, OWNER_TEST, NULL);
-    vaddr_t gva = sys_block(8, MM_PROT_WRITE, &g);      /* made while A is current */
+    vaddr_t gva = sys_block_va(8, MM_PROT_WRITE, &g);      /* made while A is current */
     bool ok = priv && gva && mm_commit(0x00800000u, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
     if (ok) { *(volatile uint32_t *)gva = 0xA11A11; *(volatile uint32_t *)0x00800000u = 0xA; }
     as_switch(b);
@@ -336,7 +333,7 @@ TEST(mm_bad_input, "mm/bad-input")
 TEST(mm_lock_nesting, "mm/lock-nesting")
 {
     struct region *r;
-    vaddr_t va = sys_block(2, MM_PROT_WRITE, &r);
+    vaddr_t va = sys_block_va(2, MM_PROT_WRITE, &r);
     CHECK(va);
     pfn_t f[2];
     CHECK_EQ(mm_lock(va, 2, 0, f), MM_OK);
@@ -591,7 +588,7 @@ TEST(mm_unlock_same_frame_twice, "mm/unlock-one-frame-at-two-pages")
     /* Two pages on one frame, one lock: unlocking both pages must fail whole, not unlock the
      * frame twice. */
     struct region *r;
-    vaddr_t src = sys_block(1, MM_PROT_WRITE, &r);
+    vaddr_t src = sys_block_va(1, MM_PROT_WRITE, &r);
     struct region *a = mm_reserve(ARENA_SYSTEM, 0, 2, 1, OWNER_TEST, NULL);
     CHECK(src && a);
     pfn_t f = pte_pfn(pte_read(src));

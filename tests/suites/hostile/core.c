@@ -116,12 +116,6 @@ const char *hrun_list(struct hrun *r, const struct hshape *s, const struct hlist
 
 /* ---- the shared fixture ------------------------------------------------------------------------ */
 
-pfn_t hframe(vaddr_t va)
-{
-    uint32_t e = 0;
-    return mm_read_pte(va, &e) && (e & PTE_P) ? e >> PAGE_SHIFT : PFN_NONE;
-}
-
 /* n pages of the system arena, committed with `commit` (0: only reserved), first fit. */
 static struct region *sys_region(uint32_t n, uint32_t prot, uint32_t commit)
 {
@@ -154,7 +148,7 @@ static const char *other_process(struct hfix *fx)
     as_switch(fx->other);
     struct region *r = mm_reserve(ARENA_PRIVATE, HF_OTHER_VA, 2, 1, OWNER_TEST, NULL);
     bool ok = r && mm_commit(r->base, 2, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT | MM_COMMIT_ZERO, NULL, NULL) == MM_OK;
-    fx->other_frame = hframe(HF_OTHER_VA);
+    fx->other_frame = frame_of(HF_OTHER_VA);
     as_switch(prev);
     CHECK(ok);
     fx->other_va = HF_OTHER_VA;
@@ -199,8 +193,8 @@ static const char *hfix_setup(struct hfix *fx)
     fx->free_frame = settled_free_frame();
     fx->pt_frame = *MiGetPdeAddress(fx->blk_va) >> PAGE_SHIFT;
     fx->cr3_frame = x86_read_cr3() >> PAGE_SHIFT;
-    fx->pfndb_frame = hframe(PFNDB_BASE);
-    fx->pool_frame = hframe(KPOOL_BASE);
+    fx->pfndb_frame = frame_of(PFNDB_BASE);
+    fx->pool_frame = frame_of(KPOOL_BASE);
     fx->kernel_frame = KERNEL_PHYS_LOAD >> PAGE_SHIFT;
     CHECK(fx->free_frame != PFN_NONE && fx->other_frame != PFN_NONE);
     CHECK_EQ(pfn_db[fx->pt_frame].state, PFN_PAGETABLE);

@@ -24,6 +24,7 @@
 #include "tests/harness/test.h"
 #include "mm/mm.h"
 #include "mm/x86.h"
+#include "tests/core/mm/frames.h"   /* frame_of: the frame mapped at va in the current process */
 
 typedef uint32_t (*hcall)(const uint32_t *a);
 
@@ -102,7 +103,6 @@ struct hfix {
 struct hentry { const char *what; vaddr_t va; uint32_t bytes; uint32_t kind; };
 #define HLIST_MAX 32
 struct hlist { uint32_t n; struct hentry e[HLIST_MAX]; };
-pfn_t hframe(vaddr_t va);         /* the frame mapped at va in the current process, or PFN_NONE */
 /* Hostile ranges around an object [base, base + npages pages) of the personality under test. */
 void hostile_ranges(const struct hfix *fx, vaddr_t base, uint32_t npages, struct hlist *out);
 /* Hostile pointers for a caller's buffer of `bytes` bytes. */

@@ -199,7 +199,7 @@ static const char *vfix_setup(const struct hfix *fx, void *p)
     CHECK_EQ(_MapFreePhysReg(PG(v->fpr), 1, 0), 1);
     CHECK_EQ(_LinPageUnLock(PG(v->stale_alias), 1, PAGEMAPGLOBAL), 1);
     CHECK_EQ(_PageFree((PVOID)v->freed, 0), 1);
-    v->hf_frame = hframe(v->hf);
+    v->hf_frame = frame_of(v->hf);
     forged_handles(fx, v);
     return PASS;
 }
@@ -649,7 +649,7 @@ VXD(h_LinPageUnLock, "_LinPageUnLock")
         { "another process's reservation", NULL, 0, { PG(pf->other_res), 1, 0 } },
     };
     HTABLE(r, t_LinPageUnLock, rows);
-    HCASE(r, "the partly locked range kept its lock", mm_frame_locks(hframe(pf->lk)), 2);
+    HCASE(r, "the partly locked range kept its lock", mm_frame_locks(frame_of(pf->lk)), 2);
     HSWEEP(r, { t_LinPageUnLock, { PG(pf->lk), 1, 0 }, 2, UNLOCK_VALID, 0, undo_relock });
     return PASS;
 }
@@ -727,8 +727,8 @@ VXD(h_XchgFreePhysReg, "_XchgFreePhysReg")
         { "PhysAddr unaligned", NULL, F, { p + 1, 0x1234, 0 } },
         { "PhysAddr: a PAGEFIXED block's frame (pinned)", NULL, F, { p + 1, pf->hf_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: a pinned frame, in exchange", NULL, F, { p, pf->hf_frame << PAGE_SHIFT, 0 } },
-        { "PhysAddr: a frame locked beyond its pin", NULL, F, { p + 1, hframe(pf->lk) << PAGE_SHIFT, 0 } },
-        { "PhysAddr: the region's own present frame", NULL, F, { p + 1, hframe(pf->fpr) << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a frame locked beyond its pin", NULL, F, { p + 1, frame_of(pf->lk) << PAGE_SHIFT, 0 } },
+        { "PhysAddr: the region's own present frame", NULL, F, { p + 1, frame_of(pf->fpr) << PAGE_SHIFT, 0 } },
         { "PhysAddr: a free frame", NULL, F, { p + 1, fx->free_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: a free frame, in exchange", NULL, F, { p, fx->free_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: the kernel image", NULL, F, { p + 1, KERNEL_PHYS_LOAD, 0 } },
