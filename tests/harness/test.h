@@ -35,6 +35,11 @@ const char *test_fail(const char *file, int line, const char *fmt, ...) __attrib
 #define CHECK_MSG(c, ...) do { if (!(c)) return test_fail(__FILE__, __LINE__, __VA_ARGS__); } while (0)
 #define SKIP(reason) return "skip: " reason
 #define TRY(expr) do { const char *_r = (expr); if (_r) return _r; } while (0)   /* sub-checks */
+/* mm_check() (mm/mm.h) finds nothing wrong now, not only after the test. */
+#define CHECK_MM_OK() do {                                                      \
+        char _why[160];                                                         \
+        CHECK_MSG(mm_check(_why, sizeof _why), "mm_check: %s", _why);           \
+    } while (0)
 
 /* "Nothing moved": every count of struct mm_counts (mm/mm.h) is what it was in *before, a
  * snapshot from mm_counts_take().  For a refused call, or a sequence that gives back all it

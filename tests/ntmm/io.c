@@ -228,8 +228,7 @@ TEST(ntmm_io_bad_input, "ntmm/io-bad-input")
     CHECK(MmMapIoSpace(phys(0xB8000), 16, (MEMORY_CACHING_TYPE)0xFF) == NULL);
     CHECK(MmMapIoSpace(phys(0xB8000), 16, MmNotMapped) == NULL);            /* -1 & 0xFF = 0xFF */
     CHECK_NOTHING_MOVED(&before);
-    char why[160];
-    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    CHECK_MM_OK();
     return PASS;
 }
 

@@ -118,9 +118,4 @@ static inline ULONG vt_freephys_region_gap_after(uint32_t n)
         const char *_m = test_what_moved(&_c);                                  \
         CHECK_MSG(!_m, "%s changed %s", #expr, _m);                             \
     } while (0)
-
-#define CHECK_MM_OK() do {                                                      \
-        char _why[160];                                                         \
-        CHECK_MSG(mm_check(_why, sizeof _why), "mm_check: %s", _why);           \
-    } while (0)
 #endif

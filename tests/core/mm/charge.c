@@ -161,15 +161,6 @@ static const char *others_fail(struct hrun *r, struct dz_api *a, uint32_t n)
     return hrun_check(r, "one page more through the same API", res, a->fail);
 }
 
-/* Every page written and read back (a user page through a user-access window). */
-static const char *touch_all(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) uwrite(va + i * PAGE_SIZE + (i % 1024) * 4, tag ^ i);
-    for (uint32_t i = 0; i < n; i++)
-        CHECK_MSG(uread(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
-    return PASS;
-}
-
 /* The largest commit that fits, then the promise, then everything back.  The hrun's base is
  * the state before the commit: each refused attempt must leave it exactly so. */
 static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
@@ -191,7 +182,7 @@ static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
     ballast_take(0);                                      /* those, and a replaced block's frame */
     const char *e = others_fail(r, a, n);
     uint32_t charge = mm_commit_charge(), free = mm_free_frames();
-    if (!e) e = touch_all(va, n, 0xC4A60000u);
+    if (!e) e = exhaust_touch_all(va, n, 0xC4A60000u);
     if (!e && (mm_commit_charge() != charge - n || mm_free_frames() != free - n || mm_available_frames()))
         e = test_fail(__FILE__, __LINE__, "%s: after touching %u pages: charge %u -> %u, free %u -> %u, %u available",
                       a->name, n, charge, mm_commit_charge(), free, mm_free_frames(), mm_available_frames());
@@ -265,9 +256,7 @@ TEST(charge_transitions, "mm/commit-charge-follows-each-transition")
     CHECK(r && d);
     vaddr_t v = r->base;
     uint32_t c0 = mm_commit_charge(), faults = mm_demand_faults;
-    char why[160];
-#define STEP(expr, charge) do { expr; CHECK_EQ(mm_commit_charge(), c0 + (charge)); \
-                                CHECK_MSG(mm_check(why, sizeof why), "%s", why); } while (0)
+#define STEP(expr, charge) do { expr; CHECK_EQ(mm_commit_charge(), c0 + (charge)); CHECK_MM_OK(); } while (0)
     STEP(CHECK_EQ(mm_commit(v, 8, MM_PROT_WRITE, 0, NULL, NULL), MM_OK), 8);
     STEP(CHECK_EQ(mm_commit(v, 12, MM_PROT_WRITE, MM_COMMIT_SKIP, NULL, NULL), MM_OK), 12);
     STEP(CHECK_EQ(mm_commit(v + 12 * PAGE_SIZE, 2, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL), MM_OK), 12);
@@ -471,8 +460,7 @@ TEST(charge_no_frame, "mm/demand-fault-without-frame-fails-the-access-not-the-ke
     const char *e = steal_charged() ? no_frame(u->base, s->base, mdl) : "could not take the charged frames";
     unsteal();
     TRY(e);
-    char why[160];
-    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    CHECK_MM_OK();
     uint32_t charge = mm_commit_charge();
     CHECK_EQ(user_call(u_write, u->base, 0xC0FFEE, &res), 0); /* with its frame back, it works */
     CHECK(!res.faulted);

@@ -39,6 +39,14 @@ const char *exhaust_run(struct hrun *r, struct exhaust *x)
     return PASS;
 }
 
+const char *exhaust_touch_all(vaddr_t va, uint32_t n, uint32_t tag)
+{
+    for (uint32_t i = 0; i < n; i++) uwrite(va + i * PAGE_SIZE + (i % 1024) * 4, tag ^ i);
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_MSG(uread(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
+    return PASS;
+}
+
 void exhaust_release(struct exhaust *x)
 {
     while (x->n) {

@@ -161,6 +161,9 @@ struct exhaust {
 };
 const char *exhaust_run(struct hrun *r, struct exhaust *x);
 void exhaust_release(struct exhaust *x);
+/* Every page of [va, va + n pages) written (tag ^ i, at a different offset in each page) and
+ * read back, faulting demand-zero pages in; a user page through a user-access window. */
+const char *exhaust_touch_all(vaddr_t va, uint32_t n, uint32_t tag);
 
 /* Ballast: all available frames but `keep` taken straight from the frame allocator (held, so
  * mm_check agrees), so that an API exhausts the rest in seconds even with 3.5 GiB.  Available:
