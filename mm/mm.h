@@ -267,6 +267,22 @@ void mm_caller_entry_leave(vaddr_t prev);
 
 /* ---- checking and setup --------------------------------------------------------------------- */
 bool mm_check(char *why, size_t n);   /* the invariant checker (mm/core/check.c) */
+/* What a refused call, or a sequence that gives back all it takes, leaves exactly as it found
+ * it: the tests' leak checks compare two snapshots (mm/core/check.c).  Counters that move on
+ * every use (demand faults) are not in it. */
+struct mm_counts {
+    uint32_t free_frames;        /* mm_free_frames() */
+    uint32_t locked_frames;      /* mm_locked_frames() */
+    uint32_t syspte_free;        /* syspte_free_count() */
+    uint32_t pool_bytes;         /* kpool_used() */
+    uint32_t regions;            /* mm_region_count() */
+    uint32_t address_spaces;     /* as_count() */
+    uint32_t charged;            /* mm_commit_charge() */
+};
+void mm_counts_take(struct mm_counts *c);
+/* true when every field agrees; else false and, when why is given, the first field that differs
+ * as "free frames 100 -> 99" (a's value, then b's). */
+bool mm_counts_equal(const struct mm_counts *a, const struct mm_counts *b, char *why, size_t n);
 void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */

@@ -12,9 +12,9 @@
  * any real CPU: what they tell is the ratio to the floor and how a cost grows.
  *
  * Every row runs with frame poisoning off (the configuration the targets are set for) unless
- * it turns it on itself, and must leave the system as it found it: the free-frame, system-PTE,
- * lock, pool, region and address-space counts are compared around each row, and mm_check()
- * runs at the end.  A difference is printed as "bench: LEAK", which fails `make bench`, as
+ * it turns it on itself, and must leave the system as it found it: every count of struct
+ * mm_counts (mm/mm.h: frames free and locked, system PTEs, pool, regions, address spaces, the
+ * commit charge) is compared around each row, and mm_check() runs at the end.  A difference is printed as "bench: LEAK", which fails `make bench`, as
  * does a row whose operation fails its untimed check (BENCH_CHECK: "FAILED").
  *
  * Output: informational lines start with "bench: ", the table rows with "| ", the floors'
@@ -147,21 +147,11 @@ struct region *bench_block(uint32_t n, uint32_t commit)
 
 /* ---- the runner ----------------------------------------------------------------------------- */
 
-struct counts { uint32_t free, syspte, locked, heap, regions, spaces; };
-
-static void counts_take(struct counts *c)
+static bool counts_same(const struct mm_counts *a, const struct mm_counts *b, const char *id)
 {
-    *c = (struct counts){ mm_free_frames(), syspte_free_count(), mm_locked_frames(), kpool_used(),
-                          mm_region_count(), as_count() };
-}
-
-static bool counts_same(const struct counts *a, const struct counts *b, const char *id)
-{
-    if (!memcmp(a, b, sizeof *a)) return true;
-    kprintf("bench: LEAK after %s: free frames %u -> %u, system PTEs %u -> %u, locked %u -> %u, "
-            "pool bytes %u -> %u, regions %u -> %u, address spaces %u -> %u\n", id, a->free, b->free,
-            a->syspte, b->syspte, a->locked, b->locked, a->heap, b->heap, a->regions, b->regions,
-            a->spaces, b->spaces);
+    char what[96];
+    if (mm_counts_equal(a, b, what, sizeof what)) return true;
+    kprintf("bench: LEAK after %s: %s\n", id, what);
     return false;
 }
 
@@ -201,18 +191,18 @@ static void print_header(void)
 #define ROW_FAILED 2
 static int run_row(const struct bench_row *r)
 {
-    struct counts before, after;
+    struct mm_counts before, after;
     struct bench b = { .pages = r->pages, .calls = r->calls, .what = r->what };
     uint32_t loop = loop_cost(r->calls);
     bool poison = pfn_poison_on_free;
     pfn_poison_on_free = false;
-    counts_take(&before);
+    mm_counts_take(&before);
     r->fn(&b);
     struct bench f = { .pages = b.pages, .calls = r->calls, .what = r->floor ? r->floor->what : NULL };
     bool floor = r->floor && !b.fail && !b.skip;
     if (floor) r->floor->fn(&f);
     pfn_poison_on_free = poison;
-    counts_take(&after);                          /* the row and its floor both clean up */
+    mm_counts_take(&after);                          /* the row and its floor both clean up */
     int bad = counts_same(&before, &after, r->id) ? 0 : ROW_LEAK;
 
     char pg[12], cl[12], cc[16], cp[16], fl[16], ra[12];
@@ -268,8 +258,8 @@ void bench_run(const char *pattern)
     }
     if (!x86.tsc) { kprintf("bench: this CPU has no TSC: nothing to time with\n"); return; }
     uint32_t flags = irq_save();                   /* off while timing (they are off anyway) */
-    struct counts start, end;
-    counts_take(&start);
+    struct mm_counts start, end;
+    mm_counts_take(&start);
     struct region *scratch = bench_block(BENCH_SCRATCH_PAGES, MM_COMMIT_PRESENT);
     bench_scratch = (uint32_t *)scratch->base;
     calibrate_pause();
@@ -292,13 +282,13 @@ void bench_run(const char *pattern)
     print_floors(pattern);
     mm_release(scratch);
     bench_scratch = NULL;
-    counts_take(&end);
+    mm_counts_take(&end);
     if (!counts_same(&start, &end, "the whole run")) leaks++;
     char why[160];
     bool ok = mm_check(why, sizeof why);
     if (!ok) kprintf("bench: LEAK: mm_check after the run: %s\n", why);
     if (!n) kprintf("bench: no row matched '%s' (bench=list prints them)\n", pattern);
     kprintf("bench: %u rows, %u FAILED; %s (free frames: %u before, %u after)\n", n, failed,
-            leaks || !ok ? "NOT CLEAN" : "system clean", start.free, end.free);
+            leaks || !ok ? "NOT CLEAN" : "system clean", start.free_frames, end.free_frames);
     irq_restore(flags);
 }

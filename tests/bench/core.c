@@ -15,6 +15,7 @@
 #include "tests/bench/bench.h"
 #include "mm/mm.h"
 #include "mm/core/pte.h"
+#include "tests/core/mm/frames.h"
 
 /* ---- scratch layout and the floors' building blocks -------------------------------------- */
 
@@ -59,12 +60,6 @@ static inline void fake_push(uint32_t p)
 static inline uint32_t touch(vaddr_t va)
 {
     return *(volatile uint32_t *)va;
-}
-
-/* The frame behind a committed page. */
-static pfn_t frame_of(vaddr_t va)
-{
-    return pte_pfn(pte_read(va));
 }
 
 /* n pages reserved, followed by one committed page that keeps the page table alive. */

@@ -2,7 +2,7 @@
  * tests/devhlp/alloc.c - devhlp/vmalloc-*: VMAlloc's flag rules and what each kind of memory
  * really is on the MMU (B.1, B.3; B.5 tests 3, 4 and 5).
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "mm/core/core.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
@@ -14,16 +14,10 @@ static USHORT alloc(ULONG flags, ULONG size, LIN *lin)
     return DevHelp_VMAlloc(flags, size, VMDHA_NOPHYSADDR, lin, NULL);
 }
 
-static pfn_t frame_of(LIN va)
-{
-    struct mm_page_info pi;
-    mm_page_info(va, &pi);
-    return pi.present ? pi.pfn : 0xFFFFFFFFu;
-}
-
 TEST(devhlp_vmalloc_rules, "devhlp/vmalloc-flag-rules-87")
 {
-    uint32_t free0 = mm_free_frames(), regions0 = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = 0;
     static const ULONG bad[] = {
         VMDHA_CONTIG,                                   /* CONTIG requires FIXED (B.5 3) */
@@ -47,8 +41,7 @@ TEST(devhlp_vmalloc_rules, "devhlp/vmalloc-flag-rules-87")
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS, PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL), ERROR_INVALID_PARAMETER);   /* B.5 5 */
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS, PAGE_SIZE, 0, &lin, NULL), ERROR_INVALID_PARAMETER);  /* unreadable pointer */
     CHECK_EQ(lin, 0);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_region_count(), regions0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -82,7 +75,8 @@ TEST(devhlp_vmalloc_init_only, "devhlp/vmalloc-init-only-flags")
 
 TEST(devhlp_vmalloc_contig16m, "devhlp/vmalloc-fixed-16m-contig-64k")
 {
-    uint32_t locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = 0;
     CHECK_EQ(alloc(VMDHA_FIXED | VMDHA_16M | VMDHA_CONTIG, 0x10000, &lin), NO_ERROR);
     CHECK(lin >= 0x20000000u);                          /* B.5 4: system arena */
@@ -93,7 +87,7 @@ TEST(devhlp_vmalloc_contig16m, "devhlp/vmalloc-fixed-16m-contig-64k")
     CHECK_EQ(count, 1);
     CHECK_EQ(pl[0].Size, 0x10000);
     CHECK(pl[0].PhysAddr + pl[0].Size <= 0x1000000u);
-    CHECK_EQ(mm_locked_frames(), locked0 + 16);         /* FIXED: pinned */
+    CHECK_EQ(mm_locked_frames(), before.locked_frames + 16);   /* FIXED: pinned */
     for (uint32_t i = 0; i < 16; i++) {
         CHECK_EQ(*(volatile uint32_t *)(lin + i * PAGE_SIZE + 12), 0);       /* zeroed */
         *(volatile uint32_t *)(lin + i * PAGE_SIZE + 12) = i;
@@ -102,7 +96,7 @@ TEST(devhlp_vmalloc_contig16m, "devhlp/vmalloc-fixed-16m-contig-64k")
     CHECK(!probe_read(lin + 0x10000, &x) || DevHelp_VMFree(lin + 0x10000) == ERROR_INVALID_PARAMETER);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
     CHECK(!probe_read(lin, &x));
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -144,13 +138,14 @@ TEST(devhlp_vmalloc_phys, "devhlp/vmalloc-phys")
     CHECK_EQ(DevHelp_VMFree(map), NO_ERROR);
 
     /* Refused: free RAM, a page directory, a wrapping range. */
-    uint32_t free0 = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     ULONG dir = x86_read_cr3() & ~PAGE_MASK, top = 0xFFFFF000u;
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS, PAGE_SIZE, (LIN)&dir, &map, NULL), ERROR_INVALID_PARAMETER);
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS, 0x2000, (LIN)&top, &map, NULL), ERROR_INVALID_PARAMETER);
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PHYS | VMDHA_CONTIG | VMDHA_FIXED, PAGE_SIZE, (LIN)&vga, &map, NULL),
              ERROR_INVALID_PARAMETER);
-    CHECK_EQ(mm_free_frames(), free0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -203,7 +198,7 @@ TEST(devhlp_vmalloc_kinds, "devhlp/vmalloc-reserve-swappable-align")
 
     uint32_t free0 = mm_free_frames();
     CHECK_EQ(alloc(VMDHA_SWAP, 5000, &s), NO_ERROR);     /* rounded up to 2 pages, demand-zero */
-    CHECK_EQ(frame_of(s), 0xFFFFFFFFu);
+    CHECK_EQ(frame_of(s), PFN_NONE);
     uint32_t mid = mm_free_frames();                     /* a page table at most */
     CHECK(mid + 1 >= free0);
     CHECK_EQ(*(volatile uint32_t *)(s + PAGE_SIZE + 100), 0);
@@ -221,12 +216,13 @@ TEST(devhlp_vmalloc_kinds, "devhlp/vmalloc-reserve-swappable-align")
 
 TEST(devhlp_vmalloc_exhaustion, "devhlp/vmalloc-exhaustion-8")
 {
-    uint32_t free0 = mm_free_frames(), regions0 = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = 0;
+    uint32_t free0 = before.free_frames;
     CHECK_EQ(alloc(VMDHA_FIXED, (free0 + 64) * PAGE_SIZE, &lin), ERROR_NOT_ENOUGH_MEMORY);
     CHECK_EQ(alloc(VMDHA_FIXED | VMDHA_CONTIG, (free0 + 1) * PAGE_SIZE, &lin), ERROR_NOT_ENOUGH_MEMORY);
     CHECK_EQ(alloc(0, 0xFFFFF000u, &lin), ERROR_NOT_ENOUGH_MEMORY);    /* no such linear space */
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_region_count(), regions0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

@@ -5,16 +5,13 @@
  * of hostile and valid ones (null, -1, wrapping, unaligned, the page tables, the PFN database,
  * read-only kernel data, 0xFFFE0000, and real buffers).  Whatever succeeds is undone at once
  * (VMFree, VMUnLock).  Nothing may crash, every failure must carry CF and a code from our list,
- * and at the end the free-frame, locked-frame, system-PTE and region counts are what they were
- * (the harness then runs mm_check).  Pointers to valid *writable* kernel memory are not in the
+ * and at the end every count of struct mm_counts is what it was (the harness then runs
+ * mm_check).  Pointers to valid *writable* kernel memory are not in the
  * set: in a flat ring-0 API they cannot be told from a driver's own buffers.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
-
-struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };
-uint32_t dh_call(struct dh_regs *r);     /* tests/devhlp/seed.asm */
 
 static const uint32_t ro_data[4] = { 0xB8000, 0x1000, 0x1000, 0 };
 static uint32_t rng = 0x2545F491u;
@@ -122,16 +119,14 @@ TEST(devhlp_hostile_fuzz, "devhlp/hostile-device-help-fuzz")
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_PROCESS | VMDHA_FIXED, 2 * PAGE_SIZE, VMDHA_NOPHYSADDR, &e.pbuf, NULL), NO_ERROR);
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_FIXED, PAGE_SIZE, VMDHA_NOPHYSADDR, &e.scratch, NULL), NO_ERROR);
     *(volatile uint32_t *)(e.scratch + 0x800) = 0xB8000;        /* a PhysAddr for VMDHA_PHYS */
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames(), sys0 = syspte_free_count();
-    uint32_t regions0 = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     const char *r = fuzz(&e, 4000);
     kprintf("devhlp fuzz: successes VMLock %u VMAlloc %u P2G %u G2P %u VirtToLin %u LinToPageList %u PageListToLin %u\n",
             successes[0x55], successes[0x57], successes[0x59], successes[0x5A], successes[0x5B], successes[0x5E],
             successes[0x5F]);
-    if (!r && mm_free_frames() != free0) r = "free frames changed";
-    if (!r && mm_locked_frames() != locked0) r = "locked frames changed";
-    if (!r && syspte_free_count() != sys0) r = "system PTEs changed";
-    if (!r && mm_region_count() != regions0) r = "regions changed";
+    const char *moved = r ? NULL : test_what_moved(&before);
+    if (moved) r = test_fail(__FILE__, __LINE__, "after the fuzz: %s", moved);
     CHECK_EQ(DevHelp_VMFree(e.buf), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(e.pbuf), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(e.scratch), NO_ERROR);
@@ -142,7 +137,8 @@ TEST(devhlp_bad_input_all, "devhlp/bad-input-zero-wrap-every-service")
 {
     LIN buf = 0, out = 0;
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_FIXED, 2 * PAGE_SIZE, VMDHA_NOPHYSADDR, &buf, NULL), NO_ERROR);
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames(), sys0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     KernVMLock_t h;
     PAGELIST pl[4];
     ULONG n;
@@ -161,9 +157,7 @@ TEST(devhlp_bad_input_all, "devhlp/bad-input-zero-wrap-every-service")
     }
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_FIXED, 0, VMDHA_NOPHYSADDR, &out, NULL), ERROR_INVALID_PARAMETER);
     CHECK_EQ(DevHelp_VMAlloc(VMDHA_FIXED, 0xFFFFFFFFu, VMDHA_NOPHYSADDR, &out, NULL), ERROR_NOT_ENOUGH_MEMORY);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_locked_frames(), locked0);
-    CHECK_EQ(syspte_free_count(), sys0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(buf), NO_ERROR);
     return PASS;
 }

@@ -3,26 +3,12 @@
  * (B.3, B.5 tests 6 and 7).  Locks are proven by the core refusing to free locked pages and by
  * frame lock counts; relocation by the frame numbers and the contents; dirty marking by the PTE.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/core/pfn.h"
 #include "mm/core/pte.h"
-#include "tests/core/mm/frames.h"
 #include "mm/x86.h"
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
-
-static pfn_t frame_of(LIN va)
-{
-    struct mm_page_info pi;
-    mm_page_info(va, &pi);
-    return pi.present ? pi.pfn : PFN_NONE;
-}
 
 /* n demand-zero pages touched one by one on frames no two of which are adjacent (tests/core/mm/frames.h);
  * page i holds 0xC0DE0000 + i at offset 40. */
@@ -45,7 +31,8 @@ static bool is_scattered(LIN lin, uint32_t n)
 
 TEST(devhlp_vmlock_unlock, "devhlp/vmlock-unlock-long")
 {
-    uint32_t locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = alloc_pages(0, 3);
     CHECK(lin);
     for (int i = 0; i < 3; i++) *(volatile uint32_t *)(lin + i * PAGE_SIZE) = i;
@@ -54,7 +41,7 @@ TEST(devhlp_vmlock_unlock, "devhlp/vmlock-unlock-long")
     ULONG count = 99;
     CHECK_EQ(DevHelp_VMLock(VMDHL_LONG, lin + 0x10, 2 * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, &count), NO_ERROR);
     CHECK_EQ(count, 0);                                     /* no list asked for: none written */
-    CHECK_EQ(mm_locked_frames(), locked0 + 3);              /* whole pages: 0x10 + 8 KiB touches 3 */
+    CHECK_EQ(mm_locked_frames(), before.locked_frames + 3); /* whole pages: 0x10 + 8 KiB touches 3 */
     CHECK_EQ(mm_frame_locks(f1), 1);
     CHECK_EQ(*(volatile uint32_t *)(lin + PAGE_SIZE), 1);
     /* Freeing locked memory frees the linear range; the lock keeps the frames (a DMA in flight
@@ -71,14 +58,15 @@ TEST(devhlp_vmlock_unlock, "devhlp/vmlock-unlock-long")
     hyper_unmap(k);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     CHECK_EQ(pfn_db[f1].state, PFN_FREE);
-    CHECK_EQ(mm_locked_frames(), locked0);
     CHECK_EQ(mm_free_frames(), free + 3);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 TEST(devhlp_vmunlock_twice, "devhlp/vmunlock-twice-158")
 {
-    uint32_t locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = alloc_pages(VMDHA_FIXED, 1);
     CHECK(lin);
     KernVMLock_t h, copy;
@@ -92,12 +80,12 @@ TEST(devhlp_vmunlock_twice, "devhlp/vmunlock-twice-158")
     KernVMLock_t h2;
     CHECK_EQ(DevHelp_VMLock(0, lin, 4, DEVHLP_NO_LIST, (LIN)&h2, NULL), NO_ERROR);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&copy), ERROR_NOT_LOCKED);
-    CHECK_EQ(mm_locked_frames(), locked0 + 1);              /* FIXED pins its page: that one stays */
+    CHECK_EQ(mm_locked_frames(), before.locked_frames + 1); /* FIXED pins its page: that one stays */
     CHECK_EQ(mm_frame_locks(frame_of(lin)), 2);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h2), NO_ERROR);
     CHECK_EQ(mm_frame_locks(frame_of(lin)), 1);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -105,7 +93,8 @@ static const uint32_t ro_words[3] = { 1, 2, 3 };
 
 TEST(devhlp_vmunlock_garbage, "devhlp/vmunlock-garbage-handles")
 {
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = alloc_pages(VMDHA_FIXED, 1);
     CHECK(lin);
     KernVMLock_t h;
@@ -138,14 +127,14 @@ TEST(devhlp_vmunlock_garbage, "devhlp/vmunlock-garbage-handles")
     CHECK_EQ(mm_frame_locks(frame_of(lin)), 2);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 TEST(devhlp_vmlock_flag_bits, "devhlp/vmlock-flag-bits-87")
 {
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = alloc_pages(VMDHA_FIXED, 1);
     CHECK(lin);
     KernVMLock_t h;
@@ -162,13 +151,12 @@ TEST(devhlp_vmlock_flag_bits, "devhlp/vmlock-flag-bits-87")
     }
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_CONTIGUOUS, lin, 4, DEVHLP_NO_LIST, (LIN)&h, NULL),
              ERROR_INVALID_PARAMETER);                          /* B.5 test 6 */
-    CHECK_EQ(mm_locked_frames(), locked0 + 1);                  /* only FIXED's own pin */
+    CHECK_EQ(mm_locked_frames(), before.locked_frames + 1);     /* only FIXED's own pin */
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_WRITE | VMDHL_LONG, lin, 4, DEVHLP_NO_LIST, (LIN)&h, NULL),
              NO_ERROR);                                         /* the allowed combination */
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -228,19 +216,20 @@ TEST(devhlp_vmlock_16m, "devhlp/vmlock-16m-below")
 
 TEST(devhlp_vmlock_busy, "devhlp/vmlock-contiguous-busy-33-noblock")
 {
-    uint32_t locked0 = mm_locked_frames();
     LIN lin = scattered(3);
     CHECK(lin && is_scattered(lin, 3));
     LIN alias = 0;                                          /* a second mapping of page 1 */
     CHECK_EQ(DevHelp_VMGlobalToProcess(0, lin + PAGE_SIZE, PAGE_SIZE, &alias), NO_ERROR);
+    struct mm_counts before;
+    mm_counts_take(&before);
     KernVMLock_t h;
     PAGELIST pl[3];
     ULONG count = 0;
     CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS, lin, 3 * PAGE_SIZE, (LIN)pl, (LIN)&h, &count), ERROR_LOCK_VIOLATION);
     CHECK_EQ(DevHelp_VMLock(VMDHL_CONTIGUOUS | VMDHL_NOBLOCK, lin, 3 * PAGE_SIZE, (LIN)pl, (LIN)&h, &count),
              ERROR_NOBLOCK);
-    CHECK_EQ(mm_locked_frames(), locked0);
-    CHECK(is_scattered(lin, 3));                            /* nothing moved */
+    CHECK_NOTHING_MOVED(&before);
+    CHECK(is_scattered(lin, 3));                            /* no page moved */
     /* TRY_CONTIG falls back to a plain lock. */
     CHECK_EQ(DevHelp_VMLock(VMDHL_TRY_CONTIG, lin, 3 * PAGE_SIZE, (LIN)pl, (LIN)&h, &count), NO_ERROR);
     CHECK(count > 1);
@@ -257,16 +246,16 @@ TEST(devhlp_vmlock_noblock, "devhlp/vmlock-noblock-not-resident")
 {
     LIN lin = alloc_pages(0, 2);                            /* swappable: demand-zero */
     CHECK(lin);
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     KernVMLock_t h;
     CHECK_EQ(DevHelp_VMLock(VMDHL_NOBLOCK, lin, 2 * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), ERROR_NOBLOCK);
     CHECK_EQ(frame_of(lin), PFN_NONE);                      /* not faulted in */
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     *(volatile uint32_t *)lin = 1;
     *(volatile uint32_t *)(lin + PAGE_SIZE) = 2;
     CHECK_EQ(DevHelp_VMLock(VMDHL_NOBLOCK, lin, 2 * PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
-    CHECK_EQ(mm_locked_frames(), locked0 + 2);
+    CHECK_EQ(mm_locked_frames(), before.locked_frames + 2);
     CHECK_EQ(DevHelp_VMUnLock((LIN)&h), NO_ERROR);
     /* Without NOBLOCK the lock brings the pages in itself. */
     LIN lin2 = alloc_pages(0, 1);
@@ -300,14 +289,15 @@ TEST(devhlp_vmlock_write_dirty, "devhlp/vmlock-write-marks-dirty")
 
 TEST(devhlp_vmlock_verify, "devhlp/vmlock-verify-access")
 {
-    uint32_t locked0 = mm_locked_frames();
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);   /* a read-only page */
     CHECK(r);
     CHECK_EQ(mm_commit(r->base, 1, 0, MM_COMMIT_PRESENT, NULL, NULL), MM_OK);
+    struct mm_counts before;
+    mm_counts_take(&before);
     KernVMLock_t h;
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY | VMDHL_WRITE, r->base, 8, DEVHLP_NO_LIST, (LIN)&h, NULL),
              ERROR_ACCESS_DENIED);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMLock(VMDHL_VERIFY, r->base, 8, DEVHLP_NO_LIST, (LIN)&h, NULL), NO_ERROR);
     pfn_t f = frame_of(r->base);
     CHECK_EQ(mm_release(r), MM_OK);                         /* the mapping goes, the lock keeps */
@@ -327,7 +317,8 @@ TEST(devhlp_vmlock_bad_range, "devhlp/vmlock-bad-range")
 {
     LIN a = alloc_pages(VMDHA_FIXED, 2), b = alloc_pages(VMDHA_FIXED, 2), res = alloc_pages(VMDHA_RESERVE, 1);
     CHECK(a && b && res);
-    uint32_t free0 = mm_free_frames(), locked0 = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     KernVMLock_t h;
     PAGELIST pl[4];
     CHECK_EQ(DevHelp_VMLock(0, a, 0, (LIN)pl, (LIN)&h, NULL), ERROR_INVALID_PARAMETER);          /* zero */
@@ -341,8 +332,7 @@ TEST(devhlp_vmlock_bad_range, "devhlp/vmlock-bad-range")
     CHECK_EQ(DevHelp_VMLock(0, a, 4, 0, (LIN)&h, NULL), ERROR_INVALID_PARAMETER);
     if (b == a + 2 * PAGE_SIZE)                                                                 /* adjacent objects */
         CHECK_EQ(DevHelp_VMLock(0, a + PAGE_SIZE, 2 * PAGE_SIZE, (LIN)pl, (LIN)&h, NULL), ERROR_INVALID_PARAMETER);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_locked_frames(), locked0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(a), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(b), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(res), NO_ERROR);

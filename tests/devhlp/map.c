@@ -3,19 +3,13 @@
  * (B.3; B.5 tests 1, 2 and 10).  Every alias is proven by reading and writing through it, every
  * protection by taking the fault, every removal by the address faulting afterwards.
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/x86.h"
 
 #define PBUF 0x00700000u                 /* a process buffer in the private arena */
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
 
 /* A new process with n committed, present user pages at PBUF (page i holds 0x9000 + i). */
 static struct as *process_with_buffer(uint32_t n)
@@ -39,7 +33,8 @@ static const char *leave(struct as *a, const char *r)
 
 static const char *p2g_bad(void)
 {
-    uint32_t free0 = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN g = 0;
     CHECK_EQ(DevHelp_VMProcessToGlobal(1, PBUF + 0x10, PAGE_SIZE, &g), ERROR_INVALID_PARAMETER);   /* B.5 1 */
     CHECK_EQ(DevHelp_VMProcessToGlobal(1, PBUF + 0x800, 16, &g), ERROR_INVALID_PARAMETER);
@@ -54,7 +49,7 @@ static const char *p2g_bad(void)
     CHECK_EQ(DevHelp_VMProcessToGlobal(1, 0, PAGE_SIZE, &g), ERROR_INVALID_PARAMETER);            /* null page */
     CHECK_EQ(DevHelp_VMProcessToGlobal(1, PFNDB_BASE, PAGE_SIZE, &g), ERROR_INVALID_PARAMETER);   /* not process memory */
     CHECK_EQ(g, 0);
-    CHECK_EQ(mm_free_frames(), free0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -133,15 +128,15 @@ TEST(devhlp_vmfree_unknown, "devhlp/vmfree-unknown-87")
     CHECK(lin);
     struct region *other = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     CHECK(other);
-    uint32_t free0 = mm_free_frames(), regions0 = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     static const LIN bad[] = { 0, 0x1000, 0x80100000u, PTE_BASE, SYSTEM_START, 0xE0000000u, BAD_POINTER, 0xFFFFFFFFu };
     for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
         CHECK_MSG(DevHelp_VMFree(bad[i]) == ERROR_INVALID_PARAMETER, "VMFree(%08x)", bad[i]);
     CHECK_EQ(DevHelp_VMFree(lin + PAGE_SIZE), ERROR_INVALID_PARAMETER);    /* inside, not the start */
     CHECK_EQ(DevHelp_VMFree(lin + 4), ERROR_INVALID_PARAMETER);
     CHECK_EQ(DevHelp_VMFree(other->base), ERROR_INVALID_PARAMETER);        /* not ours */
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(mm_region_count(), regions0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK(probe_write(lin + PAGE_SIZE, 1));                                /* still there */
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
     CHECK_EQ(mm_release(other), MM_OK);
@@ -152,7 +147,8 @@ TEST(devhlp_vmfree_unknown, "devhlp/vmfree-unknown-87")
 
 static const char *g2p_checks(LIN glob)
 {
-    uint32_t free0 = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN p = 0;
     CHECK_EQ(DevHelp_VMGlobalToProcess(0x10, glob, PAGE_SIZE, &p), ERROR_INVALID_PARAMETER);     /* B.5 2 */
     const ULONG ok = VMDHGP_WRITE | VMDHGP_SELMAP | VMDHGP_SGSCONTROL | VMDHGP_4MEG;
@@ -163,7 +159,7 @@ static const char *g2p_checks(LIN glob)
     CHECK_EQ(DevHelp_VMGlobalToProcess(0, PBUF, PAGE_SIZE, &p), ERROR_INVALID_PARAMETER);   /* not global */
     CHECK_EQ(DevHelp_VMGlobalToProcess(0, glob, 3 * PAGE_SIZE, &p), ERROR_INVALID_PARAMETER); /* past the object */
     CHECK_EQ(DevHelp_VMGlobalToProcess(0, 0xFFFFF000u, 0x2000, &p), ERROR_INVALID_PARAMETER); /* wraps */
-    CHECK_EQ(mm_free_frames(), free0);
+    CHECK_NOTHING_MOVED(&before);
 
     /* Read-only: ring 3 reads, its write faults.  Unaligned source: same page offset. */
     struct user_result u;

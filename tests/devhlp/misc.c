@@ -2,20 +2,11 @@
  * tests/devhlp/misc.c - devhlp/pagelist-*, devhlp/seltoflat, devhlp/virttolin and the register
  * entry devhlp/device-help-* (B.0, B.3; B.5 tests 8, 9 and 11).
  */
-#include "tests/harness/test.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "kernel/trap.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/core/pfn.h"
 #include "mm/x86.h"
-
-struct dh_regs { uint32_t eax, ebx, ecx, edx, esi, edi, ebp, eflags; };
-uint32_t dh_call(struct dh_regs *r);     /* tests/devhlp/seed.asm */
-
-static LIN alloc_pages(ULONG flags, uint32_t n)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &lin, NULL) ? 0 : lin;
-}
 
 /* n pages whose frames are not adjacent, filled with a byte pattern. */
 static LIN scattered_pattern(uint32_t n)
@@ -80,7 +71,8 @@ TEST(devhlp_pagelist_sizes, "devhlp/pagelist-size-65537-87")
 {
     LIN buf = alloc_pages(VMDHA_FIXED, 17);
     CHECK(buf);
-    uint32_t free0 = mm_free_frames(), syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     PAGELIST pl[18];
     ULONG count = 0;
     LIN lin = 0;
@@ -97,8 +89,7 @@ TEST(devhlp_pagelist_sizes, "devhlp/pagelist-size-65537-87")
     CHECK_EQ(DevHelp_PageListToLin(65536, (LIN)pl, &lin), NO_ERROR);
     CHECK_EQ(*(volatile uint32_t *)(lin + 0x1000), *(volatile uint32_t *)(buf + 0x1010));
     CHECK_EQ(DevHelp_VMFree(lin), NO_ERROR);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(buf), NO_ERROR);
     return PASS;
 }
@@ -110,7 +101,8 @@ TEST(devhlp_pagelist_bad, "devhlp/pagelist-bad-lists")
     PAGELIST good[2];
     ULONG count;
     CHECK_EQ(DevHelp_LinToPageList(buf, 2 * PAGE_SIZE, (LIN)good, &count), NO_ERROR);
-    uint32_t free0 = mm_free_frames(), syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     LIN lin = 0;
     CHECK_EQ(DevHelp_LinToPageList(dz, 4, (LIN)good, &count), ERROR_INVALID_ADDRESS);   /* not present */
     CHECK_EQ(DevHelp_LinToPageList(buf, 4, 0, &count), ERROR_INVALID_PARAMETER);        /* list pointer */
@@ -129,8 +121,7 @@ TEST(devhlp_pagelist_bad, "devhlp/pagelist-bad-lists")
     CHECK_EQ(DevHelp_PageListToLin(2 * PAGE_SIZE, (LIN)l5, &lin), ERROR_INVALID_PARAMETER);   /* a directory */
     CHECK_EQ(DevHelp_PageListToLin(PAGE_SIZE, BAD_POINTER, &lin), ERROR_INVALID_PARAMETER);
     CHECK_EQ(lin, 0);
-    CHECK_EQ(mm_free_frames(), free0);
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(DevHelp_VMFree(buf), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(dz), NO_ERROR);
     return PASS;
@@ -171,8 +162,8 @@ TEST(devhlp_virttolin_bad_selector, "devhlp/virttolin-invalid-selector-490")
     struct __attribute__((packed)) { uint16_t limit; uint32_t base; } gdtr;
     __asm__ volatile("sgdt %0" : "=m"(gdtr));
     const SEL bad[] = { 0, 3, 0x28, 0x30, (SEL)(((gdtr.limit + 1u) / 8u) << 3), 0xFFF8 };   /* null, null RPL 3, TSSes, past the GDT */
-    struct test_counters c0, c1;
-    test_snapshot(&c0);
+    struct mm_counts c0;
+    mm_counts_take(&c0);
     for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
         LIN lin = 7;
         USHORT rc = DevHelp_VirtToLin(bad[i], 0, &lin);
@@ -184,8 +175,7 @@ TEST(devhlp_virttolin_bad_selector, "devhlp/virttolin-invalid-selector-490")
         CHECK_EQ(r.esi, 0x10);
         CHECK_EQ(r.ecx, 0xCCCCCCCCu);
     }
-    test_snapshot(&c1);
-    CHECK(!memcmp(&c0, &c1, sizeof c0));
+    CHECK_NOTHING_MOVED(&c0);
     return PASS;
 }
 
@@ -259,7 +249,8 @@ TEST(devhlp_device_help_regs, "devhlp/device-help-registers-cf")
 
 TEST(devhlp_device_help_codes, "devhlp/device-help-every-service")
 {
-    uint32_t syspte0 = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct dh_regs r;
     /* VMAlloc with SELMAP|PROCESS: ECX = sel:off. */
     r = (struct dh_regs){ VMDHA_PROCESS | VMDHA_SELMAP, R_EBX, PAGE_SIZE, R_EDX_HI | DevHlp_VMAlloc, 0,
@@ -301,6 +292,6 @@ TEST(devhlp_device_help_codes, "devhlp/device-help-every-service")
         r = (struct dh_regs){ all[i], R_EBX, 0, R_EDX_HI | DevHlp_VMFree, 0, 0, R_EBP, 0 };
         CHECK_MSG(dh_call(&r) == 0, "VMFree(%08x): %u", all[i], r.eax);
     }
-    CHECK_EQ(syspte_free_count(), syspte0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

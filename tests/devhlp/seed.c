@@ -184,7 +184,8 @@ static const char *seed_scenario(const struct seed_driver *drv, struct as *a, st
 
 static const char *seed_run(const struct seed_driver *drv)
 {
-    uint32_t free0 = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *prev = as_current(), *a = as_create(), *b = as_create();
     CHECK(a && b);
     const char *r = seed_scenario(drv, a, b);
@@ -192,7 +193,7 @@ static const char *seed_run(const struct seed_driver *drv)
     CHECK_EQ(as_destroy(a), MM_OK);
     CHECK_EQ(as_destroy(b), MM_OK);
     if (r) return r;
-    CHECK_EQ(mm_free_frames(), free0);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 

@@ -22,6 +22,7 @@
 #include "tests/harness/user.h"
 #include "drivers/console.h"
 #include "kernel/trap.h"
+#include "mm/mm.h"
 #include "mm/x86.h"
 
 extern const struct test __tests_start[], __tests_end[];
@@ -36,6 +37,20 @@ const char *test_fail(const char *file, int line, const char *fmt, ...)
     kvsnprintf(fail_buf + n, sizeof fail_buf - n, fmt, ap);
     va_end(ap);
     return fail_buf;
+}
+
+const char *test_what_moved(const struct mm_counts *before)
+{
+    static char what[96];
+    struct mm_counts now;
+    mm_counts_take(&now);
+    return mm_counts_equal(before, &now, what, sizeof what) ? NULL : what;
+}
+
+const char *test_nothing_moved(const char *file, int line, const struct mm_counts *before)
+{
+    const char *moved = test_what_moved(before);
+    return moved ? test_fail(file, line, "something moved: %s", moved) : NULL;
 }
 
 bool glob_match(const char *p, const char *s)
@@ -181,37 +196,26 @@ static int parse_order(uint32_t *seed)
     return -1;
 }
 
-static const char *check_after(const struct test *t, const struct test_counters *before)
+static const char *check_after(const struct test *t, const struct mm_counts *before)
 {
     static char why[200];
-    struct test_counters after;
-    test_snapshot(&after);
-    if (!(t->flags & TEST_NO_LEAKCHECK)) {
-        if (after.free_frames != before->free_frames)
-            return ksnprintf(why, sizeof why, "leak check: free frames %u before, %u after",
-                             before->free_frames, after.free_frames), why;
-        if (after.syspte_free != before->syspte_free)
-            return ksnprintf(why, sizeof why, "leak check: free system PTEs %u before, %u after",
-                             before->syspte_free, after.syspte_free), why;
-        if (after.locked_frames != before->locked_frames)
-            return ksnprintf(why, sizeof why, "leak check: locked frames %u before, %u after",
-                             before->locked_frames, after.locked_frames), why;
-        if (after.charged != before->charged)
-            return ksnprintf(why, sizeof why, "leak check: commit charge %u before, %u after",
-                             before->charged, after.charged), why;
-    }
+    char what[96];
+    struct mm_counts after;
+    mm_counts_take(&after);
+    if (!(t->flags & TEST_NO_LEAKCHECK) && !mm_counts_equal(before, &after, what, sizeof what))
+        return ksnprintf(why, sizeof why, "leak check: %s", what), why;
     if (x86_read_eflags() & EFLAGS_AC)
         return "EFLAGS.AC still set: a user-access window was left open (mm/x86.h)";
     char inv[160];
-    if (!test_invariants(inv, sizeof inv))
+    if (!mm_check(inv, sizeof inv))
         return ksnprintf(why, sizeof why, "mm_check: %s", inv), why;
     return NULL;
 }
 
 static int run_one(const struct test *t, int *passed, int *failed, int *skipped)
 {
-    struct test_counters before;
-    test_snapshot(&before);
+    struct mm_counts before;
+    mm_counts_take(&before);
     const char *r = t->fn();
     if (r && !strncmp(r, "skip: ", 6)) {
         const char *after = check_after(t, &before);

@@ -4,10 +4,10 @@
  *   TEST(mm_crisscross, "mm/criss-cross") { ...; CHECK(x == y); CHECK_EQ(a, b); return PASS; }
  *
  * A test returns NULL (PASS) or a reason; SKIP("no PSE") reports a skip, never a silent pass.
- * The harness runs each selected test, then fails it if the free-frame count, the system-PTE
- * count, the locked-frame count or the commit charge changed, or if mm_check() finds a
- * disagreement between the page tables and the PFN database.  TEST_MANUAL tests run only when
- * named exactly on the command line.
+ * The harness runs each selected test, then fails it if any count of struct mm_counts (free
+ * frames, locked frames, free system PTEs, pool bytes, regions, address spaces, commit charge;
+ * mm/mm.h) changed, or if mm_check() finds a disagreement between the page tables and the PFN
+ * database.  TEST_MANUAL tests run only when named exactly on the command line.
  */
 #ifndef KERNEL_TEST_H
 #define KERNEL_TEST_H
@@ -35,11 +35,22 @@ const char *test_fail(const char *file, int line, const char *fmt, ...) __attrib
 #define CHECK_MSG(c, ...) do { if (!(c)) return test_fail(__FILE__, __LINE__, __VA_ARGS__); } while (0)
 #define SKIP(reason) return "skip: " reason
 #define TRY(expr) do { const char *_r = (expr); if (_r) return _r; } while (0)   /* sub-checks */
+/* mm_check() (mm/mm.h) finds nothing wrong now, not only after the test. */
+#define CHECK_MM_OK() do {                                                      \
+        char _why[160];                                                         \
+        CHECK_MSG(mm_check(_why, sizeof _why), "mm_check: %s", _why);           \
+    } while (0)
 
-/* Counters the harness snapshots around every test (mm fills them in). */
-struct test_counters { uint32_t free_frames, syspte_free, locked_frames, heap_used, charged; };
-void test_snapshot(struct test_counters *c);            /* mm/core/check.c */
-bool test_invariants(char *why, size_t n);              /* mm_check() for the harness */
+/* "Nothing moved": every count of struct mm_counts (mm/mm.h) is what it was in *before, a
+ * snapshot from mm_counts_take().  For a refused call, or a sequence that gives back all it
+ * took; the failure names the first count that differs.  A test that compares only one count
+ * because the others move on purpose says so and compares that one itself. */
+struct mm_counts;
+const char *test_nothing_moved(const char *file, int line, const struct mm_counts *before);
+/* NULL when the counts now equal *before, else the first that moved, "free frames 9 -> 8"
+ * (a static buffer): for a test that words its own failure. */
+const char *test_what_moved(const struct mm_counts *before);
+#define CHECK_NOTHING_MOVED(before) TRY(test_nothing_moved(__FILE__, __LINE__, (before)))
 
 /*
  * Ring 0 reading or writing a page that may be a user page, to check what a mapping holds:

@@ -25,7 +25,8 @@ static const char *check_contiguous(uint8_t *va, uint32_t n, uint32_t *first)
 /* C.4 test 6. */
 TEST(ntmm_contig_constraints, "ntmm/contig-constraints")
 {
-    uint32_t frames = mm_free_frames(), ptes = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     uint8_t *v = MmAllocateContiguousMemorySpecifyCache(0x10000, phys(0x1001), phys(0xFFFFFF), phys(0x10000), MmNonCached);
     CHECK(v);
     uint32_t pa;
@@ -42,8 +43,7 @@ TEST(ntmm_contig_constraints, "ntmm/contig-constraints")
     CHECK_EQ(e & (PTE_PCD | PTE_PWT), PTE_PCD | PTE_PWT);
     CHECK(data);
     CHECK(!MmIsAddressValid(v));
-    CHECK_EQ(mm_free_frames(), frames);
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -54,7 +54,8 @@ TEST(ntmm_contig_lowest_rounds_up, "ntmm/contig-lowest-rounds-up")
     for (pfn_t p = 0x200; p + 1 < pfn_max; p++)
         if (pfn_db[p].state == PFN_FREE && pfn_db[p + 1].state == PFN_FREE) { f = p; break; }
     CHECK(f != PFN_NONE);
-    uint32_t frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     PVOID a = MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, phys(((uint64_t)f << PAGE_SHIFT) + 1),
                                                      phys(((uint64_t)(f + 1) << PAGE_SHIFT) + 0xFFF), phys(0), MmCached);
     PVOID b = MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, phys(((uint64_t)f << PAGE_SHIFT) + 1),
@@ -65,14 +66,15 @@ TEST(ntmm_contig_lowest_rounds_up, "ntmm/contig-lowest-rounds-up")
     CHECK(a);
     CHECK_EQ(pa, (f + 1) << PAGE_SHIFT);
     CHECK(b == NULL);                                        /* LowestPfn f+1 > HighestPfn f */
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 /* A 32 KiB boundary and an 8-page request: the only way not to cross is to start on one. */
 TEST(ntmm_contig_boundary, "ntmm/contig-boundary")
 {
-    uint32_t frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     uint8_t *v[4];
     uint32_t pa[4];
     for (int i = 0; i < 4; i++) {
@@ -82,7 +84,7 @@ TEST(ntmm_contig_boundary, "ntmm/contig-boundary")
     }
     for (int i = 0; i < 4; i++) MmFreeContiguousMemory(v[i]);
     for (int i = 0; i < 4; i++) CHECK_EQ(pa[i] & 0x7FFF, 0);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -101,7 +103,9 @@ static void record_bugcheck(ULONG code, ULONG_PTR p1, ULONG_PTR p2, ULONG_PTR p3
 /* Freeing the middle of a block: BAD_POOL_CALLER 0x60, reported, nothing freed, no halt. */
 TEST(ntmm_contig_free_middle, "ntmm/contig-free-middle-bugcheck")
 {
-    uint32_t frames = mm_free_frames(), ptes = syspte_free_count(), maps = ntmm_mapping_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t maps = ntmm_mapping_count();
     uint8_t *v = MmAllocateContiguousMemorySpecifyCache(3 * PAGE_SIZE, phys(0), phys(0xFFFFFFFFu), phys(0), MmCached);
     CHECK(v);
     uint32_t held = mm_free_frames(), count = ntmm_last_bugcheck.count;
@@ -129,16 +133,16 @@ TEST(ntmm_contig_free_middle, "ntmm/contig-free-middle-bugcheck")
     CHECK_EQ(sub5, 0x60);
     CHECK_EQ(ntmm_last_bugcheck.count, count + 4);
     CHECK_EQ(ntmm_last_bugcheck.code, BAD_POOL_CALLER);
-    CHECK_EQ(mm_free_frames(), frames);
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(ntmm_mapping_count(), maps);
     return PASS;
 }
 
 TEST(ntmm_contig_bad_input, "ntmm/contig-bad-input")
 {
-    uint32_t frames = mm_free_frames(), ptes = syspte_free_count(), maps = ntmm_mapping_count();
-    uint32_t pool = kpool_used();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t maps = ntmm_mapping_count();
     PHYSICAL_ADDRESS lo = phys(0), hi = phys(0xFFFFFFFFu), none = phys(0);
     CHECK(MmAllocateContiguousMemorySpecifyCache(0, lo, hi, none, MmCached) == NULL);                /* zero length */
     CHECK(MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, lo, hi, none, (MEMORY_CACHING_TYPE)6) == NULL);
@@ -152,18 +156,16 @@ TEST(ntmm_contig_bad_input, "ntmm/contig-bad-input")
     CHECK(MmAllocateContiguousMemorySpecifyCache(0xFFFFFFFFu, lo, hi, none, MmCached) == NULL);        /* too large */
     CHECK(MmAllocateContiguousMemorySpecifyCache((mm_free_frames() + 1) * PAGE_SIZE, lo, hi, none, MmCached) == NULL);
     CHECK(MmAllocateContiguousMemory(0, hi) == NULL);
-    CHECK_EQ(mm_free_frames(), frames);
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(ntmm_mapping_count(), maps);
-    CHECK_EQ(kpool_used(), pool);
-    char why[160];
-    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    CHECK_MM_OK();
     return PASS;
 }
 
 TEST(ntmm_contig_cache_types, "ntmm/contig-cache-types")
 {
-    uint32_t frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     bool pat = x86.pat && x86.msr;
     for (int t = MmNonCached; t < MmMaximumCacheType; t++) {
         uint8_t *v = MmAllocateContiguousMemorySpecifyCache(PAGE_SIZE, phys(0), phys(0xFFFFFFFFu), phys(0), (MEMORY_CACHING_TYPE)t);
@@ -187,6 +189,6 @@ TEST(ntmm_contig_cache_types, "ntmm/contig-cache-types")
     TRY(r);
     CHECK(pa + 5 * PAGE_SIZE <= 0x1000000);
     CHECK_EQ(e & (PTE_PCD | PTE_PWT | PTE_PAT), 0);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

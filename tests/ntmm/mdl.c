@@ -15,7 +15,8 @@
 /* C.4 test 7 and the IRP chain. */
 TEST(ntmm_mdl_allocate, "ntmm/mdl-allocate")
 {
-    uint32_t pool = kpool_used();
+    struct mm_counts before;
+    mm_counts_take(&before);
     PMDL m = IoAllocateMdl((PVOID)0x80001234u, 0x2000, FALSE, FALSE, NULL);
     CHECK(m);
     CHECK_EQ((uint32_t)m->StartVa, 0x80001000u);
@@ -53,14 +54,16 @@ TEST(ntmm_mdl_allocate, "ntmm/mdl-allocate")
     CHECK(irp.MdlAddress == d);
     IoFreeMdl(a); IoFreeMdl(b); IoFreeMdl(c); IoFreeMdl(d);
     IoFreeMdl(z); IoFreeMdl(big); IoFreeMdl(edge);
-    CHECK_EQ(kpool_used(), pool);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 /* C.4 test 8. */
 TEST(ntmm_mdl_nonpaged, "ntmm/mdl-nonpaged-pool")
 {
-    uint32_t ptes = syspte_free_count(), locked = mm_locked_frames(), pool = kpool_used();
+    struct mm_counts counts;
+    mm_counts_take(&counts);
+    uint32_t ptes = counts.syspte_free;
     uint8_t *buf = kmalloc(3 * PAGE_SIZE);
     CHECK(buf);
     PMDL m = IoAllocateMdl(buf + 100, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
@@ -106,16 +109,16 @@ TEST(ntmm_mdl_nonpaged, "ntmm/mdl-nonpaged-pool")
     IoFreeMdl(ml);
     CHECK_EQ(mm_release(r), MM_OK);
     CHECK(unchanged);
-    CHECK_EQ(syspte_free_count(), ptes);
-    CHECK_EQ(mm_locked_frames(), locked);
-    CHECK_EQ(kpool_used(), pool);
+    CHECK_NOTHING_MOVED(&counts);
     return PASS;
 }
 
 /* Kernel mode: lock, map a second view, write through it, unlock (C.4 test 9, last line). */
 TEST(ntmm_mdl_kernel_lock_map, "ntmm/mdl-kernel-lock-map-unlock")
 {
-    uint32_t ptes = syspte_free_count(), locked = mm_locked_frames(), frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t ptes = before.syspte_free, locked = before.locked_frames;
     struct region *r = sys_block(3, MM_PROT_WRITE);
     CHECK(r);
     PMDL m = IoAllocateMdl((PVOID)(r->base + 0x800), 2 * PAGE_SIZE, FALSE, FALSE, NULL);
@@ -143,7 +146,7 @@ TEST(ntmm_mdl_kernel_lock_map, "ntmm/mdl-kernel-lock-map-unlock")
     CHECK_EQ(mm_locked_frames(), locked);
     IoFreeMdl(m);
     CHECK_EQ(mm_release(r), MM_OK);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -152,7 +155,9 @@ TEST(ntmm_mdl_kernel_lock_map, "ntmm/mdl-kernel-lock-map-unlock")
  * faulted in by it. */
 TEST(ntmm_mdl_kernel_failures, "ntmm/mdl-probe-kernel-failures")
 {
-    uint32_t locked = mm_locked_frames(), frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t locked = before.locked_frames;
     struct region *r = mm_reserve(ARENA_SYSTEM, 0, 6, 1, OWNER_TEST, NULL);
     CHECK(r);
     vaddr_t b = r->base;
@@ -184,15 +189,16 @@ TEST(ntmm_mdl_kernel_failures, "ntmm/mdl-probe-kernel-failures")
     CHECK_EQ(sd, STATUS_SUCCESS);
     CHECK_EQ(faults, 2);
     CHECK_EQ(dz_locked, locked + 2);
-    CHECK_EQ(mm_locked_frames(), locked);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 /* I/O space and 4 MiB pages in an MDL: frames are recorded, MDL_IO_SPACE set, nothing counted. */
 TEST(ntmm_mdl_io_space, "ntmm/mdl-io-space-and-large-pages")
 {
-    uint32_t locked = mm_locked_frames(), ptes = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t locked = before.locked_frames;
     uint32_t window = x86.pse ? LARGE_PAGE_SIZE : 0x200000;  /* 0xFEC00000.. : one 4 MiB page with PSE */
     uint8_t *io = MmMapIoSpace(phys(0xFEC00000u), window, MmNonCached);
     CHECK(io);
@@ -215,13 +221,15 @@ TEST(ntmm_mdl_io_space, "ntmm/mdl-io-space-and-large-pages")
     CHECK_EQ(during, locked);
     CHECK(v);
     CHECK_EQ(cap, direct);                                   /* two views of the same register */
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 TEST(ntmm_mdl_bad_input, "ntmm/mdl-bad-input")
 {
-    uint32_t ptes = syspte_free_count(), locked = mm_locked_frames(), frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t ptes = before.syspte_free, locked = before.locked_frames;
     struct region *r = sys_block(2, MM_PROT_WRITE);
     CHECK(r);
     PMDL m = IoAllocateMdl((PVOID)r->base, 2 * PAGE_SIZE, FALSE, FALSE, NULL);
@@ -268,11 +276,8 @@ TEST(ntmm_mdl_bad_input, "ntmm/mdl-bad-input")
     CHECK_EQ(MmProbeAndLockPagesEx(m, KernelMode, IoReadAccess), STATUS_INVALID_PARAMETER);
     IoFreeMdl(z); IoFreeMdl(pt); IoFreeMdl(inv); IoFreeMdl(wrap); IoFreeMdl(m);
     CHECK_EQ(mm_release(r), MM_OK);
-    CHECK_EQ(mm_locked_frames(), locked);
-    CHECK_EQ(syspte_free_count(), ptes);
-    CHECK_EQ(mm_free_frames(), frames);
-    char why[160];
-    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    CHECK_NOTHING_MOVED(&before);
+    CHECK_MM_OK();
     return PASS;
 }
 

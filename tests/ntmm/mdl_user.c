@@ -54,7 +54,8 @@ static const char *user_round_trip(vaddr_t buf, uint32_t *locked_delta)
 
 TEST(ntmm_mdl_user_round_trip, "ntmm/mdl-user-round-trip")
 {
-    uint32_t ptes = syspte_free_count(), locked = mm_locked_frames(), frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *a = as_create(), *prev = as_current();
     CHECK(a);
     as_switch(a);
@@ -69,9 +70,7 @@ TEST(ntmm_mdl_user_round_trip, "ntmm/mdl-user-round-trip")
     CHECK_EQ(as_destroy(a), MM_OK);
     if (fail) return fail;
     CHECK_EQ(delta, 3);
-    CHECK_EQ(mm_locked_frames(), locked);
-    CHECK_EQ(syspte_free_count(), ptes);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -79,7 +78,8 @@ TEST(ntmm_mdl_user_round_trip, "ntmm/mdl-user-round-trip")
  * user page: access violations that leave nothing locked. */
 static const char *user_failures(vaddr_t ro)
 {
-    uint32_t locked = mm_locked_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     PMDL m = IoAllocateMdl((PVOID)0x7FFEF800u, 0x1000, FALSE, FALSE, NULL);
     CHECK(m);
     NTSTATUS st = probe_and_lock(m, UserMode, IoReadAccess);
@@ -102,10 +102,10 @@ static const char *user_failures(vaddr_t ro)
     CHECK_EQ(st, STATUS_ACCESS_VIOLATION);
     CHECK_EQ(flags & (MDL_PAGES_LOCKED | MDL_WRITE_OPERATION), 0);
     CHECK(proc == NULL && heads);
-    CHECK_EQ(after, locked);
+    CHECK_EQ(after, before.locked_frames);                 /* the MDL was still there: locks only */
     CHECK_EQ(rd, STATUS_SUCCESS);
     CHECK_EQ(rflags & (MDL_PAGES_LOCKED | MDL_WRITE_OPERATION), MDL_PAGES_LOCKED);
-    CHECK_EQ(mm_locked_frames(), locked);
+    CHECK_NOTHING_MOVED(&before);
     /* A supervisor page in the private arena is not the user's to lock. */
     PMDL s = IoAllocateMdl((PVOID)(ro + PAGE_SIZE), 8, FALSE, FALSE, NULL);
     CHECK(s);
@@ -114,13 +114,14 @@ static const char *user_failures(vaddr_t ro)
     IoFreeMdl(s);
     CHECK_EQ(su, STATUS_ACCESS_VIOLATION);
     CHECK_EQ(sk, STATUS_SUCCESS);
-    CHECK_EQ(mm_locked_frames(), locked);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 TEST(ntmm_mdl_user_failures, "ntmm/mdl-probe-user-failures")
 {
-    uint32_t frames = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *a = as_create(), *prev = as_current();
     CHECK(a);
     as_switch(a);
@@ -135,7 +136,7 @@ TEST(ntmm_mdl_user_failures, "ntmm/mdl-probe-user-failures")
     as_switch(prev);
     CHECK_EQ(as_destroy(a), MM_OK);
     if (fail) return fail;
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -144,7 +145,8 @@ TEST(ntmm_mdl_user_failures, "ntmm/mdl-probe-user-failures")
  * reads them; MmUnlockPages then unmaps it and the frame goes back to the free list. */
 TEST(ntmm_mdl_process_destroyed, "ntmm/mdl-locked-process-destroyed")
 {
-    uint32_t frames = mm_free_frames(), locked = mm_locked_frames(), ptes = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *a = as_create(), *prev = as_current();
     CHECK(a);
     as_switch(a);
@@ -172,9 +174,7 @@ TEST(ntmm_mdl_process_destroyed, "ntmm/mdl-locked-process-destroyed")
     CHECK(sys);
     CHECK_EQ(value, 0x0B5E55ED);
     CHECK_EQ(after, PFN_FREE);
-    CHECK_EQ(mm_locked_frames(), locked);
-    CHECK_EQ(syspte_free_count(), ptes);
-    CHECK_EQ(mm_free_frames(), frames);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 

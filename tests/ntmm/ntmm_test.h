@@ -1,8 +1,8 @@
 /*
  * ntmm_test.h - what the NT Mm tests share (tests/ntmm/, the NT bench rows and the
  * exhaustion tests): a PHYSICAL_ADDRESS from a number, the raising MmProbeAndLockPages and the
- * user-mode MmMapLockedPagesSpecifyCache called the NT way, a block of committed system pages,
- * and for the "a refused call changes nothing" tests: a snapshot of the counts, page tables and
+ * user-mode MmMapLockedPagesSpecifyCache called the NT way (a block of committed system pages,
+ * sys_block, is tests/core/mm/frames.h's), and for the "a refused call changes nothing" tests: a snapshot of the counts, page tables and
  * mapping records (before_take / unchanged), a full kernel pool, and frames of the kinds that
  * made services give up half way.
  */
@@ -12,6 +12,7 @@
 #include "mm/core/pfn.h"
 #include "mm/ntmm/ntmm.h"
 #include "tests/suites/hostile/hostile.h"
+#include "tests/core/mm/frames.h"
 
 static inline PHYSICAL_ADDRESS phys(uint64_t a)
 {
@@ -34,7 +35,7 @@ static inline NTSTATUS probe_and_lock(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERA
     return st;
 }
 
-/* What a refused call must leave as it found it, besides the counts (tests/suites/hostile/hostile.h hcounts):
+/* What a refused call must leave as it found it, besides the counts (struct mm_counts, mm/mm.h):
  * every page-directory entry and every page-table entry of [lo, hi), read through the self-map
  * (a 4 MiB PDE counts once), folded into one FNV-1a hash.  The Accessed and Dirty bits are left
  * out: the CPU sets them behind our back when anything is read or written through an entry. */
@@ -62,17 +63,17 @@ static inline uint32_t pt_hash_all(void)
 }
 
 /* Counts, page tables, NT mapping records: what a refused call must leave alone. */
-struct before { struct hcounts c; uint32_t pt, maps; };
+struct before { struct mm_counts c; uint32_t pt, maps; };
 static inline void before_take(struct before *b)
 {
-    hcounts_take(&b->c);
+    mm_counts_take(&b->c);
     b->pt = pt_hash_all();
     b->maps = ntmm_mapping_count();
 }
 static inline const char *unchanged(const struct before *b, const char *what)
 {
     static char why[200];
-    const char *moved = hcounts_diff(&b->c);
+    const char *moved = test_what_moved(&b->c);
     if (moved) return ksnprintf(why, sizeof why, "%s: %s", what, moved), why;
     if (pt_hash_all() != b->pt) return ksnprintf(why, sizeof why, "%s: a page-table entry changed", what), why;
     if (ntmm_mapping_count() != b->maps)
@@ -147,14 +148,4 @@ static inline void pool_drain(void *head)
     }
 }
 
-/* A system-arena block of n committed, present, zeroed pages with protection prot. */
-static inline struct region *sys_block(uint32_t n, uint32_t prot)
-{
-    struct region *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
-        mm_release(r);
-        r = NULL;
-    }
-    return r;
-}
 #endif

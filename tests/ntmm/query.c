@@ -216,7 +216,8 @@ static const char *truth_large(struct truth_stats *s, uint32_t *nlarge_cases)
 TEST(ntmm_valid_truth, "ntmm/is-address-valid-is-the-truth")
 {
     extern char _bss_end[];
-    uint32_t before = mm_free_frames(), ptes = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct truth_stats s = { 0, 0, 0, 0 };
     uint32_t nlarge = 0;
     rng_state = 0x9E3779B9u;
@@ -232,8 +233,7 @@ TEST(ntmm_valid_truth, "ntmm/is-address-valid-is-the-truth")
     kprintf("ntmm: truth: %u addresses, %u valid, %u compared with their frame's bytes, %u virtual-for-physical "
             "round trips, %u large-page cases\n", s.checked, s.valid, s.compared, s.v2p, nlarge);
     CHECK(s.checked > 4000 && s.valid > 500 && s.compared > 200 && s.v2p > 100);
-    CHECK_EQ(mm_free_frames(), before);
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -379,11 +379,12 @@ TEST(ntmm_virtual_for_physical, "ntmm/virtual-for-physical")
 TEST(ntmm_core_large_refused, "ntmm/core-page-ops-refuse-large-pages")
 {
     if (!x86.pse) SKIP("no PSE: no 4 MiB pages on this CPU");
+    struct mm_counts before;
+    mm_counts_take(&before);
     pfn_t f;
     struct region *r = make_large_ram_page(&f);
     if (!r) SKIP("no free 4 MiB-aligned run of RAM at this memory size");
     struct region *d = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
-    uint32_t locked = mm_locked_frames();
     mm_status lock = mm_lock(r->base, 1, 0, NULL), wlock = mm_lock(r->base, 1, MM_LOCK_WRITE, NULL);
     mm_status prot = mm_protect(r->base, 1, ~MM_PROT_WRITE, 0, NULL);
     mm_status alias = d ? mm_alias(d->base, r->base, 1, MM_PROT_WRITE) : MM_ENOMEM;
@@ -398,6 +399,6 @@ TEST(ntmm_core_large_refused, "ntmm/core-page-ops-refuse-large-pages")
     CHECK_EQ(alias, MM_EINVAL);
     CHECK_EQ(contig, MM_EINVAL);
     CHECK(pde_large(pde) && (pde & PTE_W));
-    CHECK_EQ(mm_locked_frames(), locked);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

@@ -35,7 +35,8 @@ TEST(vxd_fpr_compaction, "vxd/freephysreg-xchg-compaction")
     ULONG fpr = vt_freephys_region(8);
     CHECK(fpr);
     for (uint32_t i = 0; i < 8; i++) CHECK(!vt_readable(fpr + i * PAGE_SIZE));   /* all start not present */
-    uint32_t before = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     static const uint32_t present[4] = { 1, 3, 4, 6 };    /* interleaved with holes */
     uint32_t pa[8] = { 0 };
     for (uint32_t k = 0; k < 4; k++) {
@@ -69,7 +70,8 @@ TEST(vxd_fpr_compaction, "vxd/freephysreg-xchg-compaction")
     for (uint32_t k = 0; k < 4; k++) CHECK_EQ(vt_check(fpr + k * PAGE_SIZE, 100 + now[k]), PAGE_SIZE);
     CHECK_COSTLESS(_XchgFreePhysReg(PG(fpr) + 5, p3, 0), VXD_ERR);   /* p3 is no longer in flight */
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 4, 0), 1);
-    CHECK_EQ(mm_free_frames(), before);                  /* frames and the page table are back */
+    CHECK_NOTHING_MOVED(&before);                        /* frames and the page table are back */
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -126,6 +128,7 @@ TEST(vxd_fpr_unmovable, "vxd/freephysreg-unmovable-frames-stay")
     CHECK_EQ(_XchgFreePhysReg(PG(fpr), pa, 0), 0);
     CHECK_EQ(vt_check(fpr, 21), PAGE_SIZE);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 2, 0), 1);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -159,7 +162,8 @@ TEST(vxd_fpr_owned, "vxd/freephysreg-xchg-owned-pages")
     extern pte_t boot_pd[];
     ULONG fpr = vt_freephys_region(4);
     CHECK(fpr);
-    uint32_t free0 = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     CHECK_EQ(_MapFreePhysReg(PG(fpr), 1, 0), 1);                  /* page 0 present, 1..3 not */
     vt_fill(fpr, 30);
     uint32_t free1 = mm_free_frames();
@@ -239,7 +243,8 @@ TEST(vxd_fpr_owned, "vxd/freephysreg-xchg-owned-pages")
     CHECK_EQ(_PageFree((PVOID)lk, 0), 1);
     CHECK_EQ(_PageFree((PVOID)dh, 0), 1);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr), 3, 0), 1);
-    CHECK_EQ(mm_free_frames(), free0);
+    CHECK_NOTHING_MOVED(&before);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 
@@ -279,6 +284,7 @@ TEST(vxd_fpr_rules, "vxd/freephysreg-map-unmap-rules")
     CHECK_EQ(_PageGetSizeAddr(fpr, 0), 4);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 1, 1, 0), 1);
     CHECK_EQ(_UnmapFreePhysReg(PG(fpr) + 3, 1, 0), 1);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }
 

@@ -56,7 +56,8 @@ TEST(vxd_vmmcall_regs, "vxd/vmmcall/registers-and-edx")
     uint32_t o[8];
     uint32_t ebp;
     __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
-    uint32_t before = mm_free_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
     vxd_asm_regs(o);
     CHECK(o[0] >= SYSTEM_START && o[0] < SYSTEM_END && !(o[0] & PAGE_MASK));
     CHECK_EQ(o[1], o[0]);                                /* EDX = EAX (Win 3.1 compatibility) */
@@ -66,7 +67,7 @@ TEST(vxd_vmmcall_regs, "vxd/vmmcall/registers-and-edx")
     CHECK(o[5] < ebp);                                   /* vxd_asm_regs' own frame, below ours */
     CHECK_EQ(o[6], 0);                                   /* the arguments were popped */
     CHECK_EQ(o[7], 1);                                   /* _PageFree through VMMCall */
-    CHECK_EQ(mm_free_frames(), before);
+    CHECK_NOTHING_MOVED(&before);
     CHECK_EQ(_PageGetSizeAddr(o[0], 0), 0);              /* the handle is gone */
     return PASS;
 }
@@ -128,9 +129,11 @@ TEST(vxd_vmmcall_tour, "vxd/vmmcall/every-service")
     CHECK(fpr);
     t.fpr_page = PG(fpr);
     t.phys = 0x000F0010;                                 /* the BIOS ROM: firmware, not ours */
-    uint32_t before = mm_free_frames(), avail = mm_available_frames();
+    struct mm_counts before;
+    mm_counts_take(&before);
+    uint32_t avail = mm_available_frames();
     vxd_asm_tour(&t);
-    TRY(tour_checks(&t, before, avail));
+    TRY(tour_checks(&t, before.free_frames, avail));
     /* The alias really shows physical 0xF0010. */
     uint32_t *rom = hyper_map(0xF0);
     uint32_t want = rom[4];
@@ -138,6 +141,7 @@ TEST(vxd_vmmcall_tour, "vxd/vmmcall/every-service")
     CHECK_EQ(*(volatile uint32_t *)t.mapphys, want);
     CHECK_EQ(vt_pa(fpr), 0);
     CHECK_EQ(vt_pa(fpr + PAGE_SIZE), 0);
-    CHECK_EQ(mm_free_frames(), before);
+    CHECK_NOTHING_MOVED(&before);
+    CHECK(vt_freephys_region_drop(fpr));
     return PASS;
 }

@@ -11,11 +11,11 @@
 #include "kernel/trap.h"
 #include "tests/harness/user.h"
 #include "tests/suites/hostile/hostile.h"
+#include "tests/vxd/vxd_test.h"
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/core/pfn.h"
 
-#define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 #define F 0xFFFFFFFFu
 
 extern pte_t boot_pd[];
@@ -115,7 +115,8 @@ struct fixture {
     ULONG res;           /* VxD: 1 reserved, uncommitted page */
     ULONG ro;            /* VxD: 1 committed read-only page */
     ULONG kimg;          /* VxD: 1 page mapping a frame of the kernel image (ring-3 text), read-only */
-    ULONG fpr_np;        /* a free physical region page that is not present */
+    ULONG fpr;           /* a 1-page free physical region, its page not present */
+    ULONG fpr_np;        /* an address in that page */
     vaddr_t spte;        /* a 1-page system-PTE allocation: +4 KiB is its guard */
 };
 
@@ -148,8 +149,6 @@ static uint32_t refused_targets(const struct fixture *fx, struct target *t)
     return n;
 }
 
-static uint32_t fpr_alloc(uint32_t n) { return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG); }
-
 static const char *setup(struct fixture *fx)
 {
     memset(fx, 0, sizeof *fx);
@@ -162,10 +161,9 @@ static const char *setup(struct fixture *fx)
     CHECK(fx->res != F && fx->ro && fx->kimg != F);
     CHECK(_PageModifyPermissions(PG(fx->ro), 1, ~(ULONG)PC_WRITEABLE, 0) != F);
     CHECK_EQ(_PageCommitPhys(PG(fx->kimg), 1, ((vaddr_t)_utext_load - KERNEL_VBASE) >> PAGE_SHIFT, 0), 1);
-    static ULONG fpr;                            /* regions are permanent: one for every run */
-    if (!fpr) fpr = vxd_run_init(fpr_alloc, 1);
-    CHECK(fpr);
-    fx->fpr_np = fpr + 0x80;
+    fx->fpr = vt_freephys_region(1);
+    CHECK(fx->fpr);
+    fx->fpr_np = fx->fpr + 0x80;
     fx->spte = syspte_alloc(1);
     CHECK(fx->spte);
     return PASS;
@@ -174,6 +172,7 @@ static const char *setup(struct fixture *fx)
 static void teardown(struct fixture *fx)
 {
     if (fx->spte) syspte_free(fx->spte, 1);
+    if (fx->fpr) vt_freephys_region_drop(fx->fpr);
     if (fx->kimg && fx->kimg != F) { _PageDecommit(PG(fx->kimg), 1, 0); _PageFree((PVOID)fx->kimg, 0); }
     if (fx->ro) _PageFree((PVOID)fx->ro, 0);
     if (fx->res && fx->res != F) _PageFree((PVOID)fx->res, 0);

@@ -161,15 +161,6 @@ static const char *others_fail(struct hrun *r, struct dz_api *a, uint32_t n)
     return hrun_check(r, "one page more through the same API", res, a->fail);
 }
 
-/* Every page written and read back (a user page through a user-access window). */
-static const char *touch_all(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) uwrite(va + i * PAGE_SIZE + (i % 1024) * 4, tag ^ i);
-    for (uint32_t i = 0; i < n; i++)
-        CHECK_MSG(uread(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
-    return PASS;
-}
-
 /* The largest commit that fits, then the promise, then everything back.  The hrun's base is
  * the state before the commit: each refused attempt must leave it exactly so. */
 static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
@@ -191,7 +182,7 @@ static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
     ballast_take(0);                                      /* those, and a replaced block's frame */
     const char *e = others_fail(r, a, n);
     uint32_t charge = mm_commit_charge(), free = mm_free_frames();
-    if (!e) e = touch_all(va, n, 0xC4A60000u);
+    if (!e) e = exhaust_touch_all(va, n, 0xC4A60000u);
     if (!e && (mm_commit_charge() != charge - n || mm_free_frames() != free - n || mm_available_frames()))
         e = test_fail(__FILE__, __LINE__, "%s: after touching %u pages: charge %u -> %u, free %u -> %u, %u available",
                       a->name, n, charge, mm_commit_charge(), free, mm_free_frames(), mm_available_frames());
@@ -202,9 +193,9 @@ static const char *fit_and_keep(struct hrun *r, struct dz_api *a)
 
 static const char *charge_test(struct dz_api *a)
 {
-    struct hcounts start;
-    hcounts_take(&start);
-    struct hrun r = { a->name, 0, { 0, 0, 0, 0, 0, 0 } };
+    struct mm_counts start;
+    mm_counts_take(&start);
+    struct hrun r = { a->name, 0, { 0 } };
     ballast_take(KEEP);
     uint32_t twice = 2 * mm_free_frames();                /* the frames the charge holds are free too */
     const char *e = a->setup ? a->setup(a, twice) : PASS;
@@ -223,7 +214,7 @@ static const char *charge_test(struct dz_api *a)
     if (!e) e = fit_and_keep(&r, a);
     if (a->teardown) a->teardown(a);
     ballast_release();
-    const char *moved = hcounts_diff(&start);
+    const char *moved = test_what_moved(&start);
     if (!e && moved) e = test_fail(__FILE__, __LINE__, "%s: after giving everything back: %s", a->name, moved);
     return e;
 }
@@ -265,9 +256,7 @@ TEST(charge_transitions, "mm/commit-charge-follows-each-transition")
     CHECK(r && d);
     vaddr_t v = r->base;
     uint32_t c0 = mm_commit_charge(), faults = mm_demand_faults;
-    char why[160];
-#define STEP(expr, charge) do { expr; CHECK_EQ(mm_commit_charge(), c0 + (charge)); \
-                                CHECK_MSG(mm_check(why, sizeof why), "%s", why); } while (0)
+#define STEP(expr, charge) do { expr; CHECK_EQ(mm_commit_charge(), c0 + (charge)); CHECK_MM_OK(); } while (0)
     STEP(CHECK_EQ(mm_commit(v, 8, MM_PROT_WRITE, 0, NULL, NULL), MM_OK), 8);
     STEP(CHECK_EQ(mm_commit(v, 12, MM_PROT_WRITE, MM_COMMIT_SKIP, NULL, NULL), MM_OK), 12);
     STEP(CHECK_EQ(mm_commit(v + 12 * PAGE_SIZE, 2, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL), MM_OK), 12);
@@ -294,8 +283,8 @@ TEST(charge_transitions, "mm/commit-charge-follows-each-transition")
  * gives every page of the charge back. */
 TEST(charge_as_destroy, "mm/commit-charge-returned-when-address-space-destroyed")
 {
-    struct hcounts start;
-    hcounts_take(&start);
+    struct mm_counts start;
+    mm_counts_take(&start);
     struct as *prev = as_current(), *p = as_create();
     CHECK(p);
     as_switch(p);
@@ -312,8 +301,7 @@ TEST(charge_as_destroy, "mm/commit-charge-returned-when-address-space-destroyed"
     CHECK(ok);
     CHECK_EQ(charge, start.charged + 64 + 8 + 16 - 3);
     CHECK_EQ(as_destroy(p), MM_OK);
-    const char *moved = hcounts_diff(&start);
-    CHECK_MSG(!moved, "after as_destroy: %s", moved);
+    CHECK_NOTHING_MOVED(&start);
     return PASS;
 }
 
@@ -432,7 +420,9 @@ static NTSTATUS nt_try_write(vaddr_t va)
  * committed and charged, nothing else moves.  Runs between steal_charged and unsteal. */
 static const char *no_frame(vaddr_t user_va, vaddr_t sys_va, PMDL mdl)
 {
-    uint32_t nomem = mm_demand_nomem, charge = mm_commit_charge(), locked = mm_locked_frames();
+    uint32_t nomem = mm_demand_nomem;
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct user_result res;
     CHECK_EQ(user_call(u_write, user_va, 0xC0FFEE, &res), 0);
     CHECK(res.faulted);                                       /* terminated, with its report */
@@ -451,8 +441,7 @@ static const char *no_frame(vaddr_t user_va, vaddr_t sys_va, PMDL mdl)
     CHECK_EQ(nt_try_write(sys_va), STATUS_ACCESS_VIOLATION);  /* NT_TRY */
     CHECK_EQ(MmProbeAndLockPagesEx(mdl, KernelMode, IoWriteAccess), STATUS_ACCESS_VIOLATION);
     CHECK_EQ(mm_demand_nomem, nomem + 5);
-    CHECK_EQ(mm_commit_charge(), charge);
-    CHECK_EQ(mm_locked_frames(), locked);
+    CHECK_NOTHING_MOVED(&before);
     CHECK(pte_is_demand(pte_read(user_va)) && pte_is_demand(pte_read(sys_va)));
     return PASS;
 }
@@ -471,8 +460,7 @@ TEST(charge_no_frame, "mm/demand-fault-without-frame-fails-the-access-not-the-ke
     const char *e = steal_charged() ? no_frame(u->base, s->base, mdl) : "could not take the charged frames";
     unsteal();
     TRY(e);
-    char why[160];
-    CHECK_MSG(mm_check(why, sizeof why), "%s", why);
+    CHECK_MM_OK();
     uint32_t charge = mm_commit_charge();
     CHECK_EQ(user_call(u_write, u->base, 0xC0FFEE, &res), 0); /* with its frame back, it works */
     CHECK(!res.faulted);

@@ -1,5 +1,7 @@
 /*
- * tests/core/mm/frames.h - frames in a known order, for tests whose precondition is where pages land.
+ * tests/core/mm/frames.h - the core tests' helpers, for any test that asks the core directly:
+ * the frame behind a page, a committed system block, and frames in a known order for tests
+ * whose precondition is where pages land.
  *
  * A test that needs scattered pages makes them so: spread_begin arranges the free list so that
  * the next SPREAD single-frame allocations - demand-zero faults, commits, page tables - get
@@ -12,6 +14,27 @@
 #define TESTS_FRAMES_TEST_H
 #include "mm/mm.h"
 #include "mm/core/pfn.h"
+
+/* The frame behind va in the current address space (a 4 MiB page's own 4 KiB frame), or
+ * PFN_NONE when va is not present. */
+static inline pfn_t frame_of(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present ? pi.pfn : PFN_NONE;
+}
+
+/* n system-arena pages reserved and committed present and zeroed with prot (MM_PROT_*), a region
+ * of their own (OWNER_TEST); NULL, nothing left behind, when that fails. */
+static inline struct region *sys_block(uint32_t n, uint32_t prot)
+{
+    struct region *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
+    if (r && mm_commit(r->base, n, prot, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
+        mm_release(r);
+        r = NULL;
+    }
+    return r;
+}
 
 #define SPREAD 12
 struct spread { pfn_t held[SPREAD]; };
@@ -65,19 +88,11 @@ static inline void spread_end(struct spread *s)
     for (uint32_t i = 0; i < SPREAD; i++) pfn_free(s->held[i]);
 }
 
-/* The frame behind va, or PFN_NONE. */
-static inline pfn_t spread_frame(vaddr_t va)
-{
-    struct mm_page_info pi;
-    mm_page_info(va, &pi);
-    return pi.present ? pi.pfn : PFN_NONE;
-}
-
 /* No two neighbouring pages of [va, va + n pages) on adjacent frames. */
 static inline bool spread_apart(vaddr_t va, uint32_t n)
 {
     for (uint32_t i = 1; i < n; i++)
-        if (spread_frame(va + i * PAGE_SIZE) == spread_frame(va + (i - 1) * PAGE_SIZE) + 1) return false;
+        if (frame_of(va + i * PAGE_SIZE) == frame_of(va + (i - 1) * PAGE_SIZE) + 1) return false;
     return true;
 }
 #endif

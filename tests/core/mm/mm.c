@@ -8,23 +8,20 @@
 #include "mm/mm.h"
 #include "mm/core/core.h"
 #include "mm/core/pte.h"
+#include "tests/core/mm/frames.h"
 
-/* A committed, present system-arena block of n pages; *r receives the region. */
-static vaddr_t sys_block(uint32_t n, uint32_t prot, struct region **r)
+/* sys_block (tests/core/mm/frames.h) as the tests here use it: the block's address, 0 on
+ * failure; *r receives the region. */
+static vaddr_t sys_block_va(uint32_t n, uint32_t prot, struct region **r)
 {
-    *r = mm_reserve(ARENA_SYSTEM, 0, n, 1, OWNER_TEST, NULL);
-    if (!*r) return 0;
-    if (mm_commit((*r)->base, n, prot, MM_COMMIT_PRESENT, NULL, NULL) != MM_OK) {
-        mm_release(*r);
-        return 0;
-    }
-    return (*r)->base;
+    *r = sys_block(n, prot);
+    return *r ? (*r)->base : 0;
 }
 
 TEST(mm_crisscross, "mm/criss-cross")
 {
     struct region *a, *b;
-    vaddr_t va = sys_block(1, MM_PROT_WRITE, &a);
+    vaddr_t va = sys_block_va(1, MM_PROT_WRITE, &a);
     CHECK(va);
     b = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
     CHECK(b);
@@ -45,7 +42,7 @@ TEST(mm_crisscross, "mm/criss-cross")
 static const char *tlb_reuse(void)
 {
     struct region *ra, *rb;
-    vaddr_t a = sys_block(1, MM_PROT_WRITE, &ra), b = sys_block(1, MM_PROT_WRITE, &rb);
+    vaddr_t a = sys_block_va(1, MM_PROT_WRITE, &ra), b = sys_block_va(1, MM_PROT_WRITE, &rb);
     CHECK(a && b);
     *(volatile uint32_t *)a = 0xAAAAAAAA;
     *(volatile uint32_t *)b = 0xBBBBBBBB;
@@ -127,7 +124,7 @@ TEST(mm_demand_zero, "mm/demand-zero")
 TEST(mm_readonly_ring0, "mm/protection-ring0-wp")
 {
     struct region *r;
-    vaddr_t va = sys_block(1, 0, &r);
+    vaddr_t va = sys_block_va(1, 0, &r);
     CHECK(va);
     uint32_t x;
     CHECK(probe_read(va, &x));
@@ -179,7 +176,7 @@ TEST(mm_global_visibility, "mm/global-visibility")
     CHECK(a && b);
     as_switch(a);
     struct region *g, *priv = mm_reserve(ARENA_PRIVATE, 0x00800000u, 1, 1, OWNER_TEST, NULL);
-    vaddr_t gva = sys_block(8, MM_PROT_WRITE, &g);      /* made while A is current */
+    vaddr_t gva = sys_block_va(8, MM_PROT_WRITE, &g);      /* made while A is current */
     bool ok = priv && gva && mm_commit(0x00800000u, 1, MM_PROT_WRITE, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
     if (ok) { *(volatile uint32_t *)gva = 0xA11A11; *(volatile uint32_t *)0x00800000u = 0xA; }
     as_switch(b);
@@ -264,14 +261,15 @@ TEST(mm_large_page, "mm/large-page")
 
 TEST(mm_as_create_destroy, "mm/address-spaces")
 {
-    uint32_t before = mm_free_frames(), n = as_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     struct as *a[8];
     for (int i = 0; i < 8; i++) {
         a[i] = as_create();
         CHECK(a[i]);
         CHECK_EQ(pfn_db[a[i]->pd].state, PFN_PAGEDIR);
     }
-    CHECK_EQ(as_count(), n + 8);
+    CHECK_EQ(as_count(), before.address_spaces + 8);
     as_switch(a[3]);
     CHECK_EQ(x86_read_cr3() >> PAGE_SHIFT, a[3]->pd);
     CHECK_EQ(*(pte_t *)0xC0300C00u >> PAGE_SHIFT, a[3]->pd);   /* its own self-map */
@@ -279,8 +277,7 @@ TEST(mm_as_create_destroy, "mm/address-spaces")
     CHECK_EQ(as_destroy(a[3]), MM_EINVAL);                     /* not the current one */
     as_switch(as_kernel());
     for (int i = 0; i < 8; i++) CHECK_EQ(as_destroy(a[i]), MM_OK);
-    CHECK_EQ(as_count(), n);
-    CHECK_EQ(mm_free_frames(), before);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -293,7 +290,8 @@ static pfn_t some_free_frame(void)
 
 TEST(mm_bad_input, "mm/bad-input")
 {
-    uint32_t before = mm_free_frames(), regions = mm_region_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     mm_status st;
     CHECK(!mm_reserve(ARENA_SYSTEM, 0, 0, 1, OWNER_TEST, &st) && st == MM_EINVAL);
     CHECK(!mm_reserve(ARENA_SYSTEM, 0xC2C00800u, 1, 1, OWNER_TEST, &st) && st == MM_EINVAL);   /* unaligned */
@@ -329,15 +327,14 @@ TEST(mm_bad_input, "mm/bad-input")
     CHECK_EQ(mm_map_physical(r->base, 1, pfndb_frame, 1, 0), MM_EACCES);            /* PFN database */
     CHECK(!mm_reserve(ARENA_SYSTEM, r->base, 1, 1, OWNER_TEST, &st) && st == MM_EEXIST);
     CHECK_EQ(mm_release(r), MM_OK);
-    CHECK_EQ(mm_free_frames(), before);
-    CHECK_EQ(mm_region_count(), regions);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
 TEST(mm_lock_nesting, "mm/lock-nesting")
 {
     struct region *r;
-    vaddr_t va = sys_block(2, MM_PROT_WRITE, &r);
+    vaddr_t va = sys_block_va(2, MM_PROT_WRITE, &r);
     CHECK(va);
     pfn_t f[2];
     CHECK_EQ(mm_lock(va, 2, 0, f), MM_OK);
@@ -416,10 +413,11 @@ TEST(mm_hyperspace_other_as, "mm/hyperspace-reads-other-as")
 
 TEST(mm_syspte_guard, "mm/syspte-guard-pages")
 {
-    uint32_t before = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     vaddr_t a = syspte_alloc(2), b = syspte_alloc(1);
     CHECK(a && b);
-    CHECK_EQ(syspte_free_count(), before - 5);           /* 2 + guard, 1 + guard */
+    CHECK_EQ(syspte_free_count(), before.syspte_free - 5);   /* 2 + guard, 1 + guard */
     CHECK_EQ(syspte_alloc_size(a), 2);
     CHECK(b >= a + 3 * PAGE_SIZE || b + 2 * PAGE_SIZE <= a);
     CHECK_EQ(mm_map_physical(a, 2, 0xB8, 1, MM_PROT_WRITE | MM_CACHE_UC), MM_OK);
@@ -434,7 +432,7 @@ TEST(mm_syspte_guard, "mm/syspte-guard-pages")
     CHECK_EQ(syspte_free(a, 2), MM_OK);
     CHECK_EQ(syspte_free(a, 2), MM_EINVAL);              /* double free */
     CHECK_EQ(syspte_free(b, 1), MM_OK);
-    CHECK_EQ(syspte_free_count(), before);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }
 
@@ -591,7 +589,7 @@ TEST(mm_unlock_same_frame_twice, "mm/unlock-one-frame-at-two-pages")
     /* Two pages on one frame, one lock: unlocking both pages must fail whole, not unlock the
      * frame twice. */
     struct region *r;
-    vaddr_t src = sys_block(1, MM_PROT_WRITE, &r);
+    vaddr_t src = sys_block_va(1, MM_PROT_WRITE, &r);
     struct region *a = mm_reserve(ARENA_SYSTEM, 0, 2, 1, OWNER_TEST, NULL);
     CHECK(src && a);
     pfn_t f = pte_pfn(pte_read(src));

@@ -48,19 +48,20 @@ TEST(rights_p2g_g2p, "mm/rights-shared-ring3-code-never-writable-p2g-g2p")
     CHECK(user_text_region(as_current()));                         /* mapped at boot */
     vaddr_t code = USER_TEXT_BASE;
     pte_t before = entry(code);
-    uint32_t free = mm_free_frames(), regions = mm_region_count();
+    struct mm_counts counts;
+    mm_counts_take(&counts);
     LIN g = 0, p = 0;
     CHECK_EQ(DevHelp_VMProcessToGlobal(VMDHPG_WRITE, code, PAGE_SIZE, &g), ERROR_ACCESS_DENIED);
-    CHECK_EQ(mm_region_count(), regions);
-    CHECK_EQ(mm_free_frames(), free);
+    CHECK_NOTHING_MOVED(&counts);
     CHECK_EQ(DevHelp_VMProcessToGlobal(0, code, PAGE_SIZE, &g), NO_ERROR);   /* read-only: fine */
     CHECK(!(entry(g) & PTE_W));
     CHECK(!(entry(g) & PTE_U));
     CHECK_EQ(uread(code), *(volatile uint32_t *)g);
     CHECK(!probe_write(g, 0));
-    regions = mm_region_count();
+    struct mm_counts with_g;
+    mm_counts_take(&with_g);
     CHECK_EQ(DevHelp_VMGlobalToProcess(VMDHGP_WRITE, g, PAGE_SIZE, &p), ERROR_ACCESS_DENIED);
-    CHECK_EQ(mm_region_count(), regions);
+    CHECK_NOTHING_MOVED(&with_g);
     CHECK_EQ(DevHelp_VMGlobalToProcess(0, g, PAGE_SIZE, &p), NO_ERROR);      /* read-only view */
     CHECK(!(entry(p) & PTE_W));
     struct user_result res;
@@ -70,7 +71,7 @@ TEST(rights_p2g_g2p, "mm/rights-shared-ring3-code-never-writable-p2g-g2p")
     CHECK_EQ(DevHelp_VMFree(p), NO_ERROR);
     CHECK_EQ(DevHelp_VMFree(g), NO_ERROR);
     CHECK_EQ(entry(code), before);
-    CHECK_EQ(mm_free_frames(), free);
+    CHECK_NOTHING_MOVED(&counts);
     return PASS;
 }
 
@@ -133,11 +134,11 @@ TEST(rights_mdl_image_and_pool, "mm/rights-mdl-of-image-data-and-pool-maps")
     PHYSICAL_ADDRESS pd = { .QuadPart = (uint64_t)pte_kernel_directory() << PAGE_SHIFT };
     PHYSICAL_ADDRESS db = MmGetPhysicalAddress((PVOID)PFNDB_BASE);
     PHYSICAL_ADDRESS code = { .QuadPart = KERNEL_PHYS_LOAD };
-    uint32_t free = mm_free_frames(), ptes = syspte_free_count();
+    struct mm_counts before;
+    mm_counts_take(&before);
     CHECK(!MmMapIoSpace(pd, 16, MmCached));
     CHECK(!MmMapIoSpace(db, 16, MmCached));
     CHECK(!MmMapIoSpace(code, 16, MmCached));                      /* MmMapIoSpace is writable */
-    CHECK_EQ(mm_free_frames(), free);
-    CHECK_EQ(syspte_free_count(), ptes);
+    CHECK_NOTHING_MOVED(&before);
     return PASS;
 }

@@ -29,13 +29,21 @@ const char *exhaust_run(struct hrun *r, struct exhaust *x)
             continue;
         }
         if (x->faults_in) {                                  /* pages faulted in stay committed */
-            r->base.free = mm_free_frames();
+            r->base.free_frames = mm_free_frames();
             r->base.charged = mm_commit_charge();
         }
         ksnprintf(what, sizeof what, "%s of %u when exhausted", x->what, chunk);
         TRY(hrun_check(r, what, result, x->fail));
         chunk /= 2;
     }
+    return PASS;
+}
+
+const char *exhaust_touch_all(vaddr_t va, uint32_t n, uint32_t tag)
+{
+    for (uint32_t i = 0; i < n; i++) uwrite(va + i * PAGE_SIZE + (i % 1024) * 4, tag ^ i);
+    for (uint32_t i = 0; i < n; i++)
+        CHECK_MSG(uread(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
     return PASS;
 }
 

@@ -183,15 +183,6 @@ static const char *everyone_fails(struct hrun *r, const struct xfix *f)
     return hrun_table(r, NULL, rows, ARRAY_SIZE(rows));
 }
 
-/* Write a pattern to every page of [va, va + n pages), then read it back. */
-static const char *touch_all(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) *(volatile uint32_t *)(va + i * PAGE_SIZE + (i % 1024) * 4) = tag ^ i;
-    for (uint32_t i = 0; i < n; i++)
-        CHECK_MSG(*(volatile uint32_t *)(va + i * PAGE_SIZE + (i % 1024) * 4) == (tag ^ i), "page %u of %08x", i, va);
-    return PASS;
-}
-
 /* Nothing is available, and still every committed demand-zero page gets its frame: the one its
  * charge held.  The fixture's page through a probe-and-lock, the demand blocks of
  * exhaust/demand-commit by touching them. */
@@ -200,11 +191,11 @@ static const char *promise_kept(struct exhaust *x, const struct xfix *f)
     uint32_t charge = mm_commit_charge(), free = mm_free_frames();
     CHECK_EQ(mm_available_frames(), 0);
     CHECK_EQ(MmProbeAndLockPagesEx(f->mdl, KernelMode, IoWriteAccess), STATUS_SUCCESS);
-    TRY(touch_all(f->dz, 1, 0x5EED0000u));
+    TRY(exhaust_touch_all(f->dz, 1, 0x5EED0000u));
     MmUnlockPages(f->mdl);
     uint32_t pages = 1;
     for (uint32_t k = 0; x->take == take_demand && k < x->n; k++) {
-        TRY(touch_all(x->h[k], x->size[k], 0xC4A60000u + k));
+        TRY(exhaust_touch_all(x->h[k], x->size[k], 0xC4A60000u + k));
         pages += x->size[k];
     }
     CHECK_EQ(mm_available_frames(), 0);
@@ -218,8 +209,8 @@ static const char *promise_kept(struct exhaust *x, const struct xfix *f)
 static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballast, bool others)
 {
     struct xfix f;
-    struct hcounts start;
-    hcounts_take(&start);
+    struct mm_counts start;
+    mm_counts_take(&start);
     const char *e = xfix_make(&f, x);
     if (!e) {
         *ballast = ballast_take(EX_KEEP);
@@ -246,14 +237,14 @@ static const char *one_round(struct hrun *r, struct exhaust *x, uint32_t *ballas
         ballast_release();
     }
     xfix_free(&f);
-    const char *moved = hcounts_diff(&start);
+    const char *moved = test_what_moved(&start);
     if (!e && moved) e = test_fail(__FILE__, __LINE__, "%s: after giving everything back: %s", x->what, moved);
     return e;
 }
 
 static const char *phys_test(const char *name, struct exhaust *x)
 {
-    struct hrun r = { name, 0, { 0, 0, 0, 0, 0, 0 } };
+    struct hrun r = { name, 0, { 0 } };
     uint32_t before = test_hostile_cases, ballast = 0, took[2] = { 0, 0 };
     uint64_t t0 = hnow();
     x->chunk = MIN(x->chunk, MAX(1u, MIN(mm_free_frames(), EX_KEEP) / 8));

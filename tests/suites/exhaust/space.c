@@ -30,8 +30,8 @@
 static const char *rounds_of(struct hrun *r, struct exhaust *x, const char *(*full)(struct hrun *r, void *arg),
                              void *arg, uint32_t took[2], uint32_t slack, int rounds)
 {
-    struct hcounts start;
-    hcounts_take(&start);
+    struct mm_counts start;
+    mm_counts_take(&start);
     took[1] = 0;
     for (int round = 0; round < rounds; round++) {
         hrun_rebase(r);
@@ -39,7 +39,7 @@ static const char *rounds_of(struct hrun *r, struct exhaust *x, const char *(*fu
         if (!e && round == 0) e = full(r, arg);
         exhaust_release(x);
         TRY(e);
-        const char *moved = hcounts_diff(&start);
+        const char *moved = test_what_moved(&start);
         CHECK_MSG(!moved, "%s: after giving everything back: %s", x->what, moved);
         took[round] = x->taken;
     }
@@ -101,7 +101,7 @@ static const char *pool_full(struct hrun *r, void *arg)
 
 TEST(ex_syspte, "exhaust/system-ptes")
 {
-    struct hrun r = { "exhaust/system-ptes", 0, { 0, 0, 0, 0, 0, 0 } };
+    struct hrun r = { "exhaust/system-ptes", 0, { 0 } };
     static struct exhaust x = { "MmMapIoSpace", 0, 1023, false, take_io, give_io, { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
     uint32_t before = test_hostile_cases, took[2];
     uint64_t t0 = hnow();
@@ -179,7 +179,7 @@ static const char *dz_full(struct hrun *r, void *arg)
 
 TEST(ex_private, "exhaust/private-arena")
 {
-    struct hrun r = { "exhaust/private-arena", 0, { 0, 0, 0, 0, 0, 0 } };
+    struct hrun r = { "exhaust/private-arena", 0, { 0 } };
     static struct exhaust res = { "_PageReserve(PR_PRIVATE)", F, 0x10000, false, take_reserve, give_reserve,
                                   { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
     static struct exhaust rsv = { "VMAlloc(VMDHA_PROCESS | VMDHA_RESERVE)", ERROR_NOT_ENOUGH_MEMORY, 0x10000, false,

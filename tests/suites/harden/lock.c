@@ -18,10 +18,9 @@
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/ntmm/ntmm.h"
+#include "tests/core/mm/frames.h"
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
-
-static pfn_t frame_of(vaddr_t va) { return pte_pfn(pte_read(va)); }
 
 /* VMLock, then PL_TOTALUNLOCK: refused (the page has no _LinPageLock; the VMLock's lock is not
  * its to take) and nothing changes; VMUnLock then takes exactly its own lock, and a fixed page

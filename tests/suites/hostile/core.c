@@ -8,26 +8,7 @@
 #include "mm/core/pfn.h"
 #include "mm/core/pte.h"
 
-void hcounts_take(struct hcounts *c)
-{
-    *c = (struct hcounts){ mm_free_frames(), syspte_free_count(), mm_locked_frames(), mm_region_count(), kpool_used(),
-                           mm_commit_charge() };
-}
-
-const char *hcounts_diff(const struct hcounts *c)
-{
-    static char why[96];
-    struct hcounts now;
-    hcounts_take(&now);
-    static const char *const names[] = { "free frames", "free system PTEs", "locked frames", "regions", "pool bytes",
-                                         "commit charge" };
-    const uint32_t *a = &c->free, *b = &now.free;
-    for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
-        if (a[i] != b[i]) return ksnprintf(why, sizeof why, "%s %u -> %u", names[i], a[i], b[i]), why;
-    return NULL;
-}
-
-void hrun_rebase(struct hrun *r) { hcounts_take(&r->base); }
+void hrun_rebase(struct hrun *r) { mm_counts_take(&r->base); }
 
 static uint32_t fnv(uint32_t h, uint32_t w)
 {
@@ -68,13 +49,13 @@ uint32_t hframe_sum(pfn_t f)
 
 void hsnap_take(struct hsnap *s)
 {
-    hcounts_take(&s->c);
+    mm_counts_take(&s->c);
     s->pt = hpt_sum();
 }
 
 const char *hsnap_diff(const struct hsnap *s)
 {
-    const char *moved = hcounts_diff(&s->c);
+    const char *moved = test_what_moved(&s->c);
     if (moved) return moved;
     return hpt_sum() != s->pt ? "a page table or the page directory changed" : NULL;
 }
@@ -85,7 +66,7 @@ const char *hrun_check(struct hrun *r, const char *what, uint32_t got, uint32_t 
     test_hostile_cases++;
     if (got != want)
         return test_fail(__FILE__, __LINE__, "%s case %u (%s): got 0x%x, documented 0x%x", r->svc, i, what, got, want);
-    const char *moved = hcounts_diff(&r->base);
+    const char *moved = test_what_moved(&r->base);
     if (moved) return test_fail(__FILE__, __LINE__, "%s case %u (%s): %s", r->svc, i, what, moved);
     char why[160];
     if (!mm_check(why, sizeof why)) return test_fail(__FILE__, __LINE__, "%s case %u (%s): mm_check: %s", r->svc, i, what, why);
@@ -135,12 +116,6 @@ const char *hrun_list(struct hrun *r, const struct hshape *s, const struct hlist
 
 /* ---- the shared fixture ------------------------------------------------------------------------ */
 
-pfn_t hframe(vaddr_t va)
-{
-    uint32_t e = 0;
-    return mm_read_pte(va, &e) && (e & PTE_P) ? e >> PAGE_SHIFT : PFN_NONE;
-}
-
 /* n pages of the system arena, committed with `commit` (0: only reserved), first fit. */
 static struct region *sys_region(uint32_t n, uint32_t prot, uint32_t commit)
 {
@@ -173,7 +148,7 @@ static const char *other_process(struct hfix *fx)
     as_switch(fx->other);
     struct region *r = mm_reserve(ARENA_PRIVATE, HF_OTHER_VA, 2, 1, OWNER_TEST, NULL);
     bool ok = r && mm_commit(r->base, 2, MM_PROT_WRITE | MM_PROT_USER, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
-    fx->other_frame = hframe(HF_OTHER_VA);
+    fx->other_frame = frame_of(HF_OTHER_VA);
     as_switch(prev);
     CHECK(ok);
     fx->other_va = HF_OTHER_VA;
@@ -218,8 +193,8 @@ static const char *hfix_setup(struct hfix *fx)
     fx->free_frame = settled_free_frame();
     fx->pt_frame = *MiGetPdeAddress(fx->blk_va) >> PAGE_SHIFT;
     fx->cr3_frame = x86_read_cr3() >> PAGE_SHIFT;
-    fx->pfndb_frame = hframe(PFNDB_BASE);
-    fx->pool_frame = hframe(KPOOL_BASE);
+    fx->pfndb_frame = frame_of(PFNDB_BASE);
+    fx->pool_frame = frame_of(KPOOL_BASE);
     fx->kernel_frame = KERNEL_PHYS_LOAD >> PAGE_SHIFT;
     CHECK(fx->free_frame != PFN_NONE && fx->other_frame != PFN_NONE);
     CHECK_EQ(pfn_db[fx->pt_frame].state, PFN_PAGETABLE);
@@ -299,7 +274,7 @@ void hostile_pointers(const struct hfix *fx, uint32_t bytes, struct hlist *l)
 const char *hostile_test(const char *svc, const struct hpers *pers, void *pf, hbody body)
 {
     struct hfix fx;
-    struct hrun r = { svc, 0, { 0, 0, 0, 0, 0, 0 } };
+    struct hrun r = { svc, 0, { 0 } };
     uint32_t before = test_hostile_cases;
     const char *res = hfix_setup(&fx);
     const char *pres = res ? "not set up" : pers ? pers->setup(&fx, pf) : PASS;

@@ -9,7 +9,7 @@
  */
 #include "tests/suites/hostile/hostile.h"
 #include "mm/core/pte.h"
-#include "mm/devhlp/devhlp.h"
+#include "tests/devhlp/devhlp_test.h"
 #include "mm/vxd/vxd.h"
 
 #define P87 ERROR_INVALID_PARAMETER
@@ -95,12 +95,6 @@ struct dfix {
     KernVMLock_t canary; /* hcanary: caller memory (this fixture is on the test's stack) */
 };
 
-static LIN alloc(ULONG flags, ULONG pages)
-{
-    LIN lin = 0;
-    return DevHelp_VMAlloc(flags, pages * PAGE_SIZE, NOPHYS, &lin, NULL) == NO_ERROR ? lin : 0;
-}
-
 /* pages pages with one unreserved page after them.  Space is handed out first fit, and what
  * earlier tests keep for good (free physical regions) can leave holes of any size: a block
  * that fills a hole exactly is kept aside while the next one is tried, then given back. */
@@ -109,7 +103,7 @@ static LIN alloc_fenced(ULONG flags, ULONG pages)
     LIN plug[8], lin = 0;
     unsigned n = 0;
     while (!lin && n < ARRAY_SIZE(plug)) {
-        LIN l = alloc(flags, pages);
+        LIN l = alloc_pages(flags, pages);
         if (!l) break;
         if (mm_region_find(l + pages * PAGE_SIZE)) plug[n++] = l;
         else lin = l;
@@ -130,10 +124,10 @@ static const char *dfix_setup(const struct hfix *fx, void *p)
     (void)fx;
     memset(d, 0, sizeof *d);
     hcanary = &d->canary;
-    d->dz = alloc(0, 2);
-    d->rsv = alloc(VMDHA_RESERVE, 1);
-    d->prsv = alloc(VMDHA_PROCESS | VMDHA_RESERVE, 1);
-    d->stale = alloc(VMDHA_FIXED, 1);
+    d->dz = alloc_pages(0, 2);
+    d->rsv = alloc_pages(VMDHA_RESERVE, 1);
+    d->prsv = alloc_pages(VMDHA_PROCESS | VMDHA_RESERVE, 1);
+    d->stale = alloc_pages(VMDHA_FIXED, 1);
     LIN pro = alloc_fenced(VMDHA_PROCESS | VMDHA_FIXED, 2);
     CHECK(d->dz && d->rsv && d->prsv && d->stale && pro);
     d->pbuf = pro;
@@ -173,7 +167,7 @@ static const struct hpers devhlp_pers = { dfix_setup, dfix_teardown };
  * more must be ERROR_NOT_ENOUGH_MEMORY, and nothing may leak. */
 static const char *lock_table_full(struct hrun *r, LIN lin)
 {
-    LIN hbuf = alloc(VMDHA_FIXED, 1);            /* 256 handles: the driver's own memory */
+    LIN hbuf = alloc_pages(VMDHA_FIXED, 1);            /* 256 handles: the driver's own memory */
     CHECK(hbuf);
     KernVMLock_t *many = (KernVMLock_t *)hbuf;
     uint32_t n = 0;
@@ -253,12 +247,12 @@ DH(h_VMUnLock, "VMUnLock")
         { "a copy taken while locked; the slot is reused now", NULL, ERROR_NOT_LOCKED, { (LIN)&pf->oldcopy } },
     };
     HTABLE(r, t_VMUnLock, rows);
-    HCASE(r, "the slot's new lock is still held", mm_frame_locks(hframe(pf->buf + 2 * PAGE_SIZE)), 2);
+    HCASE(r, "the slot's new lock is still held", mm_frame_locks(frame_of(pf->buf + 2 * PAGE_SIZE)), 2);
     struct hlist l;
     hostile_pointers(fx, sizeof(KernVMLock_t), &l);
     HLIST(r, &l, { t_VMUnLock, { 0 }, 0, -1, false, P87, 0, 0, 0 });
     TRY(flipped_handles(r, &pf->lk));
-    HCASE(r, "the live lock is still held", mm_frame_locks(hframe(pf->buf)), 2);
+    HCASE(r, "the live lock is still held", mm_frame_locks(frame_of(pf->buf)), 2);
     return PASS;
 }
 

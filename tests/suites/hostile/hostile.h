@@ -7,8 +7,9 @@
  * ranges touching the null page, the self-map, hyperspace or the permanently invalid region,
  * another process's private arena, reserved flag bits one at a time, forged and reused handles.
  * Every case asserts the documented result (API_REFERENCE A/B/C, the README's choices) and,
- * right after the call, that nothing changed: free frames, free system PTEs, locked frames,
- * regions, kernel-pool bytes and the commit charge are what they were, and mm_check() is happy.
+ * right after the call, that nothing changed: every count of struct mm_counts (free frames,
+ * locked frames, free system PTEs, pool bytes, regions, address spaces, the commit charge) is
+ * what it was, and mm_check() is happy.
  * A failure names the service, the case index and what the case was.
  *
  * Calls go through thunks, uint32_t fn(const uint32_t *a), so one runner serves every table:
@@ -23,19 +24,14 @@
 #include "tests/harness/test.h"
 #include "mm/mm.h"
 #include "mm/x86.h"
+#include "tests/core/mm/frames.h"   /* frame_of: the frame mapped at va in the current process */
 
 typedef uint32_t (*hcall)(const uint32_t *a);
-
-/* What every case must leave as it found it. */
-struct hcounts { uint32_t free, syspte, locked, regions, pool, charged; };
-void hcounts_take(struct hcounts *c);
-/* NULL when c equals the counts now, else which one moved (static buffer). */
-const char *hcounts_diff(const struct hcounts *c);
 
 struct hrun {
     const char *svc;             /* the service, for messages */
     uint32_t cases;              /* cases run so far: the index of the next one */
-    struct hcounts base;
+    struct mm_counts base;       /* what every case must leave as it found it (mm/mm.h) */
 };
 void hrun_rebase(struct hrun *r);                  /* after a body made fixtures of its own */
 
@@ -48,7 +44,7 @@ void hrun_rebase(struct hrun *r);                  /* after a body made fixtures
 uint32_t hpt_sum(void);
 uint32_t hmem_sum(vaddr_t va, uint32_t bytes);
 uint32_t hframe_sum(pfn_t f);
-struct hsnap { struct hcounts c; uint32_t pt; };
+struct hsnap { struct mm_counts c; uint32_t pt; };
 void hsnap_take(struct hsnap *s);
 const char *hsnap_diff(const struct hsnap *s);    /* NULL when the counts and page tables are as in s */
 /* One case: got must equal want, then the counts and mm_check.  NULL or the failure. */
@@ -107,7 +103,6 @@ struct hfix {
 struct hentry { const char *what; vaddr_t va; uint32_t bytes; uint32_t kind; };
 #define HLIST_MAX 32
 struct hlist { uint32_t n; struct hentry e[HLIST_MAX]; };
-pfn_t hframe(vaddr_t va);         /* the frame mapped at va in the current process, or PFN_NONE */
 /* Hostile ranges around an object [base, base + npages pages) of the personality under test. */
 void hostile_ranges(const struct hfix *fx, vaddr_t base, uint32_t npages, struct hlist *out);
 /* Hostile pointers for a caller's buffer of `bytes` bytes. */
@@ -166,6 +161,9 @@ struct exhaust {
 };
 const char *exhaust_run(struct hrun *r, struct exhaust *x);
 void exhaust_release(struct exhaust *x);
+/* Every page of [va, va + n pages) written (tag ^ i, at a different offset in each page) and
+ * read back, faulting demand-zero pages in; a user page through a user-access window. */
+const char *exhaust_touch_all(vaddr_t va, uint32_t n, uint32_t tag);
 
 /* Ballast: all available frames but `keep` taken straight from the frame allocator (held, so
  * mm_check agrees), so that an API exhausts the rest in seconds even with 3.5 GiB.  Available:

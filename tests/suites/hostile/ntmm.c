@@ -256,7 +256,7 @@ static const char *nfix_setup(const struct hfix *fx, void *p)
     n->pl[0] = (PAGELIST){ HF_IO_PA, PAGE_SIZE };
     CHECK_EQ(DevHelp_PageListToLin(PAGE_SIZE, (LIN)n->pl, &n->plmap), NO_ERROR);
     forge(n, FORGED_FREE_FRAME, b, PAGE_SIZE, MDL_PAGES_LOCKED, fx->free_frame);
-    forge(n, FORGED_OTHERS_LOCK, b, PAGE_SIZE, MDL_PAGES_LOCKED, hframe(b));
+    forge(n, FORGED_OTHERS_LOCK, b, PAGE_SIZE, MDL_PAGES_LOCKED, frame_of(b));
     forge(n, FORGED_IO_MAPPING, (vaddr_t)n->io, 2 * PAGE_SIZE, MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA, 0xB8);
     forge(n, FORGED_PL_MAPPING, n->plmap, PAGE_SIZE, MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA, HF_IO_PA >> PAGE_SHIFT);
     return PASS;

@@ -14,9 +14,9 @@
 #include "mm/vxd/vxd.h"
 #include "mm/core/pfn.h"
 #include "kernel/trap.h"
+#include "tests/vxd/vxd_test.h"
 
 #define F 0xFFFFFFFFu                     /* the services whose failure is -1 */
-#define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 /* The valid flags of each service, as A.1-A.6 and the README list them ("every other bit is
  * reserved"). */
 #define ALLOC_VALID   (PAGEZEROINIT | PAGEUSEALIGN | PAGECONTIG | PAGEFIXED | PAGELOCKED | PAGELOCKEDIFDP | PAGEMAPFREEPHYSREG)
@@ -140,8 +140,6 @@ struct vfix {
     ULONG canary[CANARY_N];
 };
 
-static uint32_t fpr_alloc(uint32_t n) { return _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEMAPFREEPHYSREG); }
-
 static void forged_handles(const struct hfix *fx, struct vfix *v)
 {
     static const struct { const char *what; uint32_t h; } fixed[] = {
@@ -195,22 +193,13 @@ static const char *vfix_setup(const struct hfix *fx, void *p)
     as_switch(prev);
     CHECK(v->nul && v->other_res != F && !mm_region_find(v->other_res));
     /* Last, so that nothing made here takes their addresses: the freed handles, and a free
-     * physical region (regions are permanent) with a page of unreserved space after it.
-     * Regions are placed first fit, so one an earlier test made may lie right after a new
-     * one (in a hole that fits it exactly): then another is made. */
-    for (int tries = 0; tries < 4 && !v->fpr; tries++) {
-        ULONG fpr = vxd_run_init(fpr_alloc, 2);
-        CHECK(fpr);
-        ULONG after = _PageReserve(PG(fpr) + 2, 1, 0);
-        if (after == F) continue;
-        CHECK_EQ(_PageFree((PVOID)after, 0), 1);
-        v->fpr = fpr;
-    }
+     * physical region with a page of unreserved space after it (tests/vxd/vxd_test.h). */
+    v->fpr = vt_freephys_region_gap_after(2);
     CHECK_MSG(v->fpr, "no free physical region with unreserved space after it in four tries");
     CHECK_EQ(_MapFreePhysReg(PG(v->fpr), 1, 0), 1);
     CHECK_EQ(_LinPageUnLock(PG(v->stale_alias), 1, PAGEMAPGLOBAL), 1);
     CHECK_EQ(_PageFree((PVOID)v->freed, 0), 1);
-    v->hf_frame = hframe(v->hf);
+    v->hf_frame = frame_of(v->hf);
     forged_handles(fx, v);
     return PASS;
 }
@@ -221,7 +210,10 @@ static void vfix_teardown(const struct hfix *fx, void *p)
     (void)fx;
     if (v->alias) _LinPageUnLock(PG(v->alias), 2, PAGEMAPGLOBAL);
     if (v->lk) _LinPageUnLock(PG(v->lk), 1, 0);
-    if (v->fpr) _UnmapFreePhysReg(PG(v->fpr), 1, 0);   /* a region holds no frame when nothing is mapped */
+    if (v->fpr) {                                      /* the region is the test's: given back */
+        _UnmapFreePhysReg(PG(v->fpr), 1, 0);
+        vt_freephys_region_drop(v->fpr);
+    }
     const ULONG blocks[] = { v->h, v->hf, v->hal, v->lk, v->tmp, v->res, v->res2 };
     for (unsigned i = 0; i < ARRAY_SIZE(blocks); i++)
         if (blocks[i] && blocks[i] != F) _PageFree((PVOID)blocks[i], 0);
@@ -657,7 +649,7 @@ VXD(h_LinPageUnLock, "_LinPageUnLock")
         { "another process's reservation", NULL, 0, { PG(pf->other_res), 1, 0 } },
     };
     HTABLE(r, t_LinPageUnLock, rows);
-    HCASE(r, "the partly locked range kept its lock", mm_frame_locks(hframe(pf->lk)), 2);
+    HCASE(r, "the partly locked range kept its lock", mm_frame_locks(frame_of(pf->lk)), 2);
     HSWEEP(r, { t_LinPageUnLock, { PG(pf->lk), 1, 0 }, 2, UNLOCK_VALID, 0, undo_relock });
     return PASS;
 }
@@ -735,8 +727,8 @@ VXD(h_XchgFreePhysReg, "_XchgFreePhysReg")
         { "PhysAddr unaligned", NULL, F, { p + 1, 0x1234, 0 } },
         { "PhysAddr: a PAGEFIXED block's frame (pinned)", NULL, F, { p + 1, pf->hf_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: a pinned frame, in exchange", NULL, F, { p, pf->hf_frame << PAGE_SHIFT, 0 } },
-        { "PhysAddr: a frame locked beyond its pin", NULL, F, { p + 1, hframe(pf->lk) << PAGE_SHIFT, 0 } },
-        { "PhysAddr: the region's own present frame", NULL, F, { p + 1, hframe(pf->fpr) << PAGE_SHIFT, 0 } },
+        { "PhysAddr: a frame locked beyond its pin", NULL, F, { p + 1, frame_of(pf->lk) << PAGE_SHIFT, 0 } },
+        { "PhysAddr: the region's own present frame", NULL, F, { p + 1, frame_of(pf->fpr) << PAGE_SHIFT, 0 } },
         { "PhysAddr: a free frame", NULL, F, { p + 1, fx->free_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: a free frame, in exchange", NULL, F, { p, fx->free_frame << PAGE_SHIFT, 0 } },
         { "PhysAddr: the kernel image", NULL, F, { p + 1, KERNEL_PHYS_LOAD, 0 } },

@@ -358,8 +358,8 @@ static const char *unlock_stale_address(const struct seq *q)
     }
     ULONG f = sx_chance(50) ? PL_TOTALUNLOCK : 0;
     sx_describe("_LinPageUnLock(%08x, 1, %x) at the freed victim's address", va, f);
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     if (_LinPageUnLock(PG(va), 1, f)) return sx_fail("_LinPageUnLock of a freed page succeeded");
     sx.st.stale_refused++;
     return sx_unchanged(&b, "_LinPageUnLock of a freed page");

@@ -264,8 +264,8 @@ const char *sx_op_invalid(void)
 {
     static const sx_op_fn ops[] = { inv_frees, inv_wrong_personality, inv_contig, inv_commit, inv_ranges, inv_flags,
                                     inv_unlocks, inv_reserve_alloc, inv_nt, inv_views, inv_process };
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     const char *r = ops[sx_below(ARRAY_SIZE(ops))]();
     if (r) return r;
     sx.st.invalid++;

@@ -172,8 +172,8 @@ const char *sx_vmlock(struct sx_map *m, uint32_t i, uint32_t k, ULONG f, struct 
     if (want == NO_ERROR) note_before(m, i, k, &b);
     sx_enter(m);
     sx_describe("VMLock(flags %x, %08x, %u bytes)%s", f, lin, len, want ? " [must fail]" : "");
-    struct sx_snap s;
-    sx_snapshot(&s);
+    struct mm_counts s;
+    mm_counts_take(&s);
     USHORT e = DevHelp_VMLock(f, lin, len, list ? (LIN)sx.data->pagelist : DEVHLP_NO_LIST, sx_handle(l), &count);
     sx_learn(m);
     const char *r = NULL;
@@ -217,8 +217,8 @@ static const char *release_vmlock(struct sx_lock *l)
     unlock_cells(l);
     l->used = 0;
     if (via_copy) {
-        struct sx_snap b;
-        sx_snapshot(&b);
+        struct mm_counts b;
+        mm_counts_take(&b);
         e = DevHelp_VMUnLock(sx_handle(l));
         if (e != ERROR_NOT_LOCKED) return sx_fail("VMUnLock of a handle released through its copy returned %u", e);
         sx.st.stale_refused++;
@@ -234,8 +234,8 @@ const char *sx_vmunlock_stale(void)
     if (!sx.nreleased) return sx_skipped;
     KernVMLock_t h = sx.released[sx_below(MIN(sx.nreleased, ARRAY_SIZE(sx.released)))];
     sx_describe("VMUnLock of a released handle's copy (its slot may hold a new lock)");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     USHORT e = DevHelp_VMUnLock((LIN)&h);
     if (e != ERROR_NOT_LOCKED) return sx_fail("VMUnLock of a stale handle copy returned %u", e);
     sx.st.stale_refused++;
@@ -251,8 +251,8 @@ const char *sx_linlock(struct sx_map *m, uint32_t i, uint32_t k)
     bool want = sx_range_committed(m, i, k) && m->kind != SX_LPL_GLOBAL;
     sx_enter(m);
     sx_describe("_LinPageLock(%08x, %u, flags %x)%s", m->base + i * PAGE_SIZE, k, f, want ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG r = _LinPageLock(PG(m->base) + i, k, f);
     sx_learn(m);
     if (r != (ULONG)want) return sx_fail("_LinPageLock returned %u", r);
@@ -271,8 +271,8 @@ const char *sx_linunlock(struct sx_map *m, uint32_t i, uint32_t k, bool total)
     sx_enter(m);
     sx_describe("_LinPageUnLock(%08x, %u%s)%s", m->base + i * PAGE_SIZE, k, total ? ", PL_TOTALUNLOCK" : "",
                 want ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG r = _LinPageUnLock(PG(m->base) + i, k, total ? PL_TOTALUNLOCK : 0);
     if (r != (ULONG)want)
         return sx_fail("_LinPageUnLock(%08x, %u%s) returned %u, expected %u", m->base + i * PAGE_SIZE, k,
@@ -492,8 +492,8 @@ const char *sx_mdl_forged(void)
         mdl->MdlFlags |= MDL_MAPPED_TO_SYSTEM_VA;
         mdl->MappedSystemVa = (PVOID)v->ret;
     }
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     if (v) MmUnmapLockedPages((PVOID)v->ret, mdl);
     MmUnlockPages(mdl);
     const char *r = sx_unchanged(&b, "MmUnlockPages of a forged MDL");

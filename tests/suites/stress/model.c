@@ -428,26 +428,10 @@ const char *sx_verify_all(void)
 
 /* ---- the cost of a call that must fail ------------------------------------------------------ */
 
-void sx_snapshot(struct sx_snap *s)
+const char *sx_unchanged(const struct mm_counts *b, const char *what)
 {
-    s->free = mm_free_frames();
-    s->syspte = syspte_free_count();
-    s->locked = mm_locked_frames();
-    s->regions = mm_region_count();
-    s->pool = kpool_used();
-    s->bugchecks = ntmm_last_bugcheck.count;
-}
-
-const char *sx_unchanged(const struct sx_snap *b, const char *what)
-{
-    struct sx_snap a;
-    sx_snapshot(&a);
-    if (a.free != b->free || a.syspte != b->syspte || a.locked != b->locked || a.regions != b->regions ||
-        a.pool != b->pool)
-        return sx_fail("%s failed but changed something: free frames %u->%u, system PTEs %u->%u, locked %u->%u, "
-                       "regions %u->%u, pool bytes %u->%u", what, b->free, a.free, b->syspte, a.syspte,
-                       b->locked, a.locked, b->regions, a.regions, b->pool, a.pool);
-    return NULL;
+    const char *moved = test_what_moved(b);
+    return moved ? sx_fail("%s failed but changed something: %s", what, moved) : NULL;
 }
 
 /* ---- after a failure: what the model believed ----------------------------------------------- */

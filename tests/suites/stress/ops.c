@@ -44,7 +44,7 @@ void sx_pick_range(const struct sx_map *m, uint32_t *i, uint32_t *k)
 
 /* A failed allocation: it must have cost nothing, and only a constrained request (contiguous,
  * below 16 MiB) or a machine short of frames may fail at all. */
-const char *sx_alloc_failed(const struct sx_snap *b, uint32_t n, bool constrained, const char *what)
+const char *sx_alloc_failed(const struct mm_counts *b, uint32_t n, bool constrained, const char *what)
 {
     const char *r = sx_unchanged(b, what);
     if (r) return r;
@@ -102,8 +102,8 @@ static const char *alloc_vxd(uint32_t n, uint32_t flags, bool vm, struct sx_map 
     bool fixed = flags & (PAGEFIXED | PAGELOCKED);
     if (!sx_room(n)) return sx_skipped;
     sx_describe("_PageAllocate(%u, %s, flags %x)", n, vm ? "PG_VM" : "PG_SYS", flags);
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG h = _PageAllocate(n, vm ? PG_VM : PG_SYS, vm ? vxd_sys_vm() : 0, 0, 0, 0, NULL, flags);
     if (!h) return sx_alloc_failed(&b, n, false, "_PageAllocate");
     struct sx_map *m = sx_map_new(SX_VXD_BLOCK, SX_GLOBAL, h, h, n);
@@ -126,8 +126,8 @@ static const char *reserve_vxd(uint32_t n, uint32_t w, struct sx_map **out)
     static const ULONG where[3] = { PR_PRIVATE, PR_SHARED, PR_SYSTEM };
     if (!sx_room(n)) return sx_skipped;
     sx_describe("_PageReserve(%s, %u)", w == 0 ? "PR_PRIVATE" : w == 1 ? "PR_SHARED" : "PR_SYSTEM", n);
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG va = _PageReserve(where[w], n, 0);
     if (va == 0xFFFFFFFFu) return sx_alloc_failed(&b, 0, false, "_PageReserve");
     struct sx_map *m = sx_map_new(SX_VXD_RESERVE, w == 0 ? sx_as_index(as_current()) : SX_GLOBAL, va, va, n);
@@ -151,8 +151,8 @@ static const char *commit_contig(struct sx_map *m, uint32_t i, uint32_t k)
     sx_enter(m);
     sx_describe("_PageCommitContig(%08x, %u, flags %x%s)%s", m->base + i * PAGE_SIZE, k, flags,
                 low ? ", below 16 MiB" : "", any ? " [must fail: committed pages]" : "");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG pa = _PageCommitContig(PG(m->base) + i, k, flags, 0, 0, low ? ISA_DMA_LIMIT_PFN : 0xFFFFFFFFu);
     if (pa == 0xFFFFFFFFu) {
         if (!any && mm_free_frames() > 1024 && !low) return sx_fail("_PageCommitContig of %u pages failed", k);
@@ -182,8 +182,8 @@ static const char *commit_vxd(struct sx_map *m, uint32_t i, uint32_t k)
     sx_enter(m);
     sx_describe("_PageCommit(%08x, %u, %s, flags %x)%s", m->base + i * PAGE_SIZE, k,
                 hpd == PD_ZEROINIT ? "PD_ZEROINIT" : "PD_NOINIT", flags, expect ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG r = _PageCommit(PG(m->base) + i, k, hpd, 0, flags);
     if (r != (ULONG)expect) return sx_fail("_PageCommit returned %u, expected %u", r, expect);
     if (!r) { sx.st.expected_fail++; return sx_unchanged(&b, "_PageCommit"); }
@@ -214,8 +214,8 @@ static const char *alloc_dh(uint32_t n, ULONG f, struct sx_map **out)
     bool proc = f & VMDHA_PROCESS, present = f & (VMDHA_FIXED | VMDHA_16M);
     if (!sx_room(n)) return sx_skipped;
     sx_describe("VMAlloc(flags %x, %u bytes)", f, size);
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     LIN lin = 0;
     USHORT e = DevHelp_VMAlloc(f, size, VMDHA_NOPHYSADDR, &lin, NULL);
     if (e) {
@@ -249,8 +249,8 @@ static const char *alloc_nt(uint32_t n, bool low, struct sx_map **out)
     hi.QuadPart = low ? 0xFFFFFF : 0xFFFFFFFFll;
     if (!sx_room(n)) return sx_skipped;
     sx_describe("MmAllocateContiguousMemory(%u pages, highest %08x)", n, hi.LowPart);
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     PVOID p = MmAllocateContiguousMemory(n * PAGE_SIZE - sx_below(PAGE_SIZE), hi);
     if (!p) return sx_alloc_failed(&b, n, true, "MmAllocateContiguousMemory");
     struct sx_map *m = sx_map_new(SX_NT_CONTIG, SX_GLOBAL, (vaddr_t)p, (vaddr_t)p, n);
@@ -420,8 +420,8 @@ static const char *op_protect(void)
     sx_enter(m);
     sx_describe("_PageModifyPermissions(%08x, %u, and %x, or %x)%s", m->base + i * PAGE_SIZE, k, pa, po,
                 expect ? "" : " [must fail: uncommitted]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG old = _PageModifyPermissions(PG(m->base) + i, k, pa, po);
     if (!expect) {
         if (old != 0xFFFFFFFFu) return sx_fail("_PageModifyPermissions of uncommitted pages returned %x", old);
@@ -450,8 +450,8 @@ const char *sx_realloc(struct sx_map *m, uint32_t n, ULONG flags)
     }
     sx_describe("_PageReAllocate(%08x, %u -> %u pages, flags %x)%s", m->ret, m->npages, n, flags,
                 busy ? " [must fail: locked]" : "");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG h = _PageReAllocate(m->ret, n, flags);
     if (!h) {
         if (!busy && mm_free_frames() > 2 * n + 64) return sx_fail("_PageReAllocate failed");
@@ -610,8 +610,8 @@ static const char *op_as_create(void)
     while (j <= SX_MAX_AS && sx.as[j]) j++;
     if (j > SX_MAX_AS) return sx_skipped;
     sx_describe("as_create");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     struct as *a = as_create();
     if (!a) return sx_alloc_failed(&b, 1, false, "as_create");
     sx.as[j] = a;

@@ -145,7 +145,8 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     sx.check_every = arg("stress-check", pfn_max <= 16384 ? 1 : (pfn_max + 16383) / 16384);
     if (!sx.check_every) sx.check_every = 1;
     uint32_t trace_from = arg("stress-trace", 0);
-    uint32_t pool = kpool_used(), regions = mm_region_count(), nas = as_count();
+    struct mm_counts start;                               /* the generator's data already made */
+    mm_counts_take(&start);
     kprintf("stress: %s: seed %u, %u steps, mm_check every %u step(s)\n", label, seed, steps, sx.check_every);
     panic_hook = print_replay;
     const char *r = NULL;
@@ -167,13 +168,11 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     if (t && !r) sx_dump();
     panic_hook = NULL;
     print_stats(label);
-    uint32_t pool_end = kpool_used(), regions_end = mm_region_count(), nas_end = as_count();
+    const char *moved = test_what_moved(&start);
     bool freed = DevHelp_VMFree(data) == NO_ERROR;       /* the generator's data goes last */
     if (r) return test_fail(__FILE__, __LINE__, "seed %u step %u: see the stress lines above", seed, sx.step);
     if (t) return test_fail(__FILE__, __LINE__, "teardown: %s", t);
-    if (pool_end != pool || regions_end != regions || nas_end != nas)
-        return test_fail(__FILE__, __LINE__, "leak: pool %u -> %u bytes, regions %u -> %u, processes %u -> %u",
-                         pool, pool_end, regions, regions_end, nas, nas_end);
+    if (moved) return test_fail(__FILE__, __LINE__, "leak: %s", moved);
     if (!freed) return test_fail(__FILE__, __LINE__, "VMFree of the generator's data");
     return PASS;
 }

@@ -218,17 +218,15 @@ const char *sx_verify_all(void);                /* every map, every cell, agains
 uint32_t sx_new_tag(void);
 void sx_dump(void);                             /* the model's maps and locks, after a failure */
 
-/* The cost of a call that must fail: nothing may change. */
-struct sx_snap { uint32_t free, syspte, locked, regions, pool, bugchecks; };
-void sx_snapshot(struct sx_snap *s);
-const char *sx_unchanged(const struct sx_snap *before, const char *what);
+/* The cost of a call that must fail: nothing may change (before: mm_counts_take, mm/mm.h). */
+const char *sx_unchanged(const struct mm_counts *before, const char *what);
 
 /* ---- operations (stress_ops*.c) ------------------------------------------------------------ */
 extern const char sx_skipped[];                 /* an operation's precondition was not met */
 uint32_t sx_pages_wanted(void);
 bool sx_room(uint32_t n);
 void sx_pick_range(const struct sx_map *m, uint32_t *i, uint32_t *k);
-const char *sx_alloc_failed(const struct sx_snap *b, uint32_t n, bool constrained, const char *what);
+const char *sx_alloc_failed(const struct mm_counts *b, uint32_t n, bool constrained, const char *what);
 const char *sx_expect_present(struct sx_map *m, uint32_t i, uint32_t n, const char *what);
 bool sx_range_present(const struct sx_map *m, uint32_t i, uint32_t k);
 /* A PAGELIST (B.2) for [lin, lin + len) of m against the model's frames. */

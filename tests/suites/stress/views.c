@@ -46,8 +46,8 @@ const char *sx_p2g(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out
     bool want = sx_range_committed(m, i, k);
     sx_enter(m);
     sx_describe("VMProcessToGlobal(%x, %08x, %u)%s", f, m->base + i * PAGE_SIZE, len, want ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     LIN g = 0;
     USHORT e = DevHelp_VMProcessToGlobal(f, m->base + i * PAGE_SIZE, len, &g);
     sx_learn(m);
@@ -76,8 +76,8 @@ const char *sx_g2p(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out
     ULONG len = (k - 1) * PAGE_SIZE + 1 + sx_below(PAGE_SIZE - off);
     bool want = sx_range_committed(m, i, k);
     sx_describe("VMGlobalToProcess(%x, %08x, %u)%s", f, m->base + i * PAGE_SIZE + off, len, want ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     LIN p = 0;
     USHORT e = DevHelp_VMGlobalToProcess(f, m->base + i * PAGE_SIZE + off, len, &p);
     sx_learn(m);
@@ -110,8 +110,8 @@ const char *sx_lpl_global(struct sx_map *m, uint32_t i, uint32_t k, struct sx_ma
     ULONG f = PAGEMAPGLOBAL | (sx_chance(30) ? PAGEMARKDIRTY : 0);
     sx_enter(m);
     sx_describe("_LinPageLock(%08x, %u, PAGEMAPGLOBAL)%s", m->base + i * PAGE_SIZE, k, want ? "" : " [must fail]");
-    struct sx_snap b;
-    sx_snapshot(&b);
+    struct mm_counts b;
+    mm_counts_take(&b);
     ULONG a = _LinPageLock(PG(m->base) + i, k, f);
     sx_learn(m);
     if ((a != 0) != want) return sx_fail("_LinPageLock(PAGEMAPGLOBAL) returned %08x", a);
