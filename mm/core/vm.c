@@ -463,7 +463,7 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
     if (pde_large(pde)) {
         o->state = PAGE_COMMITTED;
         o->present = o->large = true;
-        o->pfn = (pde >> PAGE_SHIFT) + PTI(va);
+        o->pfn = pde_large_pfn(pde) + PTI(va);
         o->prot = pde & (MM_PROT_MASK | PTE_PCD | PTE_PWT);
         return;
     }
@@ -490,7 +490,7 @@ void mm_page_info(vaddr_t va, struct mm_page_info *o)
 /* A page of a 4 MiB mapping as the 4 KiB PTE that would map it (mm_copy_ptes). */
 static pte_t large_as_pte(vaddr_t va, pte_t pde)
 {
-    pfn_t f = (pde >> PAGE_SHIFT) + PTI(va);
+    pfn_t f = pde_large_pfn(pde) + PTI(va);
     return (f << PAGE_SHIFT) | (pde & (0xFFFu & ~PDE_PS)) | ((pde & PDE_PAT_LARGE) ? PTE_PAT : 0);
 }
 
