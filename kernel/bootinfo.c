@@ -13,7 +13,7 @@ extern pte_t boot_pt[1024];
 
 #define SCRATCH_VA (KERNEL_VBASE + 1023u * PAGE_SIZE)
 
-static void phys_copy(void *dst, paddr_t src, uint32_t len)
+void phys_copy(void *dst, paddr_t src, uint32_t len)
 {
     uint8_t *d = dst;
     while (len) {

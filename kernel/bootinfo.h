@@ -31,4 +31,7 @@ struct bootinfo {
 extern struct bootinfo bootinfo;
 void bootinfo_copy(uint32_t magic, paddr_t mbi);
 void bootinfo_print(void);
+/* Copies len bytes of physical memory at src, anywhere below 4 GiB, through one scratch PTE of
+ * the boot page tables: before mm_init only (kernel/firmware.c reads the firmware's tables). */
+void phys_copy(void *dst, paddr_t src, uint32_t len);
 #endif

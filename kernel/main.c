@@ -8,6 +8,7 @@
 #include "kernel/kernel.h"
 #include "kernel/trap.h"
 #include "kernel/bootinfo.h"
+#include "kernel/firmware.h"
 #include "tests/harness/test.h"
 #include "drivers/console.h"
 #include "mm/x86.h"
@@ -218,8 +219,10 @@ void kmain(uint32_t magic, paddr_t mbi)
     x86_print_features();
     cpu_init();
     bootinfo_print();
+    firmware_probe();
     check_ram();
     mm_init();
+    firmware_verify();
     console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
                    x86.family, (mm_total_frames() + 255) / 256, cmdline_get("test") ? "running tests" : "booting");
     user_init();
