@@ -31,6 +31,8 @@ debug: $(BUILD)/kernel.elf
 gdb:
 	@test -f $(BUILD)/kernel.elf || { echo "no $(BUILD)/kernel.elf: run make debug first" >&2; exit 1; }
 	@command -v $(GDB) >/dev/null || { echo "gdb missing: sudo apt-get install gdb-multiarch" >&2; exit 1; }
+	@[ "$${PAGODA_GDB_TARGET:-:1234}" != ":1234" ] || bash -c 'exec 3<>/dev/tcp/127.0.0.1/1234' 2>/dev/null || \
+	    { echo "make gdb: nothing listens on port 1234 - start 'make debug' in another terminal first" >&2; exit 1; }
 	@PAGODA_BUILD=$(BUILD) $(GDB) -q -iex 'set auto-load local-gdbinit off' -x .gdbinit $(GDBARGS)
 
 # Bochs enforces what QEMU only advertises (a CR4 bit or MSR the model lacks raises #GP).

@@ -143,18 +143,35 @@ class PageTables:
                     yield (i << 22) | (j << 12), pte & ~0xFFF & 0xFFFFFFFF, pte, False
 
 
+def one_line_errors(cls):
+    """Any failure of a command - an expression gdb cannot evaluate (pt-walk foo), memory it
+    cannot read, no kernel loaded - is one line naming the command, never a Python traceback."""
+    invoke = cls.invoke
+
+    def wrapped(self, arg, from_tty):
+        try:
+            return invoke(self, arg, from_tty)
+        except gdb.GdbError:
+            raise
+        except (gdb.error, gdb.MemoryError, ValueError, OverflowError, KeyError) as e:
+            raise gdb.GdbError("%s: %s" % (cls.NAME, str(e).splitlines()[0] if str(e) else type(e).__name__))
+    cls.invoke = wrapped
+    return cls
+
+
 def _args(arg):
     argv = gdb.string_to_argv(arg)
     phys = "/p" in argv
     return phys, [a for a in argv if a != "/p"]
 
 
+@one_line_errors
 class PtWalk(gdb.Command):
     """pt-walk [/p] VA: decode the PDE and PTE (or 4 MiB PDE) for VA and give its physical
 address.  /p reads the tables physically from CR3 instead of through the self-map."""
 
     def __init__(self):
-        super().__init__("pt-walk", gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         phys, rest = _args(arg)
@@ -212,12 +229,13 @@ def _perms(pde, e, large):
     return s + (" 4M" if large else "")
 
 
+@one_line_errors
 class PtDump(gdb.Command):
     """pt-dump [/p]: the current address space as merged ranges 'start-end -> phys, perms'
 (virtual runs whose physical frames are consecutive and whose rights are equal)."""
 
     def __init__(self):
-        super().__init__("pt-dump", gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         phys, _ = _args(arg)
@@ -260,11 +278,12 @@ def tlb_line(va, pa, e, large):
     return "%016x: %016x %s" % (va, pa, flags)
 
 
+@one_line_errors
 class PtTlb(gdb.Command):
     """pt-tlb [/p]: every present leaf, one line each, in QEMU 7.2 'info tlb' format."""
 
     def __init__(self):
-        super().__init__("pt-tlb", gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         phys, _ = _args(arg)
@@ -283,12 +302,31 @@ def _enum_names(type_name):
         return {}
 
 
+def _frame_role(n):
+    """What a frame is, where the PFN state alone does not say (RESERVED, SYSTEM, PAGEDIR)."""
+    pa = n * PAGE
+    if n == _u32("$cr3") >> 12:
+        return "the current page directory (CR3)"
+    try:
+        ks = int(gdb.parse_and_eval("(unsigned)&_kernel_start")) - K["KERNEL_VBASE"]
+        ke = int(gdb.parse_and_eval("(unsigned)&_kernel_end")) - K["KERNEL_VBASE"]
+    except gdb.error:
+        ks = ke = 0
+    if ks <= pa < ke:
+        sym = gdb.execute("info symbol %#x" % (pa + K["KERNEL_VBASE"]), to_string=True).strip()
+        return "in the kernel image (%s)" % (sym if not sym.startswith("No symbol") else "no symbol here")
+    if pa < 0x100000:
+        return "in the first MiB (BIOS data, EBDA, VGA memory and ROMs: never used)"
+    return None
+
+
+@one_line_errors
 class Pfn(gdb.Command):
     """pfn N: print the PFN database record pfn_db[N] (mm/core/pfn.h) with its state decoded.
 N is any expression, e.g. pfn $cr3 >> 12."""
 
     def __init__(self):
-        super().__init__("pfn", gdb.COMMAND_DATA)
+        super().__init__(self.NAME, gdb.COMMAND_DATA)
 
     def invoke(self, arg, from_tty):
         if not arg.strip():
@@ -314,12 +352,16 @@ N is any expression, e.g. pfn $cr3 >> 12."""
                                                            "|".join(fl) or "none"))
         print("  map_count %d  lock_count %d  hold_count %d" % (
             int(r["map_count"]), int(r["lock_count"]), int(r["hold_count"])))
+        what = _frame_role(n)
+        if what:
+            print("  this frame is %s" % what)
         if sname == "PFN_FREE":
             print("  free list: next %s prev %s" % (link(nxt), link(prv)))
         else:
             print("  next %#x prev %#x (scratch outside the free lists)" % (nxt, prv))
 
 
+PtWalk.NAME, PtDump.NAME, PtTlb.NAME, Pfn.NAME = "pt-walk", "pt-dump", "pt-tlb", "pfn"
 PtWalk()
 PtDump()
 PtTlb()

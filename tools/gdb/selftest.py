@@ -188,6 +188,27 @@ def pfn_check():
     return None
 
 
+def pfn_explains_cr3():
+    """pfn of the page directory says what the frame is, not only its state."""
+    out = run("pfn $cr3 >> 12")
+    return None if "the current page directory (CR3)" in out else "pfn $cr3 >> 12: " + out.strip()
+
+
+def bad_arguments_one_line():
+    """A command given something it cannot evaluate fails with one line naming it - a gdb error,
+    no Python traceback."""
+    for cmd in ("pt-walk foo", "pfn nosuchsymbol", "pt-walk", "pt-walk 1 2"):
+        try:
+            out = run(cmd)
+            return "%s: no error (%r)" % (cmd, out.strip()[:80])
+        except gdb.error as e:
+            msg = str(e).strip()
+            if "\n" in msg or "Traceback" in msg or not (msg.startswith(cmd.split()[0] + ":") or
+                                                         msg.startswith("usage: " + cmd.split()[0])):
+                return "%s: %r" % (cmd, msg[:120])
+    return None
+
+
 # ---- the oracle -----------------------------------------------------------------------------
 def qemu_exit():
     stop_at("qemu_exit")
@@ -254,6 +275,8 @@ check("boot/gdb-pt-walk-null-page", pt_walk_check(0, None))
 check("boot/gdb-pt-walk-invalid-region", pt_walk_check(K["INVALID_START"], None))
 check("boot/gdb-pt-walk-physical", physical_mode)
 check("boot/gdb-pfn", pfn_check)
+check("boot/gdb-pfn-explains-the-page-directory", pfn_explains_cr3)
+check("boot/gdb-bad-arguments-one-line-errors", bad_arguments_one_line)
 check("boot/gdb-qemu-exit", qemu_exit)
 check("boot/qemu-oracle-pt-dump", oracle)
 check("boot/qemu-oracle-detects-broken-selfmap", oracle_detects)
