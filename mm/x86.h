@@ -37,7 +37,7 @@ typedef uint32_t pte_t;
 #define PTES_PER_TABLE 1024u
 #define LARGE_PAGE_SIZE 0x400000u
 
-/* The self-map (DESIGN.md 1; API_REFERENCE C.1): the NT formulas hold literally. */
+/* The self-map (the NT DDK; the layout in mm/layout.h): the NT formulas hold literally. */
 #define MiGetPteAddress(va) ((pte_t *)(PTE_BASE + (((uint32_t)(va) >> 12) << 2)))
 #define MiGetPdeAddress(va) ((pte_t *)(PDE_BASE + (((uint32_t)(va) >> 22) << 2)))
 #define MiPteToAddress(p)   ((vaddr_t)(((uint32_t)(p) - PTE_BASE) << 10))

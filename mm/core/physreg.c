@@ -1,6 +1,6 @@
 /*
  * physreg.c - frames kept across an unmap and a later map (added for the VxD personality's
- * free physical regions, API_REFERENCE A.6, but nothing here is VxD-specific).
+ * free physical regions, the Win95 DDK VMM reference, but nothing here is VxD-specific).
  *
  * A page can give up its frame without the frame going back to the allocator: the frame is
  * *kept* (one hold, pfn.h), the PTE becomes 0 - no software encoding, so a page table whose last

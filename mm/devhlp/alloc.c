@@ -1,5 +1,5 @@
 /*
- * mm/devhlp/alloc.c - VMAlloc (API_REFERENCE B.3, flag rules B.1).
+ * mm/devhlp/alloc.c - VMAlloc (the OS/2 PDD reference, with its flag rules).
  *
  * An allocation is one core region (OWNER_DEVHLP, kind DH_ALLOC, data[0] = the address
  * returned) with its pages committed according to the flags; VMFree releases it.

@@ -2,7 +2,7 @@
  * mm/devhlp/common.c - what the DevHelp services share: the error translation, the check of
  * caller-supplied pointers, PAGELIST construction, the init phase and devhlp_init().
  *
- * Error policy (API_REFERENCE B.0/B.3, D: partly inferred):
+ * Error policy (the OS/2 PDD reference; partly inferred):
  *   87  ERROR_INVALID_PARAMETER   bad flags or flag combinations, zero/wrapping lengths, unaligned
  *                                 addresses where alignment is required, ranges that are not
  *                                 reserved/committed or that cross an object (region) boundary,

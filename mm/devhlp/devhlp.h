@@ -1,5 +1,5 @@
 /*
- * devhlp.h - the OS/2 DevHelp memory services for physical device drivers (API_REFERENCE.md
+ * devhlp.h - the OS/2 DevHelp memory services for physical device drivers (the OS/2 PDD reference
  * section B), as a thin personality over the paging core (mm/mm.h): argument validation, flag
  * translation and OS/2 error codes.  Nothing here writes a page table; every page is locked,
  * mapped or freed by a core function, so a page locked with VMLock is locked for the other

@@ -1,5 +1,5 @@
 /*
- * mm/devhlp/dispatch.c - the register interface behind `call [Device_Help]` (API_REFERENCE B.0).
+ * mm/devhlp/dispatch.c - the register interface behind `call [Device_Help]` (the OS/2 PDD reference).
  *
  * mm/devhlp/entry.asm saves every register, calls devhlp_dispatch with them, and returns with
  * CF = (result != 0).  Here DL selects the service and the registers become the C wrappers'

@@ -4,7 +4,7 @@
 ;       mov  dl, DevHlp_VMProcessToGlobal
 ;       call [Device_Help]
 ;       jc   error                  ; EAX = OS/2 error code
-; DL = function code, arguments in EAX/EBX/ECX/EDI/ESI (API_REFERENCE B.0, B.3).  Returns CF
+; DL = function code, arguments in EAX/EBX/ECX/EDI/ESI (the OS/2 PDD reference).  Returns CF
 ; clear with the results in EAX (ECX for VMAlloc SELMAP), or CF set with the error in EAX.
 ; Every other register, the segment registers and every other flag (IF, DF included) are
 ; preserved: the caller's EFLAGS are saved, only CF is changed in the copy that is restored.

@@ -1,5 +1,5 @@
 /*
- * mm/devhlp/lock.c - VMLock and VMUnLock (API_REFERENCE B.3) and their lock handles.
+ * mm/devhlp/lock.c - VMLock and VMUnLock (the OS/2 PDD reference) and their lock handles.
  *
  * A lock is a slot in a fixed table of DH_MAX_LOCKS holding the core's lock record (mm/core/lock.c):
  * the record owns one lock on each frame it locked, so the pages are locked for every

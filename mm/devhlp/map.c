@@ -1,5 +1,5 @@
 /*
- * mm/devhlp/map.c - VMProcessToGlobal, VMGlobalToProcess and VMFree (API_REFERENCE B.3).
+ * mm/devhlp/map.c - VMProcessToGlobal, VMGlobalToProcess and VMFree (the OS/2 PDD reference).
  *
  * Both aliases are core aliases (mm_alias): a second set of PTEs onto the same frames, each
  * holding its own reference, in a region this personality owns (OWNER_DEVHLP, kind DH_P2G or

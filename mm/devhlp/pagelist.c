@@ -1,5 +1,5 @@
 /*
- * mm/devhlp/pagelist.c - LinToPageList, PageListToLin and VirtToLin (API_REFERENCE B.3).
+ * mm/devhlp/pagelist.c - LinToPageList, PageListToLin and VirtToLin (the OS/2 PDD reference).
  *
  * PageListToLin mappings live in the system-PTE pool (syspte_alloc: each run is followed by an
  * unmapped guard page) and are mapped with mm_map_physical, so frames in use get a counted

@@ -57,7 +57,7 @@ fail_window:
 
 /*
  * MmMapIoSpace - map [pa, pa + bytes) into system space with the given caching.
- * NT/ReactOS (API_REFERENCE C.3): bytes must be non-zero (ASSERT); CacheType &= 0xFF, NULL if
+ * NT/ReactOS (the NT DDK): bytes must be non-zero (ASSERT); CacheType &= 0xFF, NULL if
  *   >= MmMaximumCacheType; page count = ADDRESS_AND_SIZE_TO_SPAN_PAGES(pa, bytes); system PTEs,
  *   NULL when there are none; caching per C.2 (NonCached -> PCD|PWT, WriteCombined -> PCD, or
  *   PAT WC); TB flush + WBINVD before and after for non-cached types; returns base + (pa & 0xFFF).

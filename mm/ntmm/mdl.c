@@ -201,7 +201,7 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  * MmProbeAndLockPagesEx - MmProbeAndLockPages returning its status instead of raising it.
  * NT: must be called in __try; raises STATUS_ACCESS_VIOLATION (or another status) on failure; a
  *   locked MDL may not be locked again before MmUnlockPages.
- * ReactOS (API_REFERENCE C.3): asserts ByteCount != 0, ByteOffset < 4096, StartVa page-aligned,
+ * ReactOS (the NT DDK): asserts ByteCount != 0, ByteOffset < 4096, StartVa page-aligned,
  *   none of PAGES_LOCKED, MAPPED_TO_SYSTEM_VA, SOURCE_IS_NONPAGED_POOL, PARTIAL, IO_SPACE.
  *   UserMode: an end above MM_USER_PROBE_ADDRESS (0x7FFF0000) or a wrapping range sets
  *   Pfn[0] = LIST_HEAD and raises access violation.  Reads one byte of every page, and for user

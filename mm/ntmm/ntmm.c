@@ -93,7 +93,7 @@ VOID ExRaiseStatus(NTSTATUS status)
 /* ---- cache types ------------------------------------------------------------------------------ */
 
 /*
- * API_REFERENCE C.2 (ReactOS MiPlatformCacheAttributes, x86, the same row for RAM and I/O) and
+ * the NT DDK (ReactOS MiPlatformCacheAttributes, x86, the same row for RAM and I/O) and
  * C.4 test 2: NonCached, NonCachedUnordered -> PCD|PWT; Cached, HardwareCoherentCached -> neither;
  * WriteCombined, USWCCached -> the PAT write-combining entry (MM_CACHE_WC) when the CPU has PAT,
  * else PCD alone (ReactOS's UC-, which is what "write-combined" means without PAT).

@@ -1,5 +1,5 @@
 /*
- * ntmm.h - the Windows NT Mm personality: NT's names and types (API_REFERENCE.md C) over the
+ * ntmm.h - the Windows NT Mm personality: NT's names and types (the NT DDK) over the
  * paging core (mm/mm.h).  This file is what an NT-style driver would see of wdm.h/ntddk.h for
  * memory management: PHYSICAL_ADDRESS, MEMORY_CACHING_TYPE, MDL (x86 layout), NTSTATUS,
  * KPROCESSOR_MODE, LOCK_OPERATION, and the Mm/Io services built on them.
@@ -93,7 +93,7 @@ typedef enum _MM_PAGE_PRIORITY {
 #define NO_MORE_SYSTEM_PTES         0x3Fu
 #define BAD_POOL_CALLER             0xC2u
 
-/* ---- MDL (API_REFERENCE C.2: x86 layout, 28 bytes, then the PFN array) --------------------- */
+/* ---- MDL (the NT DDK: x86 layout, 28 bytes, then the PFN array) --------------------- */
 typedef struct as *PEPROCESS;      /* our process = an address space */
 
 typedef struct _MDL {

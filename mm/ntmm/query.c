@@ -1,7 +1,7 @@
 /*
  * mm/ntmm/query.c - MmIsAddressValid, MmGetPhysicalAddress and MmGetVirtualForPhysical: questions
  * answered by reading the page tables through the self-map, exactly as NT's i386 Mm does
- * (API_REFERENCE C.1: MiGetPdeAddress(va) = 0xC0300000 + (va >> 22) * 4, MiGetPteAddress(va) =
+ * (the NT DDK: MiGetPdeAddress(va) = 0xC0300000 + (va >> 22) * 4, MiGetPteAddress(va) =
  * 0xC0000000 + (va >> 12) * 4; the PDE at 0xC0300C00 maps the directory itself).
  *
  * The self-map has one trap.  When the PDE for va maps a 4 MiB page, "MiGetPteAddress(va)" is not a

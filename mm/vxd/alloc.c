@@ -1,6 +1,6 @@
 /*
  * mm/vxd/alloc.c - the block allocator: _PageAllocate, _PageReAllocate, _PageFree,
- * _PageGetSizeAddr (API_REFERENCE A.3).
+ * _PageGetSizeAddr (the Win95 DDK VMM reference).
  *
  * As the Win95 DDK says, _PageAllocate is a _PageReserve plus a _PageCommit in one call: a
  * region of the system arena (PG_SYS) or the shared arena (PG_VM, PG_HOOKED), committed

@@ -1,5 +1,5 @@
 /*
- * mm/vxd/lock.c - _LinPageLock and _LinPageUnLock (API_REFERENCE A.5).
+ * mm/vxd/lock.c - _LinPageLock and _LinPageUnLock (the Win95 DDK VMM reference).
  *
  * A lock belongs to the linear page it was taken through (the core's linear locks, mm/core/lock.c):
  * a page locked twice needs two unlocks, and while it is locked its frame never moves or leaves

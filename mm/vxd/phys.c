@@ -1,5 +1,5 @@
 /*
- * mm/vxd/phys.c - physical mappings that live until shutdown (API_REFERENCE A.5, A.6):
+ * mm/vxd/phys.c - physical mappings that live until shutdown (the Win95 DDK VMM reference):
  * _MapPhysToLinear and _GetNulPageHandle, and their set-up at vxd_init.
  *
  * _MapPhysToLinear aliases are permanent, so they come from one window of the system arena

@@ -1,5 +1,5 @@
 /*
- * mm/vxd/physreg.c - free physical regions (API_REFERENCE A.6): _MapFreePhysReg,
+ * mm/vxd/physreg.c - free physical regions (the Win95 DDK VMM reference): _MapFreePhysReg,
  * _UnmapFreePhysReg, _XchgFreePhysReg.  The regions themselves come from
  * _PageAllocate(n, PG_SYS, 0,0,0,0,0, PAGEMAPFREEPHYSREG) at init (mm/vxd/alloc.c).
  *

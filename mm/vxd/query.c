@@ -1,5 +1,5 @@
 /*
- * mm/vxd/query.c - services that only look (API_REFERENCE A.4, A.5, A.7): _PageQuery,
+ * mm/vxd/query.c - services that only look (the Win95 DDK VMM reference): _PageQuery,
  * _CopyPageTable, _GetFreePageCount, _PageGetAllocInfo, _GetDemandPageInfo.
  *
  * Nothing here changes a mapping; the answers are read from the core (mm_page_info,

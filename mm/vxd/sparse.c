@@ -1,5 +1,5 @@
 /*
- * mm/vxd/sparse.c - reserve/commit memory (API_REFERENCE A.4): _PageReserve, _PageCommit,
+ * mm/vxd/sparse.c - reserve/commit memory (the Win95 DDK VMM reference): _PageReserve, _PageCommit,
  * _PageCommitPhys, _PageCommitContig, _PageDecommit, _PageModifyPermissions.
  *
  * A reservation is a core region; commit state lives in the PTEs (the core's one fact in one

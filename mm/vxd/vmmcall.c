@@ -1,5 +1,5 @@
 /*
- * mm/vxd/vmmcall.c - VMMCall: the `int 20h` dispatcher (API_REFERENCE A.0).
+ * mm/vxd/vmmcall.c - VMMCall: the `int 20h` dispatcher (the Win95 DDK VMM reference).
  *
  *     push args right to left / int 20h / dd 0x0001xxxx / add esp, 4*n      (mm/vxd/vmm.inc)
  *

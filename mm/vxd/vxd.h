@@ -1,5 +1,5 @@
 /*
- * vxd.h - the Windows 9x VMM page services (API_REFERENCE.md section A) as a thin personality
+ * vxd.h - the Windows 9x VMM page services (the Win95 DDK's VMM reference) as a thin personality
  * over the paging core (mm/mm.h): argument validation, flag translation and the documented
  * return values.  Nothing here writes a page table; every page is reserved, committed, locked,
  * mapped or freed by a core function, so a page locked with _LinPageLock is locked for the

@@ -1,5 +1,5 @@
 /*
- * tests/vxd/a8.c - the twelve Win9x behaviours API_REFERENCE A.8 suggests, one test each, in
+ * tests/vxd/a8.c - the twelve Win9x behaviours the VMM reference suggests, one test each, in
  * A.8's order and named by what it checks, on the real MMU: every mapping is read or written
  * through, every protection faults.
  */

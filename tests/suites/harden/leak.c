@@ -271,7 +271,7 @@ TEST(harden_leak_ntmm, "harden/no-leak-ntmm")
     return run_path(nt_contig_to_b, "MmAllocateContiguousMemory + VMAlloc(PHYS|PROCESS)", 4, true);
 }
 
-/* PCCNOLIN frames are never given back (API_REFERENCE A.4): one frame leaves for good. */
+/* PCCNOLIN frames are never given back (the Win95 DDK VMM reference): one frame leaves for good. */
 TEST_FLAGS(harden_leak_nolin, "harden/no-leak-pccnolin", TEST_NO_LEAKCHECK)
 {
     return run_path(vxd_nolin_phys, "_PageCommitContig(PCCNOLIN) + _PageCommitPhys(PC_USER)", 1, true);

@@ -2,7 +2,7 @@
  * tests/suites/hostile/devhlp.c - hostile/DevHelp_<service> for every OS/2 DevHelp memory service (README,
  * API status): the shared hostile ranges and pointers, each service's flag rules and reserved
  * bits, forged, bit-flipped, released and stale lock handles, the lock table's limit, double
- * VMFree and VMFree of locked memory.  Documented errors (API_REFERENCE B.0/B.3, devhlp.h):
+ * VMFree and VMFree of locked memory.  Documented errors (the OS/2 PDD reference, devhlp.h):
  * 87 ERROR_INVALID_PARAMETER, 8 ERROR_NOT_ENOUGH_MEMORY, 5 ERROR_ACCESS_DENIED, 6
  * ERROR_INVALID_HANDLE, 158 ERROR_NOT_LOCKED, 487 ERROR_INVALID_ADDRESS, 32792 ERROR_NOBLOCK.
  * On failure no output (linear address, selector, count, lock handle) may be written.

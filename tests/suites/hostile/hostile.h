@@ -6,7 +6,7 @@
  * caller could pass to one public service: zero, unaligned, maximum and wrapping lengths,
  * ranges touching the null page, the self-map, hyperspace or the permanently invalid region,
  * another process's private arena, reserved flag bits one at a time, forged and reused handles.
- * Every case asserts the documented result (API_REFERENCE A/B/C, the README's choices) and,
+ * Every case asserts the documented result (the three APIs' documentation, the README's choices) and,
  * right after the call, that nothing changed: every count of struct mm_counts (free frames,
  * locked frames, free system PTEs, pool bytes, regions, address spaces, the commit charge) is
  * what it was, and mm_check() is happy.

@@ -4,7 +4,7 @@
  * passed as user addresses, read-only and supervisor pages, every MDL precondition, forged,
  * stale and double-freed MDLs and mappings, bad cache types and physical ranges, user-mode
  * mappings at bad base addresses and unmaps of user addresses that are not the MDL's mapping.
- * Documented results (API_REFERENCE C, ntmm.h): NULL, STATUS_ACCESS_VIOLATION /
+ * Documented results (the NT DDK, ntmm.h): NULL, STATUS_ACCESS_VIOLATION /
  * STATUS_INVALID_PARAMETER (user-mode mappings: raised, with STATUS_INVALID_ADDRESS and
  * STATUS_CONFLICTING_ADDRESSES), FALSE / 0 for unmapped addresses, "nothing changes" for the VOID
  * services, and bug checks (BAD_POOL_CALLER, NO_MORE_SYSTEM_PTES) reported through the

@@ -2,7 +2,7 @@
  * tests/suites/hostile/vxd.c - hostile/<service> for every Windows 9x VMM page service (README, API status):
  * each service's table of hostile argument sets, its reserved flag bits one at a time, the
  * shared hostile ranges and pointers, and forged, reused and foreign handles.  The documented
- * failure values (API_REFERENCE A): 0 for _PageAllocate/_PageReAllocate/_PageGetSizeAddr (with
+ * failure values (the Win95 DDK VMM reference): 0 for _PageAllocate/_PageReAllocate/_PageGetSizeAddr (with
  * EDX = 0 too), _PageFree, _PageCommit, _PageCommitPhys, _PageDecommit, _PageQuery,
  * _LinPageLock/_LinPageUnLock, _CopyPageTable, _MapFreePhysReg, _UnmapFreePhysReg,
  * _GetFreePageCount, _PageGetAllocInfo; 0xFFFFFFFF for _PageReserve, _PageCommitContig,
