@@ -10,6 +10,7 @@
 #include "kernel/bootinfo.h"
 #include "tests/harness/test.h"
 #include "drivers/console.h"
+#include "drivers/swapdev.h"
 #include "mm/x86.h"
 #include "mm/mm.h"
 #include "tests/harness/user.h"
@@ -93,6 +94,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     cpu_init();
     bootinfo_print();
     mm_init();
+    swapdev_probe();                  /* the disk for paging out: drivers/swapdev.h */
     user_init();
     if (vxd_init) vxd_init();
     if (devhlp_init) devhlp_init();
