@@ -5,7 +5,9 @@
 #   make V=1          the same, printing every command line in full
 #   make CC=clang     build with clang --target=i686-elf and ld.lld
 #   make run          boot in QEMU, serial console on this terminal (Ctrl-A X quits); RUN_ARGS, QEMUFLAGS,
-#                     VGA=1 for the screen in a window; exits 0, or 1 with a message on a failure
+#                     VGA=1 for the screen in a window; build/swap.img attached as the IDE primary master
+#                     (the swap disk); exits 0, or 1 with a message on a failure
+#   make swap.img     build/swap.img: a 64 MiB raw disk image marked as a Pagoda swap area (tools/mkswap.py)
 #   make test         every configuration of tests/matrix.conf; ends with "N passed, N failed"; TESTARGS
 #   make iso          build/pagoda.iso (GRUB, BIOS; CD or USB stick)
 #   make bench        the benchmark table (tools/bench.py), also in build/bench-results.txt; BENCHARGS
@@ -77,7 +79,7 @@ LDFLAGS := -m elf_i386 -nostdlib -L $(BUILD) -T linker.ld -z noexecstack $(LDFLA
 # Link order is run order for the tests: the harness, then core, personalities, suites.
 SRC_DIRS := boot kernel drivers mm mm/core mm/vxd mm/devhlp mm/ntmm tests/harness tests/core/boot \
             tests/core/pfn tests/core/mm tests/vxd tests/devhlp tests/ntmm tests/suites/hostile \
-            tests/suites/exhaust tests/suites/harden tests/suites/stress tests/bench
+            tests/suites/exhaust tests/suites/harden tests/suites/stress tests/bench tests/paging
 C_SRCS   := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.c)))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.asm)))
 STRAY    := $(filter-out $(C_SRCS) $(ASM_SRCS),$(shell find boot kernel drivers mm tests -name '*.c' -o -name '*.asm'))
@@ -104,7 +106,7 @@ QEMUFLAGS ?= -m 128M
 RUN_ARGS  ?=
 TESTARGS  ?=                  # e.g. TESTARGS="--only qemu-pentium-32M --pattern 'mm/*'"
 
-.PHONY: all run test iso clean deps bench stress debug gdb check-clang help sweep
+.PHONY: all run test iso clean deps bench stress debug gdb check-clang help sweep swap.img
 all: $(BUILD)/kernel.elf $(BUILD)/layers.ok
 
 # ... and a personality names no PTE or PDE bit (mm/x86.h's PTE_* / PDE_* other than the layout
@@ -237,11 +239,26 @@ $(BUILD)/pagoda-test.iso: $(BUILD)/kernel.elf iso/grub.cfg
 iso: $(BUILD)/pagoda.iso
 
 # ---- running ------------------------------------------------------------------------------------
+# The swap disk (drivers/swapdev.h): a sparse raw image whose first 4 KiB are the Pagoda swap
+# header; the kernel writes only to disks that carry one.  make run creates it on first use and
+# still boots, without a swap disk, when it cannot (no python3, a read-only folder).
+SWAP_IMG  := $(BUILD)/swap.img
+SWAP_SIZE := 64M
+swap.img: $(SWAP_IMG)
+$(SWAP_IMG):
+	@mkdir -p $(dir $@)
+	$(call say,SWAP,$@)
+	$(Q)python3 tools/mkswap.py $@ --size $(SWAP_SIZE)
+
 run: $(BUILD)/kernel.elf
 	@tools/deps.sh run
+	@[ -f $(SWAP_IMG) ] || $(MAKE) --no-print-directory $(SWAP_IMG) || \
+	    echo "make run: could not create $(SWAP_IMG): booting without a swap disk (paging off)" >&2
 	@echo "Starting QEMU (Ctrl-A X quits); the kernel console follows." >&2
+	@[ ! -f $(SWAP_IMG) ] || echo "make run: $(SWAP_IMG) is the IDE primary master (the swap disk)" >&2
 	@PAGODA_BUILD=$(BUILD) tools/run.sh $(QEMU) -kernel $(BUILD)/kernel.elf -append "$(RUN_ARGS)" $(QEMUFLAGS) \
-	    -serial mon:stdio $(RUN_DISPLAY) $(QEMU_BASE)
+	    -serial mon:stdio $(RUN_DISPLAY) $(QEMU_BASE) \
+	    $$([ -f $(SWAP_IMG) ] && echo "-drive if=ide,index=0,format=raw,file=$(SWAP_IMG)")
 
 test: $(BUILD)/kernel.elf $(BUILD)/pagoda-test.iso
 	@tools/deps.sh run test

@@ -44,4 +44,13 @@ void pic_mask(int irq);
 void pic_eoi(int irq);
 void pit_init(uint32_t hz);
 extern volatile uint32_t pit_ticks;
+/* pit.c: channel 2 as a polled clock (no IRQ).  pit_clock_start() (re)starts it and says whether
+ * the counter moves; pit_clock() is the PIT ticks since then, PIT_HZ a second, and must be read
+ * at least every PIT_CLOCK_PERIOD_MS or a period is lost. */
+#define PIT_HZ 1193182u
+#define PIT_TICKS_PER_MS 1193u
+#define PIT_CLOCK_PERIOD_MS 54
+bool pit_clock_start(void);
+bool pit_clock_ok(void);
+uint32_t pit_clock(void);
 #endif

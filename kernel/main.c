@@ -11,6 +11,7 @@
 #include "kernel/firmware.h"
 #include "tests/harness/test.h"
 #include "drivers/console.h"
+#include "drivers/swapdev.h"
 #include "mm/x86.h"
 #include "mm/mm.h"
 #include "tests/harness/user.h"
@@ -223,6 +224,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     check_ram();
     mm_init();
     firmware_verify();
+    swapdev_probe();                  /* the disk for paging out: drivers/swapdev.h */
     console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
                    x86.family, (mm_total_frames() + 255) / 256, cmdline_get("test") ? "running tests" : "booting");
     user_init();

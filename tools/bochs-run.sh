@@ -13,7 +13,8 @@
 # Exit status: 0 = reached the magic breakpoint cleanly; 2 = triple fault; 3 = Bochs panic or
 # error exit; 124 = timeout.  The summary line in LOGFILE is judged by tools/runtests.py.
 #
-# Environment: PAGODA_BUILD (default build); BOCHS_TIMEOUT seconds (default 300, 0 = none:
+# Environment: PAGODA_BUILD (default build); BOCHS_DISK, a raw disk image attached as the ATA
+# disk ata0-master (the CD-ROM then moves to ata0-slave); BOCHS_TIMEOUT seconds (default 300, 0 = none:
 # then Ctrl-C stops the run, for `make bochs`); BOCHS_COM1 sends COM1 elsewhere than LOGFILE
 # (`make bochs` uses /dev/stdout); BOCHS_DISPLAY (default rfb with timeout=0: no window, no
 # waiting for a VNC client).
@@ -41,6 +42,16 @@ for f in /usr/share/bochs/VGABIOS-lgpl-latest /usr/share/vgabios/vgabios.bin; do
 done
 [ -n "$vga" ] || { echo "bochs-run: no VGA BIOS (apt-get install vgabios)" >&2; exit 3; }
 
+# Bochs derives a CHS geometry from a flat image's size; IDENTIFY still reports every sector
+# for LBA, so any size of whole sectors works.
+if [ -n "${BOCHS_DISK:-}" ]; then
+    [ -f "$BOCHS_DISK" ] || { echo "bochs-run: no disk image at $BOCHS_DISK" >&2; exit 3; }
+    drives="ata0-master: type=disk, path=\"$BOCHS_DISK\", mode=flat
+ata0-slave: type=cdrom, path=\"$iso\", status=inserted"
+else
+    drives="ata0-master: type=cdrom, path=\"$iso\", status=inserted"
+fi
+
 com1=${BOCHS_COM1:-$log}
 [ "$com1" = "$log" ] && rm -f "$log"
 rm -f "$base.log" "$base.out"
@@ -50,7 +61,7 @@ cat > "$base.rc" <<EOF
 memory: guest=$mb, host=$mb
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=$vga
-ata0-master: type=cdrom, path="$iso", status=inserted
+$drives
 boot: cdrom
 display_library: ${BOCHS_DISPLAY:-rfb, options="timeout=0"}
 com1: enabled=1, mode=file, dev="$com1"

@@ -21,7 +21,10 @@ $BUILD/FILE instead of pagoda-test.iso), noserial (no COM1: the log comes from p
 so add cmdline:e9, and the kernel must say it found no serial port), shuffle (boot kernel
 only: add test-order=shuffle:SEED, and the kernel must say it shuffled with that seed),
 same-tests-as:NAME (the run must report the same test names as configuration NAME, when both
-run); anything else is passed to QEMU.
+run), tests:PATTERN (this configuration's test= pattern, instead of --pattern), disk:KIND:INDEX
+(a fresh disk image attached at IDE position INDEX, and the checks of tools/testdisk.py: no
+byte outside the swap area changed - none at all on an unmarked disk - and the kernel's log
+names the swap device, or says "no swap device: paging off"); anything else is passed to QEMU.
 
 The shuffle seed is --seed, or else the first 8 hex digits of `git rev-parse HEAD` (so one
 commit always gets the same order and every commit another); a failing shuffled configuration
@@ -32,7 +35,7 @@ triple-faulting kernels must be reported as failures (boot/runner-detects-*), in
 when the matrix has Bochs lines.
 """
 import argparse, collections, concurrent.futures, os, re, subprocess, sys, time
-import qemu
+import qemu, testdisk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
@@ -50,14 +53,19 @@ def parse_matrix(path):
         cmdline = [x[len("cmdline:"):] for x in f[4:] if x.startswith("cmdline:")]
         iso = [x[len("iso:"):] for x in f[4:] if x.startswith("iso:")]
         same = [x[len("same-tests-as:"):] for x in f[4:] if x.startswith("same-tests-as:")]
-        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:", "same-tests-as:"))
+        tests = [x[len("tests:"):] for x in f[4:] if x.startswith("tests:")]
+        disk = [testdisk.parse(x) for x in f[4:] if x.startswith("disk:")]
+        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:", "same-tests-as:", "tests:", "disk:"))
                  and x not in ("noserial", "shuffle")]
+        if disk and (f[1] not in ("kernel", "bochs") or (f[1] == "bochs" and disk[0][1] != 0)):
+            sys.exit("%s: %s: disk: needs boot kind kernel, or bochs with INDEX 0" % (path, f[0]))
         if "shuffle" in f[4:] and f[1] != "kernel":
             sys.exit("%s: %s: shuffle needs boot kind 'kernel' (a kernel command line)" % (path, f[0]))
         cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
                      "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
                      "noserial": "noserial" in f[4:], "shuffle": "shuffle" in f[4:],
-                     "same_tests_as": (same or [None])[0]})
+                     "same_tests_as": (same or [None])[0], "tests": (tests or [None])[0],
+                     "disk": (disk or [None])[0]})
     for c in cfgs:
         if c["same_tests_as"] and c["same_tests_as"] not in [d["name"] for d in cfgs]:
             sys.exit("%s: %s: same-tests-as names no configuration" % (path, c["name"]))
@@ -138,11 +146,20 @@ def run_config(cfg, pattern, timeout, seed=1):
         if os.path.exists(f):
             os.remove(f)
     t0 = time.time()
+    pattern = cfg.get("tests") or pattern
     cmd = host_cmd(cfg, log, cpulog) or qemu_cmd(cfg, pattern, log, cpulog, seed)
+    # Bochs must time out by itself, before us: killing bochs-run.sh would leave Bochs running.
+    env = dict(os.environ, BOCHS_TIMEOUT=os.environ.get("BOCHS_TIMEOUT", str(max(timeout - 20, 10))))
+    disk = None
+    if cfg.get("disk"):
+        disk = testdisk.make(cfg["disk"][0], cfg["disk"][1], os.path.join(LOGS, cfg["name"] + ".disk.img"))
+        disk_before = testdisk.fingerprint(disk)
+        if cfg["boot"] == "bochs":
+            env["BOCHS_DISK"] = disk["path"]
+        else:
+            cmd += testdisk.qemu_args(disk)
     stderr = b""
     try:
-        # Bochs must time out by itself, before us: killing bochs-run.sh would leave Bochs running.
-        env = dict(os.environ, BOCHS_TIMEOUT=os.environ.get("BOCHS_TIMEOUT", str(max(timeout - 20, 10))))
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, timeout=timeout, cwd=ROOT, env=env)
         status, stderr = p.returncode, p.stderr
@@ -188,6 +205,8 @@ def run_config(cfg, pattern, timeout, seed=1):
         why = "the kernel did not report the missing serial port"
     elif cfg.get("shuffle") and "tests: order shuffled with seed %d;" % seed not in text:
         why = "the kernel did not report the shuffled order (seed %d)" % seed
+    if why is None and disk:
+        why = testdisk.check(disk, disk_before, text)
     r["ok"] = why is None
     r["why"] = why
     if not r["ok"] and r["failed"] == 0:

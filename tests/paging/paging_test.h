@@ -1,0 +1,50 @@
+/*
+ * paging_test.h - what the paging/ tests share: page patterns that differ per slot and per boot
+ * (so data left on the disk by an earlier run or test cannot pass for this one's), the PIT
+ * stopwatch in milliseconds, and the "is there a swap disk" preamble.
+ */
+#ifndef TESTS_PAGING_TEST_H
+#define TESTS_PAGING_TEST_H
+#include "tests/harness/test.h"
+#include "drivers/ata.h"
+#include "drivers/swapdev.h"
+#include "drivers/console.h"
+
+/* A salt from the PIT clock, taken once: every boot writes different bytes. */
+static inline uint32_t paging_salt(void)
+{
+    static uint32_t salt;
+    if (!salt) salt = (pit_clock() * 2654435761u) | 1;
+    return salt;
+}
+
+/* Word i of the pattern for tag (a slot, or a sector number): xorshift over tag, i and salt. */
+static inline uint32_t pattern_word(uint32_t tag, uint32_t i)
+{
+    uint32_t x = (tag * 0x9E3779B9u) ^ (i * 0x85EBCA6Bu) ^ paging_salt();
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return x;
+}
+
+/* Fills bytes bytes at p with the pattern of tag (bytes a multiple of 4). */
+static inline void pattern_fill(void *p, uint32_t bytes, uint32_t tag)
+{
+    uint32_t *w = p;
+    for (uint32_t i = 0; i < bytes / 4; i++) w[i] = pattern_word(tag, i);
+}
+
+/* The index of the first word that differs from the pattern, or -1. */
+static inline int pattern_mismatch(const void *p, uint32_t bytes, uint32_t tag)
+{
+    const uint32_t *w = p;
+    for (uint32_t i = 0; i < bytes / 4; i++)
+        if (w[i] != pattern_word(tag, i)) return (int)i;
+    return -1;
+}
+
+static inline uint32_t elapsed_ms(uint32_t t0) { return (pit_clock() - t0) / PIT_TICKS_PER_MS; }
+
+#define NEED_SWAP() do { if (!swapdev_present()) SKIP("no swap disk"); } while (0)
+#endif

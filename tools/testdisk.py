@@ -1,0 +1,137 @@
+"""testdisk.py - the disk images tools/runtests.py attaches for the matrix word disk:KIND:INDEX.
+
+Each run gets a fresh image, made here in the log folder, and the run then has to pass these
+checks besides the kernel's own summary:
+  - no byte outside the area the kernel may write changed (a SHA-256 over the image with that
+    area left out, before and after the run): for an unmarked disk that is every byte;
+  - the kernel's boot log has the exact line for this disk: the "swap: ..." line naming the
+    device, its size, its slots and the id tools/mkswap.py wrote, or "no swap device: paging off";
+  - with a swap area, no paging/ test skipped, and once paging/slot-round-trip passed, the slots
+    changed on the host's side too: the data is in the image file, not only in the emulator.
+
+KIND:
+  swap      a 64 MiB whole-disk swap area: tools/mkswap.py IMAGE --size 64M
+  unmarked  16 MiB of random bytes: no swap header, so nothing may be written
+  mbr-swap  16 MiB of random bytes with an MBR: partition 1 (type 83, 4 MiB at LBA 2048) stays
+            unmarked, partition 2 (type 82, 8 MiB at LBA 10240) is marked by
+            tools/mkswap.py IMAGE --partition 2; the MBR, partition 1, the gap and the sectors
+            after partition 2 must not change
+INDEX: the IDE position, 0 ata0 master, 1 ata0 slave, 2 ata1 master, 3 ata1 slave (QEMU's
+-drive if=ide,index=N; Bochs takes index 0 only, tools/bochs-run.sh's BOCHS_DISK).
+"""
+import hashlib, os, struct, subprocess, sys
+
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+KINDS = ("swap", "unmarked", "mbr-swap")
+POSITIONS = ("ata0 master", "ata0 slave", "ata1 master", "ata1 slave")
+MIB = 1 << 20
+SECTOR = 512
+PAGE = 4096
+MBR_P1 = (0x83, 2048, 8192)
+MBR_P2 = (0x82, 10240, 16384)
+
+
+def parse(word):
+    """disk:KIND:INDEX -> (KIND, INDEX); exits with a message on anything else."""
+    f = word.split(":")
+    if len(f) != 3 or f[1] not in KINDS or f[2] not in ("0", "1", "2", "3"):
+        sys.exit("matrix: bad %r: expected disk:KIND:INDEX, KIND one of %s, INDEX 0-3" % (word, ", ".join(KINDS)))
+    return f[1], int(f[2])
+
+
+def mkswap(*args):
+    p = subprocess.run([sys.executable, os.path.join(TOOLS, "mkswap.py")] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if p.returncode:
+        sys.exit("testdisk: mkswap.py %s failed:\n%s" % (" ".join(args), p.stdout.decode(errors="replace")))
+
+
+def header_id(path, offset):
+    with open(path, "rb") as f:
+        f.seek(offset)
+        h = f.read(40)
+    magic, version, slot, size, ident = struct.unpack("<16sIIQQ", h)
+    assert magic == b"PAGODA-SWAP-AREA" and version == 1 and slot == PAGE, "mkswap.py wrote no header"
+    return size, ident
+
+
+def make(kind, index, path):
+    """Writes a fresh image for kind at path; returns the disk's description (a dict)."""
+    if os.path.exists(path):
+        os.remove(path)
+    name = POSITIONS[index]
+    if kind == "swap":
+        mkswap(path, "--size", "64M")
+        size, ident = header_id(path, 0)
+        return {"path": path, "index": index, "kind": kind, "writable": (PAGE, size),
+                "expect": "swap: %s whole disk, %d KiB, %d slots, id %016x" % (name, size // 1024, size // PAGE - 1, ident)}
+    data = bytearray(os.urandom(16 * MIB))
+    if kind == "unmarked":
+        with open(path, "wb") as f:
+            f.write(data)
+        return {"path": path, "index": index, "kind": kind, "writable": None,
+                "expect": "no swap device: paging off"}
+    table = b""
+    for ptype, start, count in (MBR_P1, MBR_P2):
+        table += struct.pack("<B3sB3sII", 0, b"\xfe\xff\xff", ptype, b"\xfe\xff\xff", start, count)
+    data[446:512] = table + bytes(32) + b"\x55\xaa"
+    with open(path, "wb") as f:
+        f.write(data)
+    mkswap(path, "--partition", "2")
+    _, start, count = MBR_P2
+    size, ident = header_id(path, start * SECTOR)
+    return {"path": path, "index": index, "kind": kind,
+            "writable": (start * SECTOR + PAGE, start * SECTOR + size),
+            "expect": "swap: %s partition 2, %d KiB, %d slots, id %016x" % (name, size // 1024, size // PAGE - 1, ident)}
+
+
+def _hash(path, lo, hi):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        if lo is None:
+            for chunk in iter(lambda: f.read(MIB), b""):
+                h.update(chunk)
+            return h.hexdigest()
+        left = hi - lo
+        f.seek(lo)
+        while left > 0:
+            chunk = f.read(min(MIB, left))
+            if not chunk:
+                break
+            h.update(chunk)
+            left -= len(chunk)
+    return h.hexdigest()
+
+
+def fingerprint(disk):
+    """(hash of every byte the kernel must not write, hash of the area it may write)."""
+    size = os.path.getsize(disk["path"])
+    if not disk["writable"]:
+        return _hash(disk["path"], None, None), None
+    lo, hi = disk["writable"]
+    outside = hashlib.sha256((_hash(disk["path"], 0, lo) + _hash(disk["path"], hi, size)).encode()).hexdigest()
+    return outside, _hash(disk["path"], lo, hi)
+
+
+def qemu_args(disk):
+    return ["-drive", "if=ide,index=%d,format=raw,file=%s" % (disk["index"], disk["path"])]
+
+
+def check(disk, before, text):
+    """None when the run left the disk as it must, else the reason."""
+    after = fingerprint(disk)
+    if after[0] != before[0]:
+        if disk["kind"] == "unmarked":
+            return "the kernel wrote to the unmarked disk %s" % disk["path"]
+        return "the kernel wrote outside the swap area of %s (header page, MBR or other partitions)" % disk["path"]
+    lines = [l.rstrip("\r") for l in text.splitlines()]
+    if disk["expect"] not in lines:
+        found = [l for l in lines if l.startswith(("swap:", "no swap device"))]
+        return "no line %r in the log (it says: %s)" % (disk["expect"], "; ".join(found) or "nothing about swap")
+    if disk["kind"] != "unmarked":
+        skipped = [l.split()[1].rstrip(":") for l in lines if l.startswith("skip") and " paging/" in l]
+        if skipped:
+            return "paging/ tests skipped with a swap disk attached: %s" % " ".join(skipped)
+        if any(l.split()[:2] == ["ok", "paging/slot-round-trip"] for l in lines) and after[1] == before[1]:
+            return "paging/slot-round-trip passed but the swap area in %s did not change" % disk["path"]
+    return None
