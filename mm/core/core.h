@@ -37,4 +37,5 @@ uint32_t core_absent(vaddr_t va, uint32_t npages);          /* pages not present
 void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/core/lock.c */
 bool lock_tally(char *why, size_t n);                       /* mm/core/lock.c, for mm_check */
 void lock_init(void);                                        /* mm/core/lock.c: after kpool_init */
+bool syspte_is_header(vaddr_t va);                           /* mm/core/hdrpte.c */
 #endif

@@ -107,13 +107,14 @@ bool syspte_is_guard(vaddr_t va)
     return va >= SYSPTE_START && va < SYSPTE_END && bit(guard, (va - SYSPTE_START) / PAGE_SIZE);
 }
 
-/* Is [va, va + n) inside one allocation (not its guard)? */
+/* Is [va, va + n) inside one allocation (not its guard, no header entry: hdrpte.c)? */
 bool syspte_range_allocated(vaddr_t va, uint32_t npages)
 {
     if (va < SYSPTE_START || va >= SYSPTE_END) return false;
     uint32_t s = (va - SYSPTE_START) / PAGE_SIZE;
     if (npages > SLOTS - s) return false;
     for (uint32_t i = 0; i < npages; i++)
-        if (!bit(used, s + i) || bit(guard, s + i) || (i && bit(start, s + i))) return false;
+        if (!bit(used, s + i) || bit(guard, s + i) || (i && bit(start, s + i)) ||
+            syspte_is_header(va + i * PAGE_SIZE)) return false;     /* hdrpte.c: never a range's page */
     return true;
 }
