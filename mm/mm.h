@@ -167,13 +167,14 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
  * without frames (or pool room) for all of them. */
 mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_req *req);
 /* Fresh frames an owner holds without mapping them (mm/core/owned.c; NT's MmAllocatePagesForMdl):
- * up to n zeroed frames from reqs[0], then reqs[1], ... (each [min, max), align, boundary), in
- * contiguous runs of `run` frames aligned to `run` (a power of two dividing n; 1: any frames),
- * owned by one new lock record *rec and listed in frames[].  Returns how many (a multiple of
- * run); 0, nothing changed and *rec NULL, when none could be had - or fewer than n with `all`.
- * Frames the commit charge holds are never taken.  mm_unlock_record(*rec) gives them back: each
- * frame is freed once no mapping (mm_map_frames) refers to it any more. */
-uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_req *reqs, uint32_t nreqs,
+ * up to n zeroed frames from *req ([min, max), align, boundary), then from the same request
+ * `skip` frames further, and so on to the last frame (skip 0: *req only), in contiguous runs of
+ * `run` frames aligned to `run` (a power of two dividing n; 1: any frames), owned by one new lock
+ * record *rec and listed in frames[].  Returns how many (a multiple of run); 0, nothing changed
+ * and *rec NULL, when none could be had - or fewer than n with `all`.  Frames the commit charge
+ * holds are never taken.  mm_unlock_record(*rec) gives them back: each frame is freed once no
+ * mapping (mm_map_frames) refers to it any more. */
+uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_req *req, pfn_t skip,
                                 bool all, pfn_t *frames, mm_lock_t *rec);
 
 /* ---- queries ------------------------------------------------------------------------------ */

@@ -9,9 +9,10 @@
  * by releasing the record (mm_unlock_record): each frame goes back to the free list as soon as
  * no mapping still refers to it - at once for unmapped frames, or when the last mapping goes.
  *
- * Where the frames come from: a list of frame requests tried in order (NT's "first range, then
- * the next one SkipBytes further"), each scanned once from its low end with a cursor, so taking
- * n frames costs O(n + the frames scanned), never a rescan per frame.  A request spanning 16 MiB
+ * Where the frames come from: a frame request, then the same request `skip` frames further, and
+ * so on up to the last frame (NT's "first range, then the next one SkipBytes further"), each
+ * scanned once from its low end with a cursor, so taking n frames costs O(the frames scanned),
+ * never a rescan per frame.  A request spanning 16 MiB
  * is taken above 16 MiB first (the allocator's rule: ISA-DMA frames last).  Frames may come in
  * runs: `run` contiguous frames aligned to `run` (NT's MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS).
  * Frames the commit charge holds are never taken (pfn_alloc_run refuses them).
@@ -31,23 +32,39 @@ static void take_from(pfn_t lo, pfn_t hi, const struct mm_frame_req *q, uint32_t
     }
 }
 
-uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_req *reqs, uint32_t nreqs,
-                                bool all, pfn_t *frames, mm_lock_t *rec)
+/* The part of [lo, hi) above `covered` (the end of the ranges scanned before), 16 MiB split. */
+static void take_range(pfn_t lo, pfn_t hi, pfn_t covered, const struct mm_frame_req *q, uint32_t run, uint32_t n,
+                       pfn_t *frames, uint32_t *got)
+{
+    lo = MAX(lo, covered);
+    hi = MIN(hi, pfn_max);
+    if (lo >= hi) return;
+    if (lo < ISA_DMA_LIMIT_PFN && hi > ISA_DMA_LIMIT_PFN) {
+        take_from(ISA_DMA_LIMIT_PFN, hi, q, run, n, frames, got);
+        take_from(lo, ISA_DMA_LIMIT_PFN, q, run, n, frames, got);
+    } else {
+        take_from(lo, hi, q, run, n, frames, got);
+    }
+}
+
+uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_req *req, pfn_t skip, bool all,
+                                pfn_t *frames, mm_lock_t *rec)
 {
     *rec = NULL;
-    if (!n || !run || (run & (run - 1)) || n % run || !frames || (nreqs && !reqs)) return 0;
+    if (!n || !run || (run & (run - 1)) || n % run || !frames || !req || (req->align & (req->align - 1))) return 0;
     if (all && n > pfn_available()) return 0;            /* cannot be met: try nothing */
     uint32_t got = 0;
-    for (uint32_t k = 0; k < nreqs && got < n; k++) {
-        const struct mm_frame_req *q = &reqs[k];
-        pfn_t lo = q->min, hi = MIN(q->max, pfn_max);
-        if (q->align & (q->align - 1)) continue;
-        if (lo < ISA_DMA_LIMIT_PFN && hi > ISA_DMA_LIMIT_PFN) {
-            take_from(ISA_DMA_LIMIT_PFN, hi, q, run, n, frames, &got);
-            take_from(lo, ISA_DMA_LIMIT_PFN, q, run, n, frames, &got);
-        } else {
-            take_from(lo, hi, q, run, n, frames, &got);
-        }
+    /* Range k is [min + k * skip, max + k * skip).  Where it overlaps the ranges before, those
+     * were scanned already with the same alignment and boundary: whatever is free there now was
+     * not takeable then, so only the new part is scanned - O(frames) for the whole call. */
+    uint64_t lo = req->min, hi = req->max, covered = 0;
+    while (got < n && lo < pfn_max && lo < hi) {
+        take_range((pfn_t)lo, (pfn_t)MIN(hi, (uint64_t)pfn_max), (pfn_t)MIN(covered, (uint64_t)pfn_max), req, run, n,
+                   frames, &got);
+        covered = MAX(covered, hi);
+        if (!skip) break;
+        lo += skip;
+        hi += skip;
     }
     if (got && (!all || got == n) && mm_lock_record_frames(frames, got, rec) == MM_OK) return got;
     for (uint32_t i = 0; i < got; i++) pfn_free(frames[i]);   /* used, no counts yet: straight back */

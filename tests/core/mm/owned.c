@@ -25,7 +25,7 @@ TEST(owned_frames_unmapped, "mm/owned-frames-locked-unmapped-zeroed")
     struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
     pfn_t f[8];
     mm_lock_t rec;
-    CHECK_EQ(mm_alloc_locked_frames(8, 1, &any, 1, false, f, &rec), 8);
+    CHECK_EQ(mm_alloc_locked_frames(8, 1, &any, 0, false, f, &rec), 8);
     CHECK(rec);
     CHECK_EQ(mm_free_frames(), free - 8);
     CHECK_EQ(mm_locked_frames(), locked + 8);
@@ -55,7 +55,7 @@ TEST(owned_frames_outlive_record, "mm/owned-frames-outlive-their-record-while-ma
     struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
     pfn_t f[2];
     mm_lock_t rec;
-    CHECK_EQ(mm_alloc_locked_frames(2, 1, &any, 1, false, f, &rec), 2);
+    CHECK_EQ(mm_alloc_locked_frames(2, 1, &any, 0, false, f, &rec), 2);
     vaddr_t va = syspte_alloc(2);
     CHECK(va);
     CHECK_EQ(mm_map_frames(va, 2, f, MM_PROT_WRITE), MM_OK);
@@ -80,29 +80,35 @@ TEST(owned_frames_runs_ranges, "mm/owned-frames-runs-ranges-all-or-nothing")
     struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
     pfn_t f[16];
     mm_lock_t rec;
-    CHECK_EQ(mm_alloc_locked_frames(16, 4, &any, 1, false, f, &rec), 16);
+    CHECK_EQ(mm_alloc_locked_frames(16, 4, &any, 0, false, f, &rec), 16);
     for (int i = 0; i < 16; i++) {
         if (i % 4 == 0) CHECK_EQ(f[i] % 4, 0);
         else CHECK_EQ(f[i], f[i - 1] + 1);
     }
     CHECK_EQ(mm_unlock_record(rec), MM_OK);
-    /* Two ranges of which the first is empty of RAM above pfn_max: frames come from the second. */
-    struct mm_frame_req two[2] = { { pfn_max, pfn_max + 16, 1, 0 }, { 0x100, 0x1000, 1, 0 } };
-    CHECK_EQ(mm_alloc_locked_frames(4, 1, two, 2, true, f, &rec), 4);
-    for (int i = 0; i < 4; i++) CHECK(f[i] >= 0x100 && f[i] < 0x1000);
+    /* One-frame ranges 1 frame apart over a free run: frames r, r + 1, r + 2, r + 3 in order. */
+    pfn_t r = PFN_NONE;
+    for (pfn_t p = 0x100; p + 4 <= pfn_max && r == PFN_NONE; p++)
+        if (pfn_db[p].state == PFN_FREE && pfn_db[p + 1].state == PFN_FREE && pfn_db[p + 2].state == PFN_FREE &&
+            pfn_db[p + 3].state == PFN_FREE)
+            r = p;
+    CHECK(r != PFN_NONE);
+    struct mm_frame_req one = { r, r + 1, 1, 0 };
+    CHECK_EQ(mm_alloc_locked_frames(4, 1, &one, 1, true, f, &rec), 4);
+    for (int i = 0; i < 4; i++) CHECK_EQ(f[i], r + i);
     CHECK_EQ(mm_unlock_record(rec), MM_OK);
     /* More than the range holds: with all, nothing; without, what there is. */
     struct mm_frame_req small = { 0x100, 0x108, 1, 0 };
     uint32_t in = 0;
     for (pfn_t p = 0x100; p < 0x108; p++) in += pfn_db[p].state == PFN_FREE;
-    CHECK_EQ(mm_alloc_locked_frames(16, 1, &small, 1, true, f, &rec), 0);
+    CHECK_EQ(mm_alloc_locked_frames(16, 1, &small, 0, true, f, &rec), 0);
     CHECK(rec == NULL);
     CHECK_EQ(mm_free_frames(), free);
-    CHECK_EQ(mm_alloc_locked_frames(16, 1, &small, 1, false, f, &rec), in);
+    CHECK_EQ(mm_alloc_locked_frames(16, 1, &small, 0, false, f, &rec), in);
     if (in) CHECK_EQ(mm_unlock_record(rec), MM_OK);
-    CHECK_EQ(mm_alloc_locked_frames(0, 1, &any, 1, false, f, &rec), 0);        /* bad arguments */
-    CHECK_EQ(mm_alloc_locked_frames(6, 4, &any, 1, false, f, &rec), 0);
-    CHECK_EQ(mm_alloc_locked_frames(6, 3, &any, 1, false, f, &rec), 0);
+    CHECK_EQ(mm_alloc_locked_frames(0, 1, &any, 0, false, f, &rec), 0);        /* bad arguments */
+    CHECK_EQ(mm_alloc_locked_frames(6, 4, &any, 0, false, f, &rec), 0);
+    CHECK_EQ(mm_alloc_locked_frames(6, 3, &any, 0, false, f, &rec), 0);
     CHECK_EQ(mm_free_frames(), free);
     return PASS;
 }
