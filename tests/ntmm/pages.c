@@ -241,9 +241,10 @@ TEST(ntmm_pages_map_too_large, "ntmm/pages-for-mdl-map-beyond-system-ptes")
 {
     PMDL m = any_pages(16 * PAGE_SIZE);
     CHECK(m);
-    vaddr_t hog[64];
-    uint32_t hogn[64], nhog = 0;
-    for (uint32_t chunk = 0x8000; chunk >= 8 && nhog < ARRAY_SIZE(hog);) {   /* leave fewer than 16 */
+    static vaddr_t hog[512];
+    static uint32_t hogn[512];
+    uint32_t nhog = 0;
+    for (uint32_t chunk = 0x8000; chunk >= 1 && nhog < ARRAY_SIZE(hog);) {   /* leave fewer than 17 */
         vaddr_t v = syspte_alloc(chunk);
         if (v) { hog[nhog] = v; hogn[nhog++] = chunk; } else chunk /= 2;
         if (syspte_free_count() < 17) break;
