@@ -1120,7 +1120,6 @@ NT(h_ZwAllocateVirtualMemory, "ZwAllocateVirtualMemory")
         { "a commit over the process's own buffer", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, pf->ubuf, 0, P, C, RW } },
         { "a commit running out of the reservation", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, vv + 0x1F000, 0, 2 * P, C, RW } },
         { "the whole private arena", NULL, STATUS_NO_MEMORY, { cur, 0, 0, 0x7FFF0000u, R, RW } },
-        { "more than the commit limit", NULL, STATUS_COMMITMENT_LIMIT, { cur, 0, 0, (mm_available_frames() + 1) * P, R | C, RW } },
         { "protection 0", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, 0 } },
         { "PAGE_WRITECOPY", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, PAGE_WRITECOPY } },
         { "PAGE_GUARD", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, RW | PAGE_GUARD } },
@@ -1130,6 +1129,16 @@ NT(h_ZwAllocateVirtualMemory, "ZwAllocateVirtualMemory")
         { "a commit inside the reservation (undone)", NULL, 0, { cur, vv + 0x1000, 0, P, C, RW } },
     };
     const char *e = hrun_table(r, t_ZwAllocateVirtualMemory, rows, ARRAY_SIZE(rows));
+    /* Over the commit limit, made smaller than the arena with ballast (3.5 GiB of RAM would put it
+     * beyond the 2 GiB arena). */
+    if (!e) {
+        ballast_take(1024);
+        hrun_rebase(r);
+        const uint32_t a[6] = { cur, 0, 0, (mm_available_frames() + 1) * P, R | C, RW };
+        e = hrun_check(r, "more than the commit limit", t_ZwAllocateVirtualMemory(a), STATUS_COMMITMENT_LIMIT);
+        ballast_release();
+        hrun_rebase(r);
+    }
     /* AllocationType: MEM_COMMIT, MEM_RESERVE, MEM_TOP_DOWN are valid; any other bit refused. */
     if (!e) {
         const struct hsweep s = { t_ZwAllocateVirtualMemory, { cur, 0, 0, P, R, RW }, 4,
