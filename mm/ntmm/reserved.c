@@ -24,8 +24,14 @@ static struct ntmm_map *reservation(PVOID va)
     return ntmm_map_find(PAGE_ALIGN_DOWN((vaddr_t)va), NTMM_MAP_RESERVED);
 }
 
-/* The header PTE holding the tag, read through the self-map (NT reads it the same way). */
-static ULONG header_tag(const struct ntmm_map *m) { return *MiGetPteAddress(m->va - PAGE_SIZE); }
+/* The header PTE holding the tag, read through the self-map (NT reads it the same way).  For a
+ * tag whose PTE is 0 (tag 1) no entry was written, and the page table may not exist (the PTE
+ * would start a table): 0 then, without touching the self-map hole. */
+static ULONG header_tag(const struct ntmm_map *m)
+{
+    vaddr_t va = m->va - PAGE_SIZE;
+    return mm_table_present(va) ? *MiGetPteAddress(va) : 0;
+}
 
 /*
  * MmAllocateMappingAddress - reserve BYTES_TO_PAGES(bytes) system PTEs, tagged.

@@ -11,20 +11,23 @@
 
 #define TAG 0x4B6D524Du                 /* 'MRmK', ReactOS's kmtest tag: bit 10 is set */
 
+/* The PTE of va through the self-map, 0 where there is no page table. */
+static pte_t pte_at(vaddr_t va) { return mm_table_present(va) ? *MiGetPteAddress(va) : 0; }
+
 /* The range's first `valid` entries map pfns[], the rest are 0; the headers are NT 5.2's. */
 static const char *validate(PVOID base, uint32_t total, ULONG tag, uint32_t valid, const PFN_NUMBER *pfns)
 {
     vaddr_t b = PAGE_ALIGN_DOWN((vaddr_t)base);
     for (uint32_t i = 0; i < total; i++) {
-        pte_t e = *MiGetPteAddress(b + i * PAGE_SIZE);
+        pte_t e = pte_at(b + i * PAGE_SIZE);
         if (i < valid) {
             CHECK_MSG((e & PTE_P) && pte_pfn(e) == pfns[i], "page %u: %08x, frame %x", i, e, pfns[i]);
         } else {
             CHECK_MSG(e == 0, "page %u: %08x", i, e);
         }
     }
-    CHECK_EQ(*MiGetPteAddress(b - PAGE_SIZE), tag & ~1u);
-    CHECK_EQ(*MiGetPteAddress(b - 2 * PAGE_SIZE), (total + 2) * 2);
+    CHECK_EQ(pte_at(b - PAGE_SIZE), tag & ~1u);
+    CHECK_EQ(pte_at(b - 2 * PAGE_SIZE), (total + 2) * 2);
     return PASS;
 }
 
@@ -50,8 +53,8 @@ TEST(ntmm_reserved_headers, "ntmm/reserved-header-ptes")
     CHECK_MSG(mm_check(why, sizeof why), "%s", why);
     MmFreeMappingAddress(one, 1);
     MmFreeMappingAddress((PUCHAR)m + 4, TAG);                              /* an offset is fine */
-    CHECK_EQ(*MiGetPteAddress((vaddr_t)m - PAGE_SIZE), 0);
-    CHECK_EQ(*MiGetPteAddress((vaddr_t)m - 2 * PAGE_SIZE), 0);
+    CHECK_EQ(pte_at((vaddr_t)m - PAGE_SIZE), 0);
+    CHECK_EQ(pte_at((vaddr_t)m - 2 * PAGE_SIZE), 0);
     UNCHANGED(&b, "reservations freed");
     CHECK(MmAllocateMappingAddress(PAGE_SIZE, 0) == NULL);                 /* callers must identify */
     CHECK(MmAllocateMappingAddress(0x10000001u, TAG) == NULL);             /* more than the pool */
@@ -91,7 +94,7 @@ TEST(ntmm_reserved_map, "ntmm/reserved-map-unmap")
     CHECK(v == m);
     TRY(validate(m, 10, TAG, 10, MmGetMdlPfnArray(all)));
     for (uint32_t i = 0; i < 10; i++) {
-        pte_t e = *MiGetPteAddress((vaddr_t)m + i * PAGE_SIZE);
+        pte_t e = pte_at((vaddr_t)m + i * PAGE_SIZE);
         CHECK_EQ(e & (PTE_PCD | PTE_PWT | PTE_W), PTE_PCD | PTE_PWT | PTE_W);
         *(volatile ULONG *)((PUCHAR)m + i * PAGE_SIZE) = 0x01234567 + i;
     }
