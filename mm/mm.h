@@ -166,6 +166,16 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
  * copied); all or nothing: MM_EBUSY unless every page that must move is movable, MM_ENOMEM
  * without frames (or pool room) for all of them. */
 mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_req *req);
+/* Fresh frames an owner holds without mapping them (mm/core/owned.c; NT's MmAllocatePagesForMdl):
+ * up to n zeroed frames from *req ([min, max), align, boundary), then from the same request
+ * `skip` frames further, and so on to the last frame (skip 0: *req only), in contiguous runs of
+ * `run` frames aligned to `run` (a power of two dividing n; 1: any frames), owned by one new lock
+ * record *rec and listed in frames[].  Returns how many (a multiple of run); 0, nothing changed
+ * and *rec NULL, when none could be had - or fewer than n with `all`.  Frames the commit charge
+ * holds are never taken.  mm_unlock_record(*rec) gives them back: each frame is freed once no
+ * mapping (mm_map_frames) refers to it any more. */
+uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_req *req, pfn_t skip,
+                                bool all, pfn_t *frames, mm_lock_t *rec);
 
 /* ---- queries ------------------------------------------------------------------------------ */
 enum page_state { PAGE_FREE, PAGE_RESERVED, PAGE_COMMITTED };
@@ -239,6 +249,15 @@ vaddr_t syspte_alloc(uint32_t npages);              /* 0 when exhausted */
 mm_status syspte_free(vaddr_t va, uint32_t npages); /* must be exactly an allocation */
 uint32_t syspte_free_count(void);
 uint32_t syspte_alloc_size(vaddr_t va);             /* pages, or 0 if va starts no allocation */
+/* Header entries (mm/core/syspte.c; NT 5.2's reserved mappings keep their size and pool tag in
+ * the two PTEs in front of the range): an uncommitted page of a system-PTE allocation holds
+ * `value`, a not-present entry (bit 0 clear) whose bits are the caller's.  The core gives it no
+ * meaning - no commit, no charge, no fault resolution, no range operation may include the page -
+ * and the caller reads it back through the self-map.  MM_EINVAL: not a page of an allocation
+ * (or a header already), value 0 or with bit 0 set; MM_EEXIST: the entry is not 0; MM_ENOMEM: no
+ * page table.  Clear every header before syspte_free (which refuses non-zero entries). */
+mm_status syspte_set_header(vaddr_t va, uint32_t value);
+mm_status syspte_clear_header(vaddr_t va);          /* MM_ENOENT unless va holds a header */
 
 /* Pages tables in a window that must never be freed (permanent aliases). */
 mm_status mm_pin_table(vaddr_t va);

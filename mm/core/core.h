@@ -9,10 +9,11 @@
  *   pfn_boot.c   the PFN database's set-up at boot: hands pfn.c its free lists
  *   pte.c        page-table transitions, the walker, page directories, hyperspace
  *   pool.c       the kernel pool
- *   syspte.c     the system-PTE pool
+ *   syspte.c     the system-PTE pool, and its header entries (not-present, the owner's bits)
  *   committed.c  is a range committed, which pages are not present; faulting it in
  *   region.c     reservations in the arenas; the kernel and current address spaces (below)
  *   lock.c       lock owners: linear locks, lock records
+ *   owned.c      fresh frames owned by one lock record and mapped nowhere
  *   vm.c         commit, map, alias, decommit, release, protect, relocate, page queries
  *   as.c         address spaces: create, switch, destroy
  *   physreg.c    frames kept across an unmap and a later map
@@ -73,4 +74,5 @@ uint32_t core_absent(vaddr_t va, uint32_t npages);          /* pages not present
 void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/core/lock.c */
 bool lock_tally(char *why, size_t n);                       /* mm/core/lock.c, for mm_check */
 void lock_init(void);                                        /* mm/core/lock.c: after kpool_init */
+bool syspte_is_header(vaddr_t va);                           /* mm/core/syspte.c */
 #endif

@@ -22,7 +22,7 @@ static bool mm_page_fault(struct trapframe *tf, uint32_t cr2)
 {
     if ((tf->err & 1) || cr2 >= INVALID_START || cr2 < NULL_PAGE_END) return false;
     pte_t *p = pte_lookup(cr2, NULL);
-    if (!p || !(*p & PTE_NP_DEMAND) || (*p & PTE_P)) return false;
+    if (!p || !(*p & PTE_NP_DEMAND) || (*p & PTE_P) || syspte_is_header(cr2)) return false;   /* syspte.c: header entries */
     if (tf_from_user(tf) && !(*p & PTE_U)) return false;
     pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | PFN_ALLOC_CHARGED);
     vaddr_t va = PAGE_ALIGN_DOWN(cr2);

@@ -43,6 +43,7 @@ static PVOID map_system(PMDL mdl, MEMORY_CACHING_TYPE cache, ULONG bugcheck_on_f
     if (!cache_ok(cache) || !(mdl->MdlFlags & (MDL_PAGES_LOCKED | MDL_PARTIAL)) ||
         (mdl->MdlFlags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL_HAS_BEEN_MAPPED)))
         return NULL;
+    cache = ntmm_pages_cache(mdl, cache);             /* pages.c: a page MDL's own cache type */
     ULONG n = mapped_pages(mdl);
     if (!n) return NULL;
     vaddr_t va = syspte_alloc(n);
@@ -96,6 +97,7 @@ static PVOID map_user(PMDL mdl, MEMORY_CACHING_TYPE cache, PVOID base)
     }
     r->kind = NTMM_REGION_USER_MDL;
     r->data[0] = (uint32_t)mdl;
+    cache = ntmm_pages_cache(mdl, cache);             /* pages.c: a page MDL's own cache type */
     uint32_t prot = MM_PROT_USER | ((mdl->MdlFlags & MDL_WRITE_OPERATION) ? MM_PROT_WRITE : 0) | ntmm_cache_bits(cache);
     ms = mm_map_frames(r->base, n, MmGetMdlPfnArray(mdl), prot);
     if (ms == MM_OK) return (PVOID)(r->base + mdl->ByteOffset);
@@ -119,7 +121,9 @@ raise:
  *   VAD: STATUS_INSUFFICIENT_RESOURCES); user PTEs, read/write, up to the first LIST_HEAD; returns
  *   the address + ByteOffset; the MDL is not changed.  Every failure is ExRaiseStatus: the caller
  *   must be in __try.  Priority and BugCheckOnFailure do not apply.
- * Ours, kernel mode: as above; BaseAddress and Priority are ignored (no PTE reserve tiers).
+ * Ours, kernel mode: as above; BaseAddress and Priority are ignored (no PTE reserve tiers).  The
+ * pages of an MmAllocatePagesForMdlEx MDL are mapped with the cache type that call fixed (NT's
+ * PFN cache attribute wins over the one asked here), in both modes.
  * NO_MORE_SYSTEM_PTES is reported through the non-halting KeBugCheckEx (parameters: 0, pages
  * requested, free system PTEs, total) and NULL is returned.  Returns NULL, changing nothing, for a
  * cache type outside [0, 6), a violated flag precondition, an MDL with no frame or whose

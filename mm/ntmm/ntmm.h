@@ -9,6 +9,10 @@
  * does (MiGetPdeAddress / MiGetPteAddress from mm/x86.h), for MmIsAddressValid,
  * MmGetPhysicalAddress, MmGetVirtualForPhysical and the MDL walks.
  *
+ * Reference version: Windows Server 2003 (NT 5.2), classic i386, non-PAE - the version ReactOS
+ * implements.  "NT" in the contract comments means NT 5.2 unless a later version is named (a
+ * few flags the services accept are Windows 7's: MmAllocatePagesForMdlEx says which).
+ *
  * Where NT and ReactOS differ, or where our kernel cannot do what NT does, the contract comment
  * above each service (in mm/ntmm/) says what NT does, what ReactOS does and what we chose.
  * The choices that change a caller's life, in one list:
@@ -86,12 +90,27 @@ typedef enum _MM_PAGE_PRIORITY {
 #define STATUS_PRIVILEGED_INSTRUCTION  ((NTSTATUS)0xC0000096L)
 #define STATUS_INSUFFICIENT_RESOURCES  ((NTSTATUS)0xC000009AL)
 #define STATUS_INVALID_ADDRESS         ((NTSTATUS)0xC0000141L)
+#define STATUS_INVALID_HANDLE          ((NTSTATUS)0xC0000008L)
+#define STATUS_UNABLE_TO_FREE_VM       ((NTSTATUS)0xC000001AL)
+#define STATUS_ALREADY_COMMITTED       ((NTSTATUS)0xC0000021L)
+#define STATUS_INVALID_PAGE_PROTECTION ((NTSTATUS)0xC0000045L)
+#define STATUS_FREE_VM_NOT_AT_BASE     ((NTSTATUS)0xC000009FL)
+#define STATUS_MEMORY_NOT_ALLOCATED    ((NTSTATUS)0xC00000A0L)
+#define STATUS_INVALID_PARAMETER_2     ((NTSTATUS)0xC00000F0L)
+#define STATUS_INVALID_PARAMETER_3     ((NTSTATUS)0xC00000F1L)
+#define STATUS_INVALID_PARAMETER_4     ((NTSTATUS)0xC00000F2L)
+#define STATUS_INVALID_PARAMETER_5     ((NTSTATUS)0xC00000F3L)
+#define STATUS_INVALID_PARAMETER_6     ((NTSTATUS)0xC00000F4L)
+#define STATUS_COMMITMENT_LIMIT        ((NTSTATUS)0xC000012DL)
 #define NT_SUCCESS(s) ((NTSTATUS)(s) >= 0)
 
 /* Bug-check codes we report (bugcodes.h). */
 #define KMODE_EXCEPTION_NOT_HANDLED 0x1Eu
 #define NO_MORE_SYSTEM_PTES         0x3Fu
 #define BAD_POOL_CALLER             0xC2u
+#define MUST_SUCCEED_POOL_EMPTY     0x41u
+#define MEMORY_MANAGEMENT           0x1Au
+#define SYSTEM_PTE_MISUSE           0xDAu
 
 /* ---- MDL (the NT DDK: x86 layout, 28 bytes, then the PFN array) --------------------- */
 typedef struct as *PEPROCESS;      /* our process = an address space */
@@ -149,6 +168,7 @@ static inline ULONG ADDRESS_AND_SIZE_TO_SPAN_PAGES(const void *va, uint64_t size
 }
 static inline PPFN_NUMBER MmGetMdlPfnArray(PMDL m) { return (PPFN_NUMBER)(m + 1); }
 static inline PVOID MmGetMdlVirtualAddress(PMDL m) { return (PVOID)((ULONG_PTR)m->StartVa + m->ByteOffset); }
+static inline PVOID MmGetMdlBaseVa(PMDL m) { return m->StartVa; }
 static inline ULONG MmGetMdlByteCount(PMDL m) { return m->ByteCount; }
 static inline ULONG MmGetMdlByteOffset(PMDL m) { return m->ByteOffset; }
 static inline SIZE_T MmSizeOfMdl(PVOID base, SIZE_T length)
@@ -255,6 +275,82 @@ PVOID MmMapLockedPages(PMDL mdl, KPROCESSOR_MODE mode);
 PVOID MmGetSystemAddressForMdlSafe(PMDL mdl, ULONG priority);
 VOID MmUnmapLockedPages(PVOID base, PMDL mdl);
 static inline PEPROCESS PsGetCurrentProcess(void) { return as_current(); }
+/* NT (a wdm.h macro over an MDL whose partial child was mapped): unmaps a mapped partial MDL
+ * (MDL_PARTIAL_HAS_BEEN_MAPPED) so it can be built again; anything else is left alone. */
+VOID MmPrepareMdlForReuse(PMDL mdl);
+VOID IoBuildPartialMdl(PMDL source, PMDL target, PVOID va, ULONG length);     /* mm/ntmm/partial.c */
+BOOLEAN MmIsNonPagedSystemAddressValid(PVOID va);                               /* mm/ntmm/query.c */
+
+/* ---- pages for MDLs (mm/ntmm/pages.c) ----------------------------------------------------------- */
+#define MM_DONT_ZERO_ALLOCATION               0x00000001u
+#define MM_ALLOCATE_FROM_LOCAL_NODE_ONLY      0x00000002u
+#define MM_ALLOCATE_FULLY_REQUIRED            0x00000004u   /* Windows 7 */
+#define MM_ALLOCATE_NO_WAIT                   0x00000008u   /* Windows 7 */
+#define MM_ALLOCATE_PREFER_CONTIGUOUS         0x00000010u   /* Windows 7 */
+#define MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS 0x00000020u   /* Windows 7 */
+/* The most pages one MDL can describe: its Size is 16 bits (28 + 4 per page <= 0xFFFF). */
+#define NTMM_MDL_MAX_PAGES ((0xFFFFu - sizeof(MDL)) / sizeof(PFN_NUMBER))
+PMDL MmAllocatePagesForMdl(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS skip, SIZE_T total);
+PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS skip, SIZE_T total,
+                             MEMORY_CACHING_TYPE cache, ULONG flags);
+VOID MmFreePagesFromMdl(PMDL mdl);
+
+/* ---- pool (mm/ntmm/pool.c) -------------------------------------------------------------------- */
+typedef enum _POOL_TYPE {
+    NonPagedPool = 0, PagedPool = 1, NonPagedPoolMustSucceed = 2, DontUseThisType = 3,
+    NonPagedPoolCacheAligned = 4, PagedPoolCacheAligned = 5, NonPagedPoolCacheAlignedMustS = 6,
+    MaxPoolType = 7
+} POOL_TYPE;
+#define POOL_QUOTA_FAIL_INSTEAD_OF_RAISE 8u
+#define POOL_RAISE_IF_ALLOCATION_FAILURE 16u
+#define POOL_SESSION_BIT                 32u     /* NonPagedPoolSession = 32, ... */
+#define PROTECTED_POOL                   0x80000000u
+#define NTMM_POOL_DEFAULT_TAG            0x656E6F4Eu  /* 'None', ExAllocatePool's */
+#define NTMM_REGION_POOL 0x4C50u          /* region kind of a pool block of a page or more ('PL') */
+PVOID ExAllocatePool(POOL_TYPE type, SIZE_T bytes);
+PVOID ExAllocatePoolWithTag(POOL_TYPE type, SIZE_T bytes, ULONG tag);
+PVOID ExAllocatePoolWithQuota(POOL_TYPE type, SIZE_T bytes);
+PVOID ExAllocatePoolWithQuotaTag(POOL_TYPE type, SIZE_T bytes, ULONG tag);
+VOID ExFreePool(PVOID p);
+VOID ExFreePoolWithTag(PVOID p, ULONG tag);
+ULONG ntmm_pool_blocks(void);                  /* live Ex pool blocks (tests) */
+
+/* ---- reserved mappings (mm/ntmm/reserved.c) and non-cached memory (mm/ntmm/ncache.c) ---------- */
+PVOID MmAllocateMappingAddress(SIZE_T bytes, ULONG tag);
+VOID MmFreeMappingAddress(PVOID base, ULONG tag);
+PVOID MmMapLockedPagesWithReservedMapping(PVOID base, ULONG tag, PMDL mdl, MEMORY_CACHING_TYPE cache);
+VOID MmUnmapReservedMapping(PVOID base, ULONG tag, PMDL mdl);
+PVOID MmAllocateNonCachedMemory(SIZE_T bytes);
+VOID MmFreeNonCachedMemory(PVOID base, SIZE_T bytes);
+
+/* ---- user-mode virtual memory (mm/ntmm/virtual.c) ---------------------------------------------- */
+typedef void *HANDLE;
+#define NtCurrentProcess() ((HANDLE)(LONG)-1)
+#define ZwCurrentProcess() NtCurrentProcess()
+#define MEM_COMMIT      0x00001000u
+#define MEM_RESERVE     0x00002000u
+#define MEM_DECOMMIT    0x00004000u
+#define MEM_RELEASE     0x00008000u
+#define MEM_RESET       0x00080000u
+#define MEM_TOP_DOWN    0x00100000u
+#define MEM_WRITE_WATCH 0x00200000u
+#define MEM_PHYSICAL    0x00400000u
+#define MEM_LARGE_PAGES 0x20000000u
+#define PAGE_NOACCESS          0x01u      /* as mm/vxd/vxd.h spells them */
+#define PAGE_READONLY          0x02u
+#define PAGE_READWRITE         0x04u
+#define PAGE_WRITECOPY         0x008u
+#define PAGE_EXECUTE           0x010u
+#define PAGE_EXECUTE_READ      0x020u
+#define PAGE_EXECUTE_READWRITE 0x040u
+#define PAGE_EXECUTE_WRITECOPY 0x080u
+#define PAGE_GUARD             0x100u
+#define PAGE_NOCACHE           0x200u
+#define PAGE_WRITECOMBINE      0x400u
+#define NTMM_REGION_VAD 0x4144u              /* region kind of a ZwAllocateVirtualMemory reservation ('AD') */
+NTSTATUS ZwAllocateVirtualMemory(HANDLE process, PVOID *base, ULONG_PTR zero_bits, SIZE_T *size, ULONG type,
+                                 ULONG protect);
+NTSTATUS ZwFreeVirtualMemory(HANDLE process, PVOID *base, SIZE_T *size, ULONG type);
 
 /* ---- inside the personality (not NT API) ------------------------------------------------------ */
 void ntmm_init(void);
@@ -263,7 +359,8 @@ uint32_t ntmm_cache_bits(MEMORY_CACHING_TYPE cache);
 /* Records of the system-space mappings this personality made (MmMapIoSpace, contiguous memory,
  * MDL mappings): MmUnmapIoSpace, MmFreeContiguousMemory and MmUnmapLockedPages accept only what
  * is recorded here. */
-enum ntmm_map_kind { NTMM_MAP_IO = 1, NTMM_MAP_CONTIG = 2, NTMM_MAP_MDL = 3 };
+enum ntmm_map_kind { NTMM_MAP_IO = 1, NTMM_MAP_CONTIG = 2, NTMM_MAP_MDL = 3, NTMM_MAP_RESERVED = 4,
+                     NTMM_MAP_NONCACHED = 5 };
 struct ntmm_map {
     vaddr_t va;                    /* page-aligned base */
     uint32_t npages;               /* pages mapped, 4 MiB pages included */
@@ -279,4 +376,9 @@ struct ntmm_map *ntmm_map_add(vaddr_t va, uint32_t npages, uint32_t nlarge, pfn_
 struct ntmm_map *ntmm_map_find(vaddr_t va, uint8_t kind); /* the record starting at va */
 void ntmm_map_remove(struct ntmm_map *m);
 uint32_t ntmm_mapping_count(void);
+/* Page MDLs (mm/ntmm/pages.c): the cache type MmAllocatePagesForMdlEx fixed for this MDL's pages
+ * (NT keeps it in the PFN database and every mapping obeys it), else `asked`; and the pool's hook:
+ * an MDL freed with its pages still allocated gives them back first. */
+MEMORY_CACHING_TYPE ntmm_pages_cache(PMDL mdl, MEMORY_CACHING_TYPE asked);
+void ntmm_pages_pool_free(PVOID block);
 #endif

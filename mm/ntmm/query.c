@@ -87,3 +87,25 @@ PVOID MmGetVirtualForPhysical(PHYSICAL_ADDRESS pa)
     vaddr_t va = find_system_mapping(pa.LowPart >> PAGE_SHIFT);
     return va ? (PVOID)(va + BYTE_OFFSET(pa.LowPart)) : NULL;
 }
+
+/*
+ * MmIsNonPagedSystemAddressValid - is va nonpaged system memory (obsolete since Windows 2000, kept
+ * for old drivers)?
+ * NT 5.2: answers by address range only - FALSE inside paged pool (and session space), TRUE for
+ *   every other address, mapped or not, user addresses included.
+ * Ours: our system space has no fixed nonpaged range, so the answer is by what is there: TRUE
+ * for a system-space address (shared or system arena; not the self-map, hyperspace or the
+ * invalid region) that is resident now (MmIsAddressValid) and not in a paged-pool block of a page
+ * or more; FALSE for everything else, user addresses included.  Paged-pool blocks below a page
+ * live in the resident kernel pool and answer TRUE.
+ */
+BOOLEAN MmIsNonPagedSystemAddressValid(PVOID va)
+{
+    vaddr_t a = (vaddr_t)va;
+    if (a < SHARED_START || (a >= PTE_BASE && a < SYSTEM_START) || a >= INVALID_START) return FALSE;
+    struct region *r = mm_region_find(PAGE_ALIGN_DOWN(a));
+    if (r && r->owner == OWNER_NTMM && r->kind == NTMM_REGION_POOL &&
+        (r->data[1] == PagedPool || r->data[1] == PagedPoolCacheAligned))
+        return FALSE;
+    return MmIsAddressValid(va);
+}

@@ -195,3 +195,120 @@ static void b_contiguous(struct bench *b)
 }
 
 BENCH_ROW("ntmm/contiguous", "MmAllocateContiguousMemory+MmFreeContiguousMemory", 16, 100, b_contiguous, &floor_contig16);
+
+/* ---- the later NT services: page MDLs, pool, reserved mappings --------------------------------- */
+
+/* Per page: a frame popped off a list, zeroed, its lock count up; then down and pushed back. */
+BENCH_FLOOR(floor_pages, "per page: pop a frame, zero 4 KiB, lock count ++; lock count --, push")
+{
+    volatile uint32_t *next = bench_scratch + 7 * 1024, *cnt = bench_scratch + 2 * 1024;
+    uint32_t *page = bench_scratch + 5 * 1024, n = b->pages;
+    for (uint32_t i = 0; i < 64; i++) next[i] = i + 1;
+    run_head = 0;
+    BENCH_BATCHES(b)
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t p = run_head;
+            run_head = next[p];
+            fill_dwords(page, 1024, 0);
+            cnt[p * 8]++;
+            cnt[p * 8]--;
+            next[p] = run_head;
+            run_head = p;
+        }
+}
+
+/* A small block: popped off a free list, a 16-byte header written and linked into a list of
+ * live blocks; then unlinked and pushed back. */
+static volatile uint32_t live_head;
+BENCH_FLOOR(floor_pool_small, "pop a block, 16-byte header, link; unlink, push")
+{
+    volatile uint32_t *next = bench_scratch + 7 * 1024, *hdr = bench_scratch + 3 * 1024;
+    for (uint32_t i = 0; i < 64; i++) next[i] = i + 1;
+    run_head = 0;
+    BENCH_BATCHES(b) {
+        uint32_t p = run_head;
+        run_head = next[p];
+        volatile uint32_t *h = hdr + p * 4;
+        h[0] = 0x50C00000u;
+        h[1] = 0x74736554u;
+        h[2] = 0;
+        h[3] = live_head;
+        live_head = p;
+        live_head = h[3];
+        h[0] = 0;
+        next[p] = run_head;
+        run_head = p;
+    }
+}
+
+/* One page of pool: a frame popped, zeroed and mapped (PTE store); unmapped (clear, invlpg), pushed. */
+BENCH_FLOOR(floor_pool_page, "pop a frame, zero 4 KiB, PTE store; PTE clear, invlpg, push")
+{
+    volatile uint32_t *next = bench_scratch + 7 * 1024, *pt = bench_scratch + 6 * 1024;
+    uint32_t *page = bench_scratch + 5 * 1024;
+    vaddr_t va = SYSPTE_START;
+    for (uint32_t i = 0; i < 64; i++) next[i] = i + 1;
+    run_head = 0;
+    BENCH_BATCHES(b) {
+        uint32_t p = run_head;
+        run_head = next[p];
+        fill_dwords(page, 1024, 0);
+        pt[0] = (p << PAGE_SHIFT) | PTE_W | PTE_P;
+        pt[0] = 0;
+        invlpg(va);
+        next[p] = run_head;
+        run_head = p;
+    }
+}
+
+static void b_pages_for_mdl(struct bench *b)
+{
+    SIZE_T bytes = b->pages * PAGE_SIZE;
+    PMDL m = MmAllocatePagesForMdl(phys(0), phys(~0ull), phys(0), bytes);
+    BENCH_CHECK(b, m && m->ByteCount == bytes);
+    BENCH_CHECK(b, m && mm_frame_locks(MmGetMdlPfnArray(m)[b->pages - 1]) == 1);
+    if (m) { MmFreePagesFromMdl(m); ExFreePool(m); }
+    BENCH_BATCHES(b) {
+        m = MmAllocatePagesForMdl(phys(0), phys(~0ull), phys(0), bytes);
+        MmFreePagesFromMdl(m);
+        ExFreePool(m);
+    }
+}
+
+BENCH_ROW("ntmm/pagesformdl", "MmAllocatePagesForMdl+MmFreePagesFromMdl (+ ExFreePool of the MDL), zeroed",
+          16, 100, b_pages_for_mdl, &floor_pages);
+
+static void b_pool(struct bench *b)
+{
+    SIZE_T bytes = b->pages ? b->pages * PAGE_SIZE : 64;
+    uint8_t *p = ExAllocatePoolWithTag(NonPagedPool, bytes, 0x74736554u);
+    BENCH_CHECK(b, p && (b->pages ? !((vaddr_t)p & PAGE_MASK) : !((vaddr_t)p & 15)));
+    if (p) ExFreePoolWithTag(p, 0x74736554u);
+    BENCH_BATCHES(b) ExFreePool(ExAllocatePoolWithTag(NonPagedPool, bytes, 0x74736554u));
+}
+
+BENCH_ROW("ntmm/pool-64", "ExAllocatePoolWithTag+ExFreePool, 64 bytes, NonPagedPool", 0, 1000, b_pool, &floor_pool_small);
+BENCH_ROW("ntmm/pool-page", "ExAllocatePoolWithTag+ExFreePool, 1 page, NonPagedPool (page-aligned)", 1, 1000, b_pool,
+          &floor_pool_page);
+
+/* A one-page MDL mapped into a reservation made once (the point of reserving) and unmapped. */
+static void b_reserved(struct bench *b)
+{
+    PMDL m = MmAllocatePagesForMdl(phys(0), phys(~0ull), phys(0), PAGE_SIZE);
+    PVOID res = MmAllocateMappingAddress(PAGE_SIZE, 0x76736552u);
+    BENCH_CHECK(b, m && res);
+    PVOID v = m && res ? MmMapLockedPagesWithReservedMapping(res, 0x76736552u, m, MmCached) : NULL;
+    BENCH_CHECK(b, v == res && MmGetPhysicalAddress(v).QuadPart == (LONGLONG)MmGetMdlPfnArray(m)[0] << PAGE_SHIFT);
+    if (v) MmUnmapReservedMapping(v, 0x76736552u, m);
+    BENCH_CHECK(b, !v || !MmIsAddressValid(v));
+    BENCH_BATCHES(b) {
+        v = MmMapLockedPagesWithReservedMapping(res, 0x76736552u, m, MmCached);
+        touch((vaddr_t)v);
+        MmUnmapReservedMapping(v, 0x76736552u, m);
+    }
+    if (res) MmFreeMappingAddress(res, 0x76736552u);
+    if (m) { MmFreePagesFromMdl(m); ExFreePool(m); }
+}
+
+BENCH_ROW("ntmm/reserved-map", "MmMapLockedPagesWithReservedMapping+MmUnmapReservedMapping, 1 page, touched", 1, 1000,
+          b_reserved, &floor_map);

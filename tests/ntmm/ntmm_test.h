@@ -148,4 +148,38 @@ static inline void pool_drain(void *head)
     }
 }
 
+/* Exactly one bug check reported since the count was `before`: code, first parameter. */
+static inline bool reported(ULONG before, ULONG code, ULONG_PTR p1)
+{
+    return ntmm_last_bugcheck.count == before + 1 && ntmm_last_bugcheck.code == code &&
+           ntmm_last_bugcheck.param[0] == p1;
+}
+
+/* The memory type the MMU gives a 4 KiB PTE: its PAT, PCD and PWT bits index IA32_PAT when the
+ * CPU has PAT; without it PCD means UC (with PWT) or UC- and PWT alone WT.  0 UC, 1 WC, 4 WT,
+ * 6 WB, 7 UC- (SDM vol. 3, 11.12). */
+static inline uint32_t pte_memory_type(pte_t e)
+{
+    uint32_t idx = ((e & PTE_PAT) ? 4 : 0) | ((e & PTE_PCD) ? 2 : 0) | ((e & PTE_PWT) ? 1 : 0);
+    if (x86.pat && x86.msr) {
+        uint32_t lo, hi;
+        __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x277));
+        uint64_t pat = ((uint64_t)hi << 32) | lo;
+        return (uint32_t)(pat >> (idx * 8)) & 7;
+    }
+    static const uint8_t legacy[4] = { 6, 4, 7, 0 };
+    return legacy[idx & 3];
+}
+
+/* A run of free frames [f, f + n) below pfn_max, or PFN_NONE. */
+static inline pfn_t free_run(uint32_t n)
+{
+    for (pfn_t p = 0x100; p + n <= pfn_max; p++) {
+        uint32_t i = 0;
+        while (i < n && pfn_db[p + i].state == PFN_FREE) i++;
+        if (i == n) return p;
+        p += i;
+    }
+    return PFN_NONE;
+}
 #endif

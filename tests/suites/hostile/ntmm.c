@@ -670,3 +670,525 @@ NT(h_MmUnmapLockedPages, "MmUnmapLockedPages")
     HTABLE(r, t_MmUnmapLockedPages, user);
     return PASS;
 }
+
+/* ---- pool ------------------------------------------------------------------------------------------ */
+
+#define HTAG 0x74736F48u                       /* 'Host' */
+
+static uint32_t t_ExAllocatePoolWithTag(const uint32_t *a) { return (uint32_t)ExAllocatePoolWithTag((POOL_TYPE)a[0], a[1], a[2]); }
+static bool undo_exfree(uint32_t p, const uint32_t *a) { ExFreePoolWithTag((PVOID)p, a[2]); return true; }
+/* The bug check a call reported: its subcode (first parameter), 0 for none, H_BROKEN for more
+ * than one or another code. */
+static uint32_t subcode_reported(void (*call)(const uint32_t *), const uint32_t *a, ULONG code)
+{
+    ULONG n = ntmm_last_bugcheck.count;
+    call(a);
+    if (ntmm_last_bugcheck.count == n) return 0;
+    return ntmm_last_bugcheck.count == n + 1 && ntmm_last_bugcheck.code == code ? ntmm_last_bugcheck.param[0] : H_BROKEN;
+}
+static void c_ExFreePoolWithTag(const uint32_t *a) { ExFreePoolWithTag((PVOID)a[0], a[1]); }
+static uint32_t t_ExFreePoolWithTag(const uint32_t *a) { return subcode_reported(c_ExFreePoolWithTag, a, BAD_POOL_CALLER); }
+
+NT(h_ExAllocatePoolWithTag, "ExAllocatePoolWithTag")
+{
+    const struct hcase rows[] = {      /* a = { type, bytes, tag } */
+        { "DontUseThisType", NULL, 0, { DontUseThisType, 16, HTAG } },
+        { "MaxPoolType", NULL, 0, { MaxPoolType, 16, HTAG } },
+        { "type -1", NULL, 0, { 0xFFFFFFFFu, 16, HTAG } },
+        { "0x7FFFF000 bytes", NULL, 0, { NonPagedPool, 0x7FFFF000u, HTAG } },
+        { "0xFFFFFFFF bytes", NULL, 0, { PagedPool, 0xFFFFFFFFu, HTAG } },
+        { "more pages than are free", NULL, 0, { NonPagedPool, (mm_available_frames() + 1) * PAGE_SIZE, HTAG } },
+    };
+    HTABLE(r, t_ExAllocatePoolWithTag, rows);
+    /* The modifier bits 8, 16, 32 and the base types 0-2, 4-6 are valid; every other bit: NULL. */
+    HSWEEP(r, { t_ExAllocatePoolWithTag, { NonPagedPool, 64, HTAG }, 0, 0x3Fu, 0, undo_exfree });
+    HSWEEP(r, { t_ExAllocatePoolWithTag, { PagedPool, PAGE_SIZE, HTAG }, 0, 0x3Fu, 0, undo_exfree });
+    return PASS;
+}
+
+NT(h_ExFreePoolWithTag, "ExFreePoolWithTag")
+{
+    uint8_t *s = ExAllocatePoolWithTag(NonPagedPool, 64, HTAG), *g = ExAllocatePoolWithTag(NonPagedPool, 2 * PAGE_SIZE, HTAG);
+    uint8_t *p = ExAllocatePoolWithTag(NonPagedPool, 32, HTAG | PROTECTED_POOL), *f = ExAllocatePoolWithTag(NonPagedPool, 16, HTAG);
+    CHECK(s && g && p && f);
+    ExFreePool(f);
+    hrun_rebase(r);
+    const struct hcase rows[] = {      /* a = { p, tag } -> the BAD_POOL_CALLER subcode */
+        { "NULL", NULL, 0x46, { 0, 0 } },
+        { "a small block + 16", NULL, 0x46, { (uint32_t)s + 16, 0 } },
+        { "a small block + 4", NULL, 0x46, { (uint32_t)s + 4, HTAG } },
+        { "a big block's second page", NULL, 0x46, { (uint32_t)g + PAGE_SIZE, HTAG } },
+        { "a big block + 16", NULL, 0x46, { (uint32_t)g + 16, HTAG } },
+        { "a freed block (double free)", NULL, 0x07, { (uint32_t)f, HTAG } },
+        { "the wrong tag (small)", NULL, 0x0A, { (uint32_t)s, HTAG + 1 } },
+        { "the wrong tag (big)", NULL, 0x0A, { (uint32_t)g, 0x656E6F4Eu } },
+        { "a protected block without its tag", NULL, 0x0A, { (uint32_t)p, 0 } },
+        { "a protected block, tag without PROTECTED_POOL", NULL, 0x0A, { (uint32_t)p, HTAG } },
+        { "an IoAllocateMdl MDL (kernel pool, no pool header)", NULL, 0x46, { (uint32_t)pf->unlocked, 0 } },
+        { "contiguous memory", NULL, 0x46, { (uint32_t)pf->contig, 0 } },
+        { "an MDL mapping", NULL, 0x46, { (uint32_t)pf->sysva, 0 } },
+        { "a core region", NULL, 0x46, { fx->blk_va, 0 } },
+        { "the kernel image", NULL, 0x46, { KERNEL_VBASE + KERNEL_PHYS_LOAD, 0 } },
+        { "the unbacked end of the pool window", NULL, 0x46, { KPOOL_END - 16, 0 } },
+        { "another process's memory", NULL, 0x46, { fx->other_va, 0 } },
+        { "BAD_POINTER", NULL, 0x46, { BAD_POINTER, 0 } },
+        { "-1", NULL, 0x46, { 0xFFFFFFFFu, 0 } },
+    };
+    const char *e = hrun_table(r, t_ExFreePoolWithTag, rows, ARRAY_SIZE(rows));
+    ExFreePoolWithTag(s, HTAG);
+    ExFreePoolWithTag(g, HTAG);
+    ExFreePoolWithTag(p, HTAG | PROTECTED_POOL);
+    hrun_rebase(r);
+    return e;
+}
+
+/* ---- pages for MDLs ----------------------------------------------------------------------------- */
+
+static uint32_t t_MmAllocatePagesForMdlEx(const uint32_t *a)
+{
+    PMDL m = MmAllocatePagesForMdlEx(phys(a[0], 0), phys(a[1], a[2]), phys(a[3], 0), a[4], (MEMORY_CACHING_TYPE)a[5], a[6]);
+    return (uint32_t)m;
+}
+static bool undo_freepages(uint32_t m, const uint32_t *a)
+{
+    (void)a;
+    MmFreePagesFromMdl((PMDL)m);
+    ExFreePool((PVOID)m);
+    return true;
+}
+static void c_MmFreePagesFromMdl(const uint32_t *a) { MmFreePagesFromMdl((PMDL)a[0]); }
+static uint32_t t_MmFreePagesFromMdl(const uint32_t *a) { return subcode_reported(c_MmFreePagesFromMdl, a, MEMORY_MANAGEMENT); }
+
+NT(h_MmAllocatePagesForMdlEx, "MmAllocatePagesForMdlEx")
+{
+    const uint32_t F = MM_ALLOCATE_FULLY_REQUIRED, C = MM_ALLOCATE_REQUIRE_CONTIGUOUS_CHUNKS, P = PAGE_SIZE;
+    const uint32_t lo = fx->free_frame << PAGE_SHIFT;
+    const struct hcase rows[] = {      /* a = { low, high, high hi, skip, total, cache, flags } */
+        { "0 bytes", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, 0, MmCached, 0 } },
+        { "Low above High", NULL, 0, { 0x200000, 0x1FFFFF, 0, 0, P, MmCached, 0 } },
+        { "SkipBytes with a byte offset", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0x800, P, MmCached, 0 } },
+        { "cache type 6", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, P, 6, 0 } },
+        { "MmNotMapped", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, P, 0xFFFFFFFFu, 0 } },
+        { "FULLY_REQUIRED, more than is free", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, (mm_available_frames() + 1) * P, MmCached, F } },
+        { "FULLY_REQUIRED, more than an MDL holds", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, 0x4000000, MmCached, F } },
+        { "FULLY_REQUIRED, two pages of a one-frame range", NULL, 0, { lo, lo + 0xFFF, 0, 0, 2 * P, MmCached, F } },
+        { "a range above every frame", NULL, 0, { 0xF0000000u, 0xFFFFFFFFu, 0, 0, P, MmCached, 0 } },
+        { "CONTIGUOUS_CHUNKS, SkipBytes 0", NULL, 0, { 0, 0xFFFFFFFFu, 0, 0, 4 * P, MmCached, C } },
+        { "CONTIGUOUS_CHUNKS, 3-page chunks", NULL, 0, { 0, 0xFFFFFFFFu, 0, 3 * P, 6 * P, MmCached, C } },
+        { "CONTIGUOUS_CHUNKS, not a multiple", NULL, 0, { 0, 0xFFFFFFFFu, 0, 4 * P, 6 * P, MmCached, C } },
+    };
+    HTABLE(r, t_MmAllocatePagesForMdlEx, rows);
+    HSWEEP(r, { t_MmAllocatePagesForMdlEx, { 0, 0xFFFFFFFFu, 0, 0, 2 * P, MmCached, 0 }, 6, 0x3Fu & ~C, 0, undo_freepages });
+    return PASS;
+}
+
+NT(h_MmFreePagesFromMdl, "MmFreePagesFromMdl")
+{
+    PMDL stale = MmAllocatePagesForMdl(phys(0, 0), phys(0xFFFFFFFFu, 0), phys(0, 0), PAGE_SIZE);
+    CHECK(stale);
+    MmFreePagesFromMdl(stale);
+    hrun_rebase(r);
+    const struct hcase rows[] = {      /* a = { mdl } -> the MEMORY_MANAGEMENT subcode */
+        { "NULL", NULL, 0x1236, { 0 } },
+        { "pages freed already", NULL, 0x1236, { (uint32_t)stale } },
+        { "an IoAllocateMdl MDL, locked", NULL, 0x1236, { (uint32_t)pf->locked } },
+        { "a nonpaged-pool MDL", NULL, 0x1236, { (uint32_t)pf->npp } },
+        { "forged: a free frame", NULL, 0x1236, { (uint32_t)&pf->forged[FORGED_FREE_FRAME].m } },
+        { "forged: a frame another MDL locked", NULL, 0x1236, { (uint32_t)&pf->forged[FORGED_OTHERS_LOCK].m } },
+    };
+    const char *e = hrun_table(r, t_MmFreePagesFromMdl, rows, ARRAY_SIZE(rows));
+    ExFreePool(stale);
+    hrun_rebase(r);
+    return e;
+}
+
+/* ---- reserved mappings ------------------------------------------------------------------------------ */
+
+#define RTAG 0x4B6D524Du                       /* 'MRmK' */
+static uint32_t t_MmAllocateMappingAddress(const uint32_t *a) { return (uint32_t)MmAllocateMappingAddress(a[0], a[1]); }
+static bool undo_freemapping(uint32_t m, const uint32_t *a) { MmFreeMappingAddress((PVOID)m, a[1]); return true; }
+static void c_MmFreeMappingAddress(const uint32_t *a) { MmFreeMappingAddress((PVOID)a[0], a[1]); }
+static uint32_t t_MmFreeMappingAddress(const uint32_t *a) { return subcode_reported(c_MmFreeMappingAddress, a, SYSTEM_PTE_MISUSE); }
+/* a = { base, tag, mdl, cache }: the address returned (unmapped again at once), 0, or the
+ * SYSTEM_PTE_MISUSE subcode | 0x80000000 when one was reported. */
+static uint32_t t_MmMapLockedPagesWithReservedMapping(const uint32_t *a)
+{
+    ULONG n = ntmm_last_bugcheck.count;
+    PVOID v = MmMapLockedPagesWithReservedMapping((PVOID)a[0], a[1], (PMDL)a[2], (MEMORY_CACHING_TYPE)a[3]);
+    if (v) {
+        MmUnmapReservedMapping(v, a[1], (PMDL)a[2]);
+        return ntmm_last_bugcheck.count == n && !MmIsAddressValid(v) ? (uint32_t)v : H_BROKEN;
+    }
+    if (ntmm_last_bugcheck.count == n) return 0;
+    return ntmm_last_bugcheck.count == n + 1 && ntmm_last_bugcheck.code == SYSTEM_PTE_MISUSE
+               ? 0x80000000u | ntmm_last_bugcheck.param[0] : H_BROKEN;
+}
+/* a = { base, tag, mdl, address that must stay mapped }: the subcode reported (0: none) when the
+ * mapping is still there, H_BROKEN otherwise. */
+static void c_MmUnmapReservedMapping(const uint32_t *a) { MmUnmapReservedMapping((PVOID)a[0], a[1], (PMDL)a[2]); }
+static uint32_t t_MmUnmapReservedMapping(const uint32_t *a)
+{
+    uint32_t s = subcode_reported(c_MmUnmapReservedMapping, a, SYSTEM_PTE_MISUSE);
+    return MmIsAddressValid((PVOID)a[3]) ? s : H_BROKEN;
+}
+
+NT(h_MmAllocateMappingAddress, "MmAllocateMappingAddress")
+{
+    const struct hcase rows[] = {      /* a = { bytes, tag } */
+        { "tag 0", NULL, 0, { PAGE_SIZE, 0 } },
+        { "more than the system-PTE pool", NULL, 0, { 0x10000001u, RTAG } },
+        { "0xFFFFFFFF bytes", NULL, 0, { 0xFFFFFFFFu, RTAG } },
+        { "the whole pool (no room for the headers)", NULL, 0, { SYSPTE_END - SYSPTE_START, RTAG } },
+    };
+    HTABLE(r, t_MmAllocateMappingAddress, rows);
+    ULONG n = ntmm_last_bugcheck.count;
+    HCASE(r, "0 bytes: SYSTEM_PTE_MISUSE 0x100 reported", t_MmAllocateMappingAddress((const uint32_t[]){ 0, RTAG }), 0);
+    HCASE(r, "... and reported", ntmm_last_bugcheck.count == n + 1 && ntmm_last_bugcheck.code == SYSTEM_PTE_MISUSE &&
+                                 ntmm_last_bugcheck.param[0] == 0x100, 1);
+    HSWEEP(r, { t_MmAllocateMappingAddress, { PAGE_SIZE, RTAG }, 1, 0xFFFFFFFFu, 0, undo_freemapping });
+    return PASS;
+}
+
+struct rfix { PVOID res, busy, small; PMDL pages, two, other, off; PVOID busyva; };
+static const char *rfix_make(const struct hfix *fx, struct rfix *x)
+{
+    memset(x, 0, sizeof *x);
+    x->off = locked_mdl(fx->blk_va + 0x800, 16, IoReadAccess);      /* ByteOffset 0x800 */
+    x->res = MmAllocateMappingAddress(2 * PAGE_SIZE, RTAG);
+    x->busy = MmAllocateMappingAddress(PAGE_SIZE, RTAG);
+    x->small = MmAllocateMappingAddress(PAGE_SIZE, RTAG);
+    x->pages = MmAllocatePagesForMdl(phys(0, 0), phys(0xFFFFFFFFu, 0), phys(0, 0), PAGE_SIZE);
+    x->two = MmAllocatePagesForMdl(phys(0, 0), phys(0xFFFFFFFFu, 0), phys(0, 0), 2 * PAGE_SIZE);
+    x->other = MmAllocatePagesForMdl(phys(0, 0), phys(0xFFFFFFFFu, 0), phys(0, 0), PAGE_SIZE);
+    CHECK(x->res && x->busy && x->small && x->pages && x->two && x->other && x->off);
+    x->busyva = MmMapLockedPagesWithReservedMapping(x->busy, RTAG, x->other, MmCached);
+    CHECK(x->busyva);
+    return PASS;
+}
+static void rfix_free(struct rfix *x)
+{
+    if (x->busyva) MmUnmapReservedMapping(x->busyva, RTAG, x->other);
+    PVOID res[] = { x->res, x->busy, x->small };
+    for (unsigned i = 0; i < ARRAY_SIZE(res); i++) if (res[i]) MmFreeMappingAddress(res[i], RTAG);
+    if (x->off) { MmUnlockPages(x->off); IoFreeMdl(x->off); }
+    PMDL m[] = { x->pages, x->two, x->other };
+    for (unsigned i = 0; i < ARRAY_SIZE(m); i++)
+        if (m[i]) { MmFreePagesFromMdl(m[i]); ExFreePool(m[i]); }
+}
+
+NT(h_MmFreeMappingAddress, "MmFreeMappingAddress")
+{
+    struct rfix x;
+    const char *e = rfix_make(fx, &x);
+    hrun_rebase(r);
+    const uint32_t res = (uint32_t)x.res;
+    const struct hcase rows[] = {      /* a = { base, tag } -> the SYSTEM_PTE_MISUSE subcode */
+        { "the wrong tag", NULL, 0x101, { res, RTAG + 2 } },
+        { "tag 0", NULL, 0x101, { res, 0 } },
+        { "its second page", NULL, 0x101, { res + PAGE_SIZE, RTAG } },
+        { "a header page", NULL, 0x101, { res - PAGE_SIZE, RTAG } },
+        { "NULL", NULL, 0x101, { 0, RTAG } },
+        { "an unmapped system PTE", NULL, 0x101, { fx->spte, RTAG } },
+        { "an MDL mapping", NULL, 0x101, { (uint32_t)pf->sysva, RTAG } },
+        { "another process's memory", NULL, 0x101, { fx->other_va, RTAG } },
+        { "a reservation still mapped", NULL, 0x103, { (uint32_t)x.busy, RTAG } },
+    };
+    if (!e) e = hrun_table(r, t_MmFreeMappingAddress, rows, ARRAY_SIZE(rows));
+    rfix_free(&x);
+    hrun_rebase(r);
+    return e;
+}
+
+NT(h_MmMapLockedPagesWithReservedMapping, "MmMapLockedPagesWithReservedMapping")
+{
+    struct rfix x;
+    const char *e = rfix_make(fx, &x);
+    hrun_rebase(r);
+    const uint32_t res = (uint32_t)x.res, B = 0x80000000u;
+    const struct hcase rows[] = {      /* a = { base, tag, mdl, cache } */
+        { "an MDL larger than the reservation", NULL, 0, { (uint32_t)x.small, RTAG, (uint32_t)x.two, MmCached } },
+        { "the wrong tag", NULL, B | 0x104, { res, RTAG ^ 0x10, (uint32_t)x.pages, MmCached } },
+        { "no reservation: a system PTE", NULL, B | 0x104, { fx->spte, RTAG, (uint32_t)x.pages, MmCached } },
+        { "no reservation: NULL", NULL, B | 0x104, { 0, RTAG, (uint32_t)x.pages, MmCached } },
+        { "a reservation in use", NULL, B | 0x107, { (uint32_t)x.busy, RTAG, (uint32_t)x.pages, MmCached } },
+        { "cache type 6", NULL, 0, { res, RTAG, (uint32_t)x.pages, 6 } },
+        { "an MDL never locked", NULL, 0, { res, RTAG, (uint32_t)pf->unlocked, MmCached } },
+        { "an MDL mapped already", NULL, 0, { res, RTAG, (uint32_t)pf->mapped, MmCached } },
+        { "the MDL mapped in the busy one", NULL, 0, { res, RTAG, (uint32_t)x.other, MmCached } },
+        { "a nonpaged-pool MDL", NULL, 0, { res, RTAG, (uint32_t)pf->npp, MmCached } },
+        { "forged: a free frame", NULL, 0, { res, RTAG, (uint32_t)&pf->forged[FORGED_FREE_FRAME].m, MmCached } },
+        { "offsets reaching the second page", NULL, 0, { res + 0x800, RTAG, (uint32_t)x.off, MmCached } },
+        { "offsets just inside the first page: kept", NULL, res + 0xFFF, { res + 0x7FF, RTAG, (uint32_t)x.off, MmCached } },
+        { "an unaligned address: kept", NULL, res + 0x10, { res + 0x10, RTAG, (uint32_t)x.pages, MmCached } },
+    };
+    if (!e) e = hrun_table(r, t_MmMapLockedPagesWithReservedMapping, rows, ARRAY_SIZE(rows));
+    rfix_free(&x);
+    hrun_rebase(r);
+    return e;
+}
+
+NT(h_MmUnmapReservedMapping, "MmUnmapReservedMapping")
+{
+    struct rfix x;
+    const char *e = rfix_make(fx, &x);
+    hrun_rebase(r);
+    const uint32_t busy = (uint32_t)x.busyva, o = (uint32_t)x.other;
+    const struct hcase rows[] = {      /* a = { base, tag, mdl, must stay mapped } */
+        { "the wrong tag", NULL, 0x108, { busy, RTAG + 2, o, busy } },
+        { "not a reservation", NULL, 0x108, { fx->spte, RTAG, o, busy } },
+        { "a reservation with nothing mapped", NULL, 0x109, { (uint32_t)x.res, RTAG, o, busy } },
+        { "the wrong MDL", NULL, 0, { busy, RTAG, (uint32_t)x.pages, busy } },
+        { "a forged MDL claiming the mapping", NULL, 0, { busy, RTAG, (uint32_t)&pf->forged[FORGED_IO_MAPPING].m, busy } },
+        { "not the address returned", NULL, 0, { busy + 8, RTAG, o, busy } },
+    };
+    if (!e) e = hrun_table(r, t_MmUnmapReservedMapping, rows, ARRAY_SIZE(rows));
+    rfix_free(&x);
+    hrun_rebase(r);
+    return e;
+}
+
+/* ---- non-cached memory, partial MDLs, queries ------------------------------------------------------ */
+
+static uint32_t t_MmAllocateNonCachedMemory(const uint32_t *a) { return (uint32_t)MmAllocateNonCachedMemory(a[0]); }
+/* a = { base, bytes, must stay mapped } */
+static uint32_t t_MmFreeNonCachedMemory(const uint32_t *a)
+{
+    MmFreeNonCachedMemory((PVOID)a[0], a[1]);
+    return MmIsAddressValid((PVOID)a[2]);
+}
+
+NT(h_MmAllocateNonCachedMemory, "MmAllocateNonCachedMemory")
+{
+    const struct hcase rows[] = {
+        { "0 bytes", NULL, 0, { 0 } },
+        { "0xFFFFFFFF bytes", NULL, 0, { 0xFFFFFFFFu } },
+        { "more than the system-PTE pool", NULL, 0, { 0x10000001u } },
+        { "more pages than are free", NULL, 0, { (mm_available_frames() + 1) * PAGE_SIZE } },
+    };
+    HTABLE(r, t_MmAllocateNonCachedMemory, rows);
+    return PASS;
+}
+
+NT(h_MmFreeNonCachedMemory, "MmFreeNonCachedMemory")
+{
+    uint8_t *nc = MmAllocateNonCachedMemory(2 * PAGE_SIZE);
+    CHECK(nc);
+    hrun_rebase(r);
+    const uint32_t v = (uint32_t)nc;
+    const struct hcase rows[] = {
+        { "the wrong size", NULL, 1, { v, PAGE_SIZE, v } },
+        { "0 bytes", NULL, 1, { v, 0, v } },
+        { "its second page", NULL, 1, { v + PAGE_SIZE, PAGE_SIZE, v } },
+        { "NULL", NULL, 1, { 0, PAGE_SIZE, v } },
+        { "contiguous memory", NULL, 1, { (uint32_t)pf->contig, 2 * PAGE_SIZE, (uint32_t)pf->contig } },
+        { "an I/O mapping", NULL, 1, { (uint32_t)pf->io, 2 * PAGE_SIZE, (uint32_t)pf->io } },
+        { "an MDL mapping", NULL, 1, { (uint32_t)pf->sysva, 2 * PAGE_SIZE, (uint32_t)pf->sysva } },
+        { "a core region", NULL, 1, { fx->blk_va, 4 * PAGE_SIZE, fx->blk_va } },
+    };
+    const char *e = hrun_table(r, t_MmFreeNonCachedMemory, rows, ARRAY_SIZE(rows));
+    MmFreeNonCachedMemory(nc, 2 * PAGE_SIZE);
+    hrun_rebase(r);
+    return e;
+}
+
+/* a = { source, va, length, target size }: 1 when the target is exactly as it was. */
+static struct { MDL m; PFN_NUMBER pfn[8]; } ptarget;
+static uint32_t t_IoBuildPartialMdl(const uint32_t *a)
+{
+    MmInitializeMdl(&ptarget.m, (PVOID)0x1000, 0x1000);
+    ptarget.m.Size = (CSHORT)a[3];
+    for (unsigned i = 0; i < 8; i++) ptarget.pfn[i] = 0xA5A5A5A5u;
+    MDL before = ptarget.m;
+    IoBuildPartialMdl((PMDL)a[0], &ptarget.m, (PVOID)a[1], a[2]);
+    bool same = memcmp(&before, &ptarget.m, sizeof before) == 0;
+    for (unsigned i = 0; i < 8; i++) same &= ptarget.pfn[i] == 0xA5A5A5A5u;
+    return same;
+}
+
+NT(h_IoBuildPartialMdl, "IoBuildPartialMdl")
+{
+    const uint32_t lk = (uint32_t)pf->locked, b = fx->blk_va, S = sizeof(MDL) + 8 * sizeof(PFN_NUMBER);
+    static struct { MDL m; PFN_NUMBER pfn[1]; } grown;
+    MmInitializeMdl(&grown.m, (PVOID)b, 4 * PAGE_SIZE);                  /* ByteCount outgrew its Size */
+    grown.m.Size = sizeof grown;
+    grown.m.MdlFlags = MDL_PAGES_LOCKED;
+    const struct hcase rows[] = {
+        { "va before the buffer", NULL, 1, { lk, b - 1, 16, S } },
+        { "va past its end", NULL, 1, { lk, b + 2 * PAGE_SIZE, 16, S } },
+        { "a length past its end", NULL, 1, { lk, b + PAGE_SIZE, PAGE_SIZE + 1, S } },
+        { "length 0xFFFFFFFF", NULL, 1, { lk, b, 0xFFFFFFFFu, S } },
+        { "va 0", NULL, 1, { lk, 0, 16, S } },
+        { "a target too small for the piece", NULL, 1, { lk, b + 0x800, PAGE_SIZE, sizeof(MDL) + 4 } },
+        { "a target with Size 0", NULL, 1, { lk, b, 16, 0 } },
+        { "a source whose ByteCount outgrew its Size", NULL, 1, { (uint32_t)&grown.m, b + PAGE_SIZE, 16, S } },
+        { "a piece of it (built: changed)", NULL, 0, { lk, b + 0x10, 0x20, S } },
+    };
+    HTABLE(r, t_IoBuildPartialMdl, rows);
+    return PASS;
+}
+
+/* a = { mdl flags, MappedSystemVa, must stay mapped } on a hand-made MDL. */
+static uint32_t t_MmPrepareMdlForReuse(const uint32_t *a)
+{
+    static struct { MDL m; PFN_NUMBER pfn[2]; } x;
+    MmInitializeMdl(&x.m, (PVOID)a[1], PAGE_SIZE);
+    x.m.MdlFlags = (CSHORT)a[0];
+    x.m.MappedSystemVa = (PVOID)a[1];
+    MDL before = x.m;
+    MmPrepareMdlForReuse(&x.m);
+    return memcmp(&before, &x.m, sizeof before) == 0 && MmIsAddressValid((PVOID)a[2]);
+}
+
+NT(h_MmPrepareMdlForReuse, "MmPrepareMdlForReuse")
+{
+    const uint32_t PM = MDL_PARTIAL | MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA;
+    const struct hcase rows[] = {
+        { "forged: a partial 'mapped' at another MDL's mapping", NULL, 1, { PM, (uint32_t)pf->sysva, (uint32_t)pf->sysva } },
+        { "forged: at an I/O mapping", NULL, 1, { PM, (uint32_t)pf->io, (uint32_t)pf->io } },
+        { "forged: at contiguous memory", NULL, 1, { PM, (uint32_t)pf->contig, (uint32_t)pf->contig } },
+        { "not partial, mapped flag set", NULL, 1, { MDL_MAPPED_TO_SYSTEM_VA | MDL_PAGES_LOCKED, (uint32_t)pf->sysva, (uint32_t)pf->sysva } },
+        { "HAS_BEEN_MAPPED without PARTIAL", NULL, 1, { MDL_PARTIAL_HAS_BEEN_MAPPED, (uint32_t)pf->sysva, (uint32_t)pf->sysva } },
+    };
+    HTABLE(r, t_MmPrepareMdlForReuse, rows);
+    return PASS;
+}
+
+static uint32_t t_MmIsNonPagedSystemAddressValid(const uint32_t *a) { return MmIsNonPagedSystemAddressValid((PVOID)a[0]); }
+
+NT(h_MmIsNonPagedSystemAddressValid, "MmIsNonPagedSystemAddressValid")
+{
+    struct hlist l;
+    unmapped(fx, pf, &l);
+    HLIST(r, &l, { t_MmIsNonPagedSystemAddressValid, { 0 }, 0, -1, false, FALSE, 0, 0, 0 });
+    const struct hcase rows[] = {
+        { "a user page of this process", NULL, FALSE, { pf->ubuf } },
+        { "the ring-3 code", NULL, FALSE, { USER_TEXT_BASE } },
+        { "the directory through the self-map", NULL, FALSE, { PDE_BASE } },
+        { "the kernel image", NULL, TRUE, { KERNEL_VBASE + KERNEL_PHYS_LOAD } },
+    };
+    HTABLE(r, t_MmIsNonPagedSystemAddressValid, rows);
+    return PASS;
+}
+
+/* ---- user-mode virtual memory ----------------------------------------------------------------------- */
+
+/* a = { handle, base, zero bits, size, type, protect }: the status; a success is undone at once. */
+static uint32_t t_ZwAllocateVirtualMemory(const uint32_t *a)
+{
+    PVOID base = (PVOID)a[1];
+    SIZE_T size = a[3];
+    NTSTATUS st = ZwAllocateVirtualMemory((HANDLE)a[0], &base, a[2], &size, a[4], a[5]);
+    if (!NT_SUCCESS(st)) return base == (PVOID)a[1] && size == a[3] ? (uint32_t)st : H_BROKEN;
+    bool reserved = (a[4] & MEM_RESERVE) || !a[1];              /* else a commit into a reservation */
+    SIZE_T z = reserved ? 0 : size;
+    return ZwFreeVirtualMemory(NtCurrentProcess(), &base, &z, reserved ? MEM_RELEASE : MEM_DECOMMIT) == STATUS_SUCCESS
+               ? 0 : H_BROKEN;
+}
+static bool undo_nothing(uint32_t res, const uint32_t *a) { (void)res; (void)a; return true; }
+/* a = { handle, base, size, type }: the status (outputs must be untouched on failure). */
+static uint32_t t_ZwFreeVirtualMemory(const uint32_t *a)
+{
+    PVOID base = (PVOID)a[1];
+    SIZE_T size = a[2];
+    NTSTATUS st = ZwFreeVirtualMemory((HANDLE)a[0], &base, &size, a[3]);
+    if (!NT_SUCCESS(st) && (base != (PVOID)a[1] || size != a[2])) return H_BROKEN;
+    return (uint32_t)st;
+}
+
+NT(h_ZwAllocateVirtualMemory, "ZwAllocateVirtualMemory")
+{
+    PVOID v = NULL;
+    SIZE_T vs = 0x20000;
+    CHECK_EQ(ZwAllocateVirtualMemory(NtCurrentProcess(), &v, 0, &vs, MEM_RESERVE, PAGE_READWRITE), STATUS_SUCCESS);
+    hrun_rebase(r);
+    const uint32_t cur = (uint32_t)NtCurrentProcess(), R = MEM_RESERVE, C = MEM_COMMIT, RW = PAGE_READWRITE, P = PAGE_SIZE;
+    const uint32_t vv = (uint32_t)v;
+    const struct hcase rows[] = {      /* a = { handle, base, zero bits, size, type, protect } */
+        { "another process's handle", NULL, STATUS_INVALID_HANDLE, { 4, 0, 0, P, R, RW } },
+        { "handle 0", NULL, STATUS_INVALID_HANDLE, { 0, 0, 0, P, R, RW } },
+        { "ZeroBits 22", NULL, STATUS_INVALID_PARAMETER_3, { cur, 0, 22, P, R, RW } },
+        { "ZeroBits -1", NULL, STATUS_INVALID_PARAMETER_3, { cur, 0, 0xFFFFFFFFu, P, R, RW } },
+        { "size 0", NULL, STATUS_INVALID_PARAMETER_4, { cur, 0, 0, 0, R, RW } },
+        { "size 0xFFFFFFFF", NULL, STATUS_INVALID_PARAMETER_4, { cur, 0, 0, 0xFFFFFFFFu, R, RW } },
+        { "a base in system space", NULL, STATUS_INVALID_PARAMETER_2, { cur, fx->blk_va, 0, P, R, RW } },
+        { "a base at MM_USER_PROBE_ADDRESS", NULL, STATUS_INVALID_PARAMETER_2, { cur, USER_PROBE_ADDRESS, 0, P, R, RW } },
+        { "a range into the probe limit", NULL, STATUS_INVALID_PARAMETER_2, { cur, 0x7FFE0000u, 0, 0x20000, R, RW } },
+        { "a base in the null page's 64 KiB", NULL, STATUS_INVALID_PARAMETER_2, { cur, 0x1000, 0, P, R, RW } },
+        { "a reservation over the ring-3 code", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, USER_TEXT_BASE, 0, P, R, RW } },
+        { "a reservation over another reservation", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, vv + P, 0, P, R, RW } },
+        { "a commit outside any reservation", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, 0x00900000u, 0, P, C, RW } },
+        { "a commit over the process's own buffer", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, pf->ubuf, 0, P, C, RW } },
+        { "a commit running out of the reservation", NULL, STATUS_CONFLICTING_ADDRESSES, { cur, vv + 0x1F000, 0, 2 * P, C, RW } },
+        { "the whole private arena", NULL, STATUS_NO_MEMORY, { cur, 0, 0, 0x7FFF0000u, R, RW } },
+        { "protection 0", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, 0 } },
+        { "PAGE_WRITECOPY", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, PAGE_WRITECOPY } },
+        { "PAGE_GUARD", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, RW | PAGE_GUARD } },
+        { "two base protections", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, PAGE_READONLY | RW } },
+        { "NOACCESS | NOCACHE", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, PAGE_NOACCESS | PAGE_NOCACHE } },
+        { "NOCACHE | WRITECOMBINE", NULL, STATUS_INVALID_PAGE_PROTECTION, { cur, 0, 0, P, R, RW | PAGE_NOCACHE | PAGE_WRITECOMBINE } },
+        { "a commit inside the reservation (undone)", NULL, 0, { cur, vv + 0x1000, 0, P, C, RW } },
+    };
+    const char *e = hrun_table(r, t_ZwAllocateVirtualMemory, rows, ARRAY_SIZE(rows));
+    /* Over the commit limit, made smaller than the arena with ballast (3.5 GiB of RAM would put it
+     * beyond the 2 GiB arena). */
+    if (!e) {
+        ballast_take(1024);
+        hrun_rebase(r);
+        const uint32_t a[6] = { cur, 0, 0, (mm_available_frames() + 1) * P, R | C, RW };
+        e = hrun_check(r, "more than the commit limit", t_ZwAllocateVirtualMemory(a), STATUS_COMMITMENT_LIMIT);
+        ballast_release();
+        hrun_rebase(r);
+    }
+    /* AllocationType: MEM_COMMIT, MEM_RESERVE, MEM_TOP_DOWN are valid; any other bit refused. */
+    if (!e) {
+        const struct hsweep s = { t_ZwAllocateVirtualMemory, { cur, 0, 0, P, R, RW }, 4,
+                                  MEM_COMMIT | MEM_RESERVE | MEM_TOP_DOWN, STATUS_INVALID_PARAMETER_5, undo_nothing };
+        e = hrun_sweep(r, &s);
+    }
+    SIZE_T z = 0;
+    ZwFreeVirtualMemory(NtCurrentProcess(), &v, &z, MEM_RELEASE);
+    hrun_rebase(r);
+    return e;
+}
+
+NT(h_ZwFreeVirtualMemory, "ZwFreeVirtualMemory")
+{
+    PVOID v = NULL;
+    SIZE_T vs = 4 * PAGE_SIZE;
+    CHECK_EQ(ZwAllocateVirtualMemory(NtCurrentProcess(), &v, 0, &vs, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE), STATUS_SUCCESS);
+    hrun_rebase(r);
+    const uint32_t cur = (uint32_t)NtCurrentProcess(), vv = (uint32_t)v, REL = MEM_RELEASE, DEC = MEM_DECOMMIT, P = PAGE_SIZE;
+    struct hlist l;
+    hostile_ranges(fx, vv, 4, &l);
+    const struct hcase rows[] = {      /* a = { handle, base, size, type } */
+        { "another process's handle", NULL, STATUS_INVALID_HANDLE, { 4, vv, 0, REL } },
+        { "FreeType 0", NULL, STATUS_INVALID_PARAMETER_4, { cur, vv, 0, 0 } },
+        { "both free types", NULL, STATUS_INVALID_PARAMETER_4, { cur, vv, 0, REL | DEC } },
+        { "MEM_RELEASE | 1", NULL, STATUS_INVALID_PARAMETER_4, { cur, vv, 0, REL | 1 } },
+        { "release, size 0, not at the base", NULL, STATUS_FREE_VM_NOT_AT_BASE, { cur, vv + P, 0, REL } },
+        { "release of part of it", NULL, STATUS_UNABLE_TO_FREE_VM, { cur, vv, P, REL } },
+        { "release of more than it", NULL, STATUS_UNABLE_TO_FREE_VM, { cur, vv, 5 * P, REL } },
+        { "decommit running past it", NULL, STATUS_UNABLE_TO_FREE_VM, { cur, vv + 3 * P, 2 * P, DEC } },
+        { "decommit wrapping", NULL, STATUS_UNABLE_TO_FREE_VM, { cur, vv, 0xFFFFFFFFu, DEC } },
+        { "NULL", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, 0, 0, REL } },
+        { "the ring-3 code", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, USER_TEXT_BASE, 0, REL } },
+        { "the process's own DevHelp buffer", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, pf->ubuf, 0, REL } },
+        { "an MDL's user mapping", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, (uint32_t)pf->umap, 0, REL } },
+        { "a system address", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, fx->blk_va, 0, DEC } },
+        { "another process's memory", NULL, STATUS_MEMORY_NOT_ALLOCATED, { cur, fx->other_va, 0, REL } },
+    };
+    const char *e = hrun_table(r, t_ZwFreeVirtualMemory, rows, ARRAY_SIZE(rows));
+    /* The shared hostile ranges as MEM_RELEASE: none is this reservation from its base with size
+     * 0 or its exact size - each is refused (which status depends on where it points). */
+    for (uint32_t i = 0; !e && i < l.n; i++) {
+        uint32_t a[4] = { cur, l.e[i].va, l.e[i].bytes, REL };
+        if (l.e[i].va == vv && (l.e[i].bytes == 0 || l.e[i].bytes == 4 * P)) continue;
+        uint32_t got = t_ZwFreeVirtualMemory(a);
+        e = got == H_BROKEN || NT_SUCCESS((NTSTATUS)got) ? hrun_check(r, l.e[i].what, got, STATUS_UNABLE_TO_FREE_VM)
+                                                         : hrun_check(r, l.e[i].what, 0, 0);
+    }
+    SIZE_T z = 0;
+    ZwFreeVirtualMemory(NtCurrentProcess(), &v, &z, MEM_RELEASE);
+    hrun_rebase(r);
+    return e;
+}

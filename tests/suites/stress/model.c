@@ -315,7 +315,8 @@ static const char *kind_name(uint8_t k)
 {
     static const char *const n[SX_NKINDS] = { "?", "_PageAllocate", "_PageReserve", "VMAlloc",
         "MmAllocateContiguousMemory", "VMProcessToGlobal", "VMGlobalToProcess",
-        "_LinPageLock(MAPGLOBAL)", "MmMapIoSpace", "MDL mapping", "PageListToLin" };
+        "_LinPageLock(MAPGLOBAL)", "MmMapIoSpace", "MDL mapping", "PageListToLin", "ExAllocatePoolWithTag",
+        "MmAllocateNonCachedMemory", "MmAllocatePagesForMdl", "ZwAllocateVirtualMemory" };
     return k < SX_NKINDS ? n[k] : "?";
 }
 

@@ -368,6 +368,7 @@ static const char *mdl_unmap(struct sx_map *m)
 const char *sx_free_map(struct sx_map *m)
 {
     if (m->kind == SX_MDLMAP) return mdl_unmap(m);
+    if (SX_IS_NT_MORE(m->kind)) return sx_nt_free(m);
     sx_enter(m);
     bool ok;
     const char *r = release_call(m, &ok);
@@ -669,5 +670,7 @@ const struct sx_op sx_ops[] = {
     { sx_op_lock, 8, "lock" }, { sx_op_unlock, 8, "unlock" }, { sx_op_view, 8, "view" },
     { sx_op_query, 8, "query" }, { sx_op_invalid, 12, "invalid" }, { sx_op_total_unlock, 2, "total-unlock" },
     { sx_op_mdl_map, 1, "mdl-map" }, { sx_op_cross, 0, "cross-api" },
+    { sx_op_nt_alloc, 4, "alloc-nt-more" }, { sx_op_nt_free, 3, "free-nt-more" },
+    { sx_op_nt_vm_decommit, 2, "nt-vm-decommit" }, { sx_op_nt_invalid, 3, "invalid-nt-more" },
 };
 const uint32_t sx_nops = ARRAY_SIZE(sx_ops);

@@ -123,6 +123,8 @@ static void print_stats(const char *label)
             s->per_kind[SX_VXD_BLOCK], s->per_kind[SX_VXD_RESERVE], s->per_kind[SX_DH_ALLOC],
             s->per_kind[SX_NT_CONTIG], s->per_kind[SX_P2G], s->per_kind[SX_G2P], s->per_kind[SX_LPL_GLOBAL],
             s->per_kind[SX_IOSPACE], s->per_kind[SX_MDLMAP], s->per_kind[SX_PL2LIN]);
+    kprintf("stress: %s: later NT objects: pool %u, non-cached %u, page MDLs %u, Zw virtual memory %u\n", label,
+            s->per_kind[SX_NT_POOL], s->per_kind[SX_NT_NCACHE], s->per_kind[SX_NT_PAGES], s->per_kind[SX_NT_VM]);
     kprintf("stress: %s: owners: %u cross-API sequences (%u calls), %u orphaned frames (%u freed by their last "
             "record), %u frames recycled, %u pages relocated, %u relocations refused, PL_TOTALUNLOCK %u (%u refused), "
             "%u stale VMUnLocks refused, %u edited MDLs, %u forged MDLs, %u unlocks through another view\n", label,

@@ -86,9 +86,16 @@ enum sx_kind {
     SX_IOSPACE,        /* MmMapIoSpace of the frames; bytes = the size mapped */
     SX_MDLMAP,         /* the system mapping of a locked MDL (its lock record owns it) */
     SX_PL2LIN,         /* LinToPageList + PageListToLin */
+    /* objects of the later NT services (tests/suites/stress/ntmore.c): made, checked and freed by
+     * their own operations, not picked by the generic ones above (which predict per kind) */
+    SX_NT_POOL,        /* ExAllocatePoolWithTag of a page or more; aux = tag, aux2 = pool type */
+    SX_NT_NCACHE,      /* MmAllocateNonCachedMemory */
+    SX_NT_PAGES,       /* MmAllocatePagesForMdl + a system mapping; aux = the MDL, aux2 = reservation or 0 */
+    SX_NT_VM,          /* ZwAllocateVirtualMemory(MEM_RESERVE | MEM_COMMIT) in the current process */
     SX_NKINDS
 };
-#define SX_IS_OBJECT(k) ((k) >= SX_VXD_BLOCK && (k) <= SX_NT_CONTIG)
+#define SX_IS_OBJECT(k) (((k) >= SX_VXD_BLOCK && (k) <= SX_NT_CONTIG) || ((k) >= SX_NT_POOL && (k) < SX_NKINDS))
+#define SX_IS_NT_MORE(k) ((k) >= SX_NT_POOL && (k) < SX_NKINDS)
 
 struct sx_cell {
     uint8_t used, present;
@@ -257,6 +264,14 @@ const char *sx_g2p(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out
 const char *sx_p2g(struct sx_map *m, uint32_t i, uint32_t k, struct sx_map **out);
 const char *sx_iospace_cell(uint16_t c, struct sx_map **out);   /* MmMapIoSpace of one cell's frame */
 const char *sx_op_cross(void);                  /* one cross-API sequence (tests/suites/stress/cross.c) */
+/* The later NT services (tests/suites/stress/ntmore.c): make one of their objects, decommit and
+ * recommit a ZwAllocateVirtualMemory page, their invalid calls; and the free of their objects
+ * (sx_free_map hands them over). */
+const char *sx_op_nt_alloc(void);
+const char *sx_op_nt_vm_decommit(void);
+const char *sx_op_nt_invalid(void);
+const char *sx_op_nt_free(void);
+const char *sx_nt_free(struct sx_map *m);
 /* Ring 3 in the current address space: fn(a1, a2) with the expected outcome checked. */
 const char *sx_user(uint32_t (*fn)(uint32_t, uint32_t), uint32_t a1, uint32_t a2, bool must_fault,
                     vaddr_t cr2, struct user_result *r);
