@@ -12,6 +12,26 @@
 qemu_py() { sed -n "s/^$1 = \([0-9]*\).*/\1/p" "$(dirname "$0")/qemu.py"; }
 pass=$(qemu_py EXIT_PASS) fail=$(qemu_py EXIT_FAIL)
 [ -n "$pass" ] && [ -n "$fail" ] || { echo "run.sh: no EXIT_PASS/EXIT_FAIL in tools/qemu.py" >&2; exit 2; }
+# Below 2 MiB nothing of the kernel can run (QEMU's loader places it at 1 MiB): say so instead of
+# starting a machine that shows nothing.  (From 2 MiB on, the kernel itself says what it needs.)
+prev=
+for a in "$@"; do
+    if [ "$prev" = "-m" ]; then
+        size=${a%%,*}
+        case $size in
+            *[kK]) kib=${size%?} ;;
+            *[mM]) kib=$(( ${size%?} * 1024 )) ;;
+            *[gG]) kib=$(( ${size%?} * 1048576 )) ;;
+            *[0-9]) kib=$(( size * 1024 )) ;;
+            *) kib= ;;
+        esac
+        if [ -n "$kib" ] && [ "$kib" -lt 2048 ] 2>/dev/null; then
+            echo "pagoda: -m $a is too little: the kernel is loaded at 1 MiB and needs about 3 MiB of RAM in all" >&2
+            exit 1
+        fi
+    fi
+    prev=$a
+done
 reset_log="${PAGODA_BUILD:-build}/run-reset.log"
 mkdir -p "$(dirname "$reset_log")" && rm -f "$reset_log"
 "$@" -d cpu_reset -D "$reset_log"

@@ -43,6 +43,15 @@ LOGS = os.path.join(BUILD, "test-logs")
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
 
 
+# Machines too small for Pagoda have an expected outcome instead of a test run (expect:WORD), each
+# counted as one test:
+#   too-little-ram  the kernel says "Pagoda needs at least N KiB" and exits with the fail status
+#   no-output       nothing at all within EXPECT_SILENT_SECS: QEMU's loader places the kernel at
+#                   1 MiB, which a 1 MiB machine does not have, so no instruction of it runs
+EXPECTED_OUTCOMES = ("too-little-ram", "no-output")
+EXPECT_SILENT_SECS = 10
+
+
 def parse_matrix(path):
     cfgs = []
     for line in open(path):
@@ -55,8 +64,11 @@ def parse_matrix(path):
         same = [x[len("same-tests-as:"):] for x in f[4:] if x.startswith("same-tests-as:")]
         tests = [x[len("tests:"):] for x in f[4:] if x.startswith("tests:")]
         disk = [testdisk.parse(x) for x in f[4:] if x.startswith("disk:")]
-        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:", "same-tests-as:", "tests:", "disk:"))
+        expect = [x[len("expect:"):] for x in f[4:] if x.startswith("expect:")]
+        extra = [x for x in f[4:] if not x.startswith(("cmdline:", "iso:", "same-tests-as:", "tests:", "disk:", "expect:"))
                  and x not in ("noserial", "shuffle")]
+        if expect and expect[0] not in EXPECTED_OUTCOMES:
+            sys.exit("%s: %s: expect: one of %s" % (path, f[0], ", ".join(EXPECTED_OUTCOMES)))
         if disk and (f[1] not in ("kernel", "bochs") or (f[1] == "bochs" and disk[0][1] != 0)):
             sys.exit("%s: %s: disk: needs boot kind kernel, or bochs with INDEX 0" % (path, f[0]))
         if "shuffle" in f[4:] and f[1] != "kernel":
@@ -65,7 +77,7 @@ def parse_matrix(path):
                      "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
                      "noserial": "noserial" in f[4:], "shuffle": "shuffle" in f[4:],
                      "same_tests_as": (same or [None])[0], "tests": (tests or [None])[0],
-                     "disk": (disk or [None])[0]})
+                     "disk": (disk or [None])[0], "expect": (expect or [None])[0]})
     for c in cfgs:
         if c["same_tests_as"] and c["same_tests_as"] not in [d["name"] for d in cfgs]:
             sys.exit("%s: %s: same-tests-as names no configuration" % (path, c["name"]))
@@ -147,6 +159,8 @@ def run_config(cfg, pattern, timeout, seed=1):
             os.remove(f)
     t0 = time.time()
     pattern = cfg.get("tests") or pattern
+    if cfg.get("expect") == "no-output":
+        timeout = EXPECT_SILENT_SECS
     cmd = host_cmd(cfg, log, cpulog) or qemu_cmd(cfg, pattern, log, cpulog, seed)
     # Bochs must time out by itself, before us: killing bochs-run.sh would leave Bochs running.
     env = dict(os.environ, BOCHS_TIMEOUT=os.environ.get("BOCHS_TIMEOUT", str(max(timeout - 20, 10))))
@@ -181,6 +195,14 @@ def run_config(cfg, pattern, timeout, seed=1):
         r["skipped"] = int(summary.group(3) or 0)
     want = 0 if host_cmd(cfg, log, cpulog) else qemu.EXIT_PASS
     why = None
+    if cfg.get("expect"):
+        if cfg["expect"] == "too-little-ram":
+            good = status == qemu.EXIT_FAIL and "Pagoda needs at least" in text
+        else:
+            good = status == "timeout" and not text.strip()
+        r.update(passed=int(good), failed=int(not good), skipped=0, ok=good,
+                 why=None if good else "expected %s, got exit status %s" % (cfg["expect"], qemu.describe(status)))
+        return r
     if status == "timeout":
         why = "timeout after %ds" % timeout
     elif "Triple fault" in qlog:
@@ -271,6 +293,14 @@ def self_checks(timeout, bochs):
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": run.sh exited %s (%r), expected %d" % (got, err.strip(), want)))
         results.append(good)
+    # ... and refuses a machine the kernel cannot even be loaded into.
+    p = subprocess.run([os.path.join(ROOT, "tools", "run.sh")] + qemu.base_cmd("qemu32", "1M") +
+                       qemu.kernel_boot(os.path.join(BUILD, "kernel.elf"), ""), stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout, env=dict(os.environ, PAGODA_BUILD=BUILD))
+    good = p.returncode == 1 and b"is too little" in p.stderr
+    print("%-7s %s%s" % ("ok" if good else "not ok", "boot/make-run-refuses-a-1m-machine",
+                         "" if good else ": run.sh exited %d (%r)" % (p.returncode, p.stderr[-200:])))
+    results.append(good)
     if bochs:
         cfg = {"name": "selfcheck-bochs-triple-fault", "boot": "bochs", "cpu": "pentium", "mem": "16M",
                "extra": [], "bochs_iso": [os.path.join(BUILD, "test-triple.iso")]}

@@ -185,6 +185,7 @@ static const char *commit_vxd(struct sx_map *m, uint32_t i, uint32_t k)
     struct mm_counts b;
     mm_counts_take(&b);
     ULONG r = _PageCommit(PG(m->base) + i, k, hpd, 0, flags);
+    if (!r && expect) return sx_alloc_failed(&b, k, false, "_PageCommit");   /* out of memory (3 MiB) */
     if (r != (ULONG)expect) return sx_fail("_PageCommit returned %u, expected %u", r, expect);
     if (!r) { sx.st.expected_fail++; return sx_unchanged(&b, "_PageCommit"); }
     uint8_t prot = (uint8_t)(((flags & PC_WRITEABLE) ? MM_PROT_WRITE : 0) | ((flags & PC_USER) ? MM_PROT_USER : 0));
