@@ -61,7 +61,7 @@ NORETURN void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Called once by panic() after the message: what the kernel was doing, for a replay (the
  * randomized stress prints its seed and step).  NULL when nobody needs it. */
 extern void (*panic_hook)(void);
-void backtrace_from(uint32_t ebp, uint32_t eip);
+void backtrace_from(uint32_t ebp, uint32_t eip, bool eip_is_return);
 #define ASSERT(c) do { if (!(c)) panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); } while (0)
 
 /* main.c */

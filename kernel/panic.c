@@ -28,19 +28,28 @@ static bool kernel_text(uint32_t a)
     return a >= (uint32_t)_kernel_start && a < (uint32_t)_text_end;
 }
 
-void backtrace_from(uint32_t ebp, uint32_t eip)
+/* One line of a backtrace.  A return address is named by the byte before it, the call
+ * instruction's own: after a call that never returns (panic is the last thing a function does)
+ * the return address is already the next function's first byte. */
+static void frame_line(uint32_t addr, bool is_return)
+{
+    uint32_t off = 0;
+    const char *name = sym_lookup(is_return ? addr - 1 : addr, &off);
+    kprintf("    %08x %s+0x%x\n", addr, name, off + is_return);
+}
+
+/* eip is where the CPU was (a trap) or, with eip_is_return, a return address (panic's caller). */
+void backtrace_from(uint32_t ebp, uint32_t eip, bool eip_is_return)
 {
     extern char boot_stack_bottom[], boot_stack_top[];
-    uint32_t off = 0;
-    const char *name = sym_lookup(eip, &off);
-    kprintf("  backtrace:\n    %08x %s+0x%x\n", eip, name, off);
+    kprintf("  backtrace:\n");
+    frame_line(eip, eip_is_return);
     for (int depth = 0; depth < 16 && ebp; depth++) {
         /* Only follow frames on the kernel stack: a corrupt EBP must not fault here. */
         if (ebp < (uint32_t)boot_stack_bottom || ebp + 8 > (uint32_t)boot_stack_top) break;
         uint32_t ret = ((uint32_t *)ebp)[1];
         if (!kernel_text(ret)) break;
-        name = sym_lookup(ret, &off);
-        kprintf("    %08x %s+0x%x\n", ret, name, off);
+        frame_line(ret, true);
         ebp = ((uint32_t *)ebp)[0];
     }
 }
@@ -68,9 +77,11 @@ void panic(const char *fmt, ...)
         hook();
     }
     if (!panic_backtrace_printed) {
+        /* From the caller: its return address first, then the frames above it.  (Walking from
+         * panic's own frame would print that return address twice.) */
         uint32_t ebp;
         __asm__ volatile("mov %%ebp, %0" : "=r"(ebp));
-        backtrace_from(ebp, (uint32_t)__builtin_return_address(0));
+        backtrace_from(((uint32_t *)ebp)[0], (uint32_t)__builtin_return_address(0), true);
     }
     kprintf("RESULT: PANIC\n");
     qemu_exit(QEMU_EXIT_FAIL);

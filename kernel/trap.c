@@ -87,7 +87,7 @@ static NORETURN void fatal_exception(struct trapframe *tf, uint32_t cr2)
         if (trap_describe_hook) trap_describe_hook(cr2);
     }
     dump_trapframe(tf);
-    backtrace_from(tf->ebp, tf->eip);
+    backtrace_from(tf->ebp, tf->eip, false);
     extern bool panic_backtrace_printed;
     panic_backtrace_printed = true;
     panic("unexpected %s", name);

@@ -252,6 +252,13 @@ def self_checks(timeout, bochs):
         print("%-7s %s%s" % ("ok" if good else "not ok", name,
                              "" if good else ": runner said %r, expected %r" % (r["why"], expect)))
         results.append(good)
+        if test == "boot/panic-on-purpose":         # each frame of the backtrace once
+            frames = [l.strip() for l in r["text"].splitlines() if re.match(r"^    [0-9a-f]{8} ", l)]
+            twice = [a for a, b in zip(frames, frames[1:]) if a == b]
+            good = len(frames) >= 2 and not twice
+            print("%-7s %s%s" % ("ok" if good else "not ok", "boot/panic-backtrace-names-each-frame-once",
+                                 "" if good else ": %d frames, repeated: %r" % (len(frames), twice[:1])))
+            results.append(good)
     # The command line is checked: a warning per word the kernel does not understand, test=list,
     # and a pattern part that selects nothing fails the run.
     for name, cmdline, want, texts in (
