@@ -184,6 +184,29 @@ static void check_ram(void)
     for (;;) __asm__ volatile("cli; hlt");
 }
 
+/* The linear layout (mm/layout.h), once in the boot log: where to look for what. */
+static void print_layout(void)
+{
+    static const struct { vaddr_t start, end; const char *what; } bands[] = {
+        { 0, NULL_PAGE_END, "null page (never mapped)" },
+        { PRIVATE_START, PRIVATE_END, "private arena (per process)" },
+        { SHARED_START, KWINDOW_END, "kernel image and boot window (physical 0-4 MiB)" },
+        { SHARED_ALLOC_START, SHARED_END, "shared arena" },
+        { PTE_BASE, PTE_BASE + LARGE_PAGE_SIZE, "page tables (self-map; the directory at PDE_BASE)" },
+        { PTE_BASE + LARGE_PAGE_SIZE, HYPER_START, "unused" },
+        { HYPER_START, HYPER_END, "hyperspace" },
+        { PFNDB_BASE, PFNDB_END, "PFN database" },
+        { KPOOL_BASE, KPOOL_END, "kernel pool" },
+        { SYSALLOC_START, SYSALLOC_END, "system arena" },
+        { SYSPTE_START, SYSPTE_END, "system PTEs (I/O and MDL mappings)" },
+        { SYSALLOC2_START, SYSALLOC2_END, "system arena" },
+        { INVALID_START, 0, "permanently invalid" },
+    };
+    kprintf("mm: linear layout:\n");
+    for (unsigned i = 0; i < ARRAY_SIZE(bands); i++)
+        kprintf("mm:   %08x-%08x %s\n", bands[i].start, bands[i].end - 1, bands[i].what);
+}
+
 /* Running under QEMU's TCG or KVM?  CPUID's hypervisor bit, then the hypervisor's vendor leaf
  * 0x40000000 ("TCGTCGTCGTCG", "KVMKVMKVM").  Only for messages that are true on one machine. */
 static bool under_qemu(void)
@@ -223,6 +246,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     firmware_probe();
     check_ram();
     mm_init();
+    print_layout();
     firmware_verify();
     swapdev_probe();                  /* the disk for paging out: drivers/swapdev.h */
     console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
