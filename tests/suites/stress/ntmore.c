@@ -238,9 +238,12 @@ const char *sx_op_nt_invalid(void)
         ExFreePool((PVOID)BAD_POINTER);
         if (ntmm_last_bugcheck.count != n + 1) return sx_fail("ExFreePool(BAD_POINTER) was not reported");
     } else if (m->kind == SX_NT_POOL) {
-        sx_describe("ExFreePoolWithTag(%08x) with the wrong tag, then its second page", m->ret);
+        /* An address inside the block that starts none: its second page, or 64 bytes in for a
+         * one-page block (the page after it may be another live block, legitimately freed). */
+        vaddr_t inside = m->ret + (m->npages > 1 ? PAGE_SIZE : 64);
+        sx_describe("ExFreePoolWithTag(%08x) with the wrong tag, then ExFreePool(%08x) inside it", m->ret, inside);
         ExFreePoolWithTag((PVOID)m->ret, m->aux + 1);
-        ExFreePool((PVOID)(m->ret + PAGE_SIZE));
+        ExFreePool((PVOID)inside);
         if (ntmm_last_bugcheck.count != n + 2) return sx_fail("bad pool frees were not both reported");
     } else if (m->kind == SX_NT_NCACHE) {
         sx_describe("MmFreeNonCachedMemory(%08x) with the wrong size", m->ret);
