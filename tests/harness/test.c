@@ -24,6 +24,7 @@
 
 extern const struct test __tests_start[], __tests_end[];
 uint32_t test_hostile_cases;
+bool tests_from_monitor;
 static char fail_buf[256];
 
 const char *test_fail(const char *file, int line, const char *fmt, ...)

@@ -57,6 +57,9 @@ bool uprobe_write(vaddr_t va, uint32_t v);
 bool uprobe_rewrite(vaddr_t va);
 
 int tests_run(const char *pattern);
+/* Set while the kernel monitor's `test` command runs the harness: the pattern is then the
+ * monitor's (test_pattern), not test= on the command line. */
+extern bool tests_from_monitor;
 /* A test's name starts with its area, the name of the folder its file is in (tests/vxd/x.c:
  * "vxd/..."): the first test that breaks the rule, as "name (file)", or NULL. */
 const char *test_name_outside_its_folder(void);                      /* returns the number failed */
