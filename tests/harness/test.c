@@ -66,6 +66,13 @@ static bool selected(const struct test *t, const char *patterns)
     return false;
 }
 
+const char *tests_first_fatal(const char *patterns)
+{
+    for (const struct test *t = __tests_start; t < __tests_end; t++)
+        if ((t->flags & TEST_FATAL) && selected(t, patterns)) return t->name;
+    return NULL;
+}
+
 /* The parts of a comma-separated pattern that select no test, each reported: a typo in a
  * pattern must not pass as a smaller run.  Their number. */
 static int unmatched_parts(const char *patterns)

@@ -193,18 +193,18 @@ TEST(boot_ring3_entry_regs, "boot/ring3-entry-registers-defined")
     return PASS;
 }
 
-TEST_FLAGS(boot_panic_on_purpose, "boot/panic-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_panic_on_purpose, "boot/panic-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     panic("on purpose: the host runner must report this run as failed");
 }
 
-TEST_FLAGS(boot_fault_on_purpose, "boot/fault-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_fault_on_purpose, "boot/fault-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     *(volatile uint32_t *)BAD_POINTER = 1;               /* an unexpected kernel #PF */
     return "the fault did not happen";
 }
 
-TEST_FLAGS(boot_triple_fault_on_purpose, "boot/triple-fault-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_triple_fault_on_purpose, "boot/triple-fault-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     static const struct { uint16_t limit; uint32_t base; } __attribute__((packed)) empty = { 0, 0 };
     __asm__ volatile("lidt %0\n\tint3" :: "m"(empty));   /* no IDT: #GP -> #DF -> triple fault */
@@ -223,7 +223,7 @@ static uint32_t __attribute__((noinline)) eat_stack(uint32_t depth)
     return eat_stack(depth + 1) + pad[0];
 }
 
-TEST_FLAGS(boot_stack_overflow_on_purpose, "boot/stack-overflow-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_stack_overflow_on_purpose, "boot/stack-overflow-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     eat_stack(0);
     return "the stack never overflowed";
