@@ -127,8 +127,8 @@ const char *test_name_outside_its_folder(void)
 
 /* Areas run in dependency order: a broken frame allocator shows up before what uses it; an area
  * not listed runs last (rank N_AREAS). */
-static const char *const areas[] = { "boot/", "pfn/", "mm/", "vxd/", "devhlp/", "ntmm/", "hostile/", "exhaust/",
-                                     "harden/", "stress/" };
+static const char *const areas[] = { "boot/", "pfn/", "mm/", "vxd/", "devhlp/", "ntmm/", "monitor/", "hostile/",
+                                     "exhaust/", "harden/", "stress/" };
 #define N_AREAS ((int)ARRAY_SIZE(areas))
 static int area_rank(const char *name)
 {
