@@ -690,7 +690,7 @@ void mon_cmd_call(int argc, char **argv)
         print_mdl((PMDL)(uint32_t)rv);
     }
     for (int i = 0; i < s->nargs; i++) {
-        if (mine[i]) print_out(s, i, mine[i], a, mine);
+        if (mine[i] && !why[0]) print_out(s, i, mine[i], a, mine);   /* a refused call wrote nothing */
         if (s->args[i].kind != A_MDL) continue;
         int slot = mdl_slot((uint32_t)a[i]);
         if (s->flags & F_MDL_FREE) mdls[slot] = NULL;          /* IoFreeMdl frees a live MDL, always */
