@@ -386,7 +386,6 @@ static int mdl_slot(uint32_t v)
 struct bufs {
     vaddr_t in, in_end;           /* bump allocation in the in page */
     vaddr_t out, out_end;         /* in the small-out page */
-    bool array_used;
 };
 static uint32_t next_handle;      /* lock handles go round the handle page */
 
@@ -480,9 +479,9 @@ static bool parse_arg(const char *s, const struct argdef *d, struct bufs *b, uin
              * and the caller-buffer rule refuses it. */
             *mine = mon_scratch(MON_SCRATCH_ARRAY);
             memset((void *)*mine, 0, (MON_SCRATCH_PAGES - MON_SCRATCH_ARRAY) * PAGE_SIZE);
-            b->array_used = true;
-        } else {
-            *mine = take(&b->out, b->out_end, out_size(d->out));
+        } else if (!(*mine = take(&b->out, b->out_end, out_size(d->out)))) {
+            mon_error("%s: no room left in the monitor's out-buffer page", d->name);
+            return false;
         }
         *out = *mine;
         return true;
@@ -494,6 +493,7 @@ static bool parse_arg(const char *s, const struct argdef *d, struct bufs *b, uin
             uint64_t v;
             if (!parse_value(s, d, false, &v)) return false;
             vaddr_t p = take(&b->in, b->in_end, 4);
+            if (!p) { mon_error("%s: no room left in the monitor's in-buffer page", d->name); return false; }
             *(uint32_t *)p = (uint32_t)v;
             *out = p;
             return true;
@@ -579,7 +579,7 @@ static void print_out(const struct service *s, int i, vaddr_t p, const uint64_t 
         kprintf("  %s at 0x%x, %u entries%s\n", d->name, p, n, n > 32 ? " (the first 32)" : "");
         for (uint32_t k = 0; k < MIN(n, 32u); k++) {
             if (pl) kprintf("    PhysAddr 0x%08x Size 0x%x\n", ((PAGELIST *)p)[k].PhysAddr, ((PAGELIST *)p)[k].Size);
-            else kprintf("    %08x: %08x\n", (U(0) + k) << PAGE_SHIFT, ((uint32_t *)p)[k]);
+            else kprintf("    %08x: %08x\n", ((uint32_t)a[0] + k) << PAGE_SHIFT, ((uint32_t *)p)[k]);   /* arg 0: LinPgNum */
         }
         break;
     }
@@ -615,7 +615,7 @@ void mon_cmd_call(int argc, char **argv)
     }
     if (!monitor_memory()) { mon_error("call: the monitor has no scratch memory (out of memory)"); return; }
     struct bufs b = { mon_scratch(MON_SCRATCH_IN), mon_scratch(MON_SCRATCH_IN) + PAGE_SIZE,
-                      mon_scratch(MON_SCRATCH_OUT), mon_scratch(MON_SCRATCH_OUT) + PAGE_SIZE, false };
+                      mon_scratch(MON_SCRATCH_OUT), mon_scratch(MON_SCRATCH_OUT) + PAGE_SIZE };
     uint64_t a[MAX_ARGS] = { 0 };
     vaddr_t mine[MAX_ARGS] = { 0 };
     uint32_t results[MAX_ARGS];
