@@ -79,7 +79,7 @@ LDFLAGS := -m elf_i386 -nostdlib -L $(BUILD) -T linker.ld -z noexecstack $(LDFLA
 # Link order is run order for the tests: the harness, then core, personalities, suites.
 SRC_DIRS := boot kernel drivers mm mm/core mm/vxd mm/devhlp mm/ntmm tests/harness tests/core/boot \
             tests/core/pfn tests/core/mm tests/vxd tests/devhlp tests/ntmm tests/suites/hostile \
-            tests/suites/exhaust tests/suites/harden tests/suites/stress tests/bench tests/paging
+            tests/suites/exhaust tests/suites/harden tests/suites/stress tests/monitor tests/bench tests/paging
 C_SRCS   := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.c)))
 ASM_SRCS := $(foreach d,$(SRC_DIRS),$(sort $(wildcard $(d)/*.asm)))
 STRAY    := $(filter-out $(C_SRCS) $(ASM_SRCS),$(shell find boot kernel drivers mm tests -name '*.c' -o -name '*.asm'))

@@ -8,11 +8,27 @@
 
 void console_init(void);
 void console_putc(char c);
+/* false: output goes to COM1 (and 0xE9) only, while the VGA screen shows a picture. */
+extern bool console_vga_mirror;
+/* Set: every character goes here instead (a test reading what a command prints; it sets
+ * panic_hook too, so that a panic's message still reaches the console). */
+extern void (*console_capture)(char c);
+/* Input for the kernel monitor: a byte from COM1 or a key from the keyboard, -1 when neither
+ * has one; console_wait_input sleeps until one of them interrupts (or an earlier interrupt is
+ * pending): poll again after it. */
+int console_getc_nowait(void);
+void console_wait_input(void);
 
 bool serial_init(void);          /* false when no UART answers (a PC without COM1) */
 bool serial_present(void);
 void serial_putc(char c);
 int serial_getc_nowait(void);    /* -1 when nothing has arrived */
+void serial_rx_irq(bool on);     /* IRQ4 on a received byte */
+
+/* kbd.c: the PS/2 keyboard (i8042), polled */
+bool kbd_init(void);             /* false when no controller answers */
+bool kbd_present(void);
+int kbd_getc_nowait(void);       /* ASCII (shift, caps lock, ctrl applied), -1 when none */
 
 void vga_init(void);
 void vga_putc(char c);
@@ -27,6 +43,11 @@ extern bool console_screen_all;
 void console_mute_screen(bool mute);
 void vga_set_base(volatile uint16_t *base);   /* mm_init moves the text buffer's mapping */
 volatile uint16_t *vga_base(void);
+#define VGA_COLS 80
+#define VGA_ROWS 25
+void vga_cell(int row, int col, char c, uint8_t attr);   /* one cell; attr = background << 4 | foreground */
+void vga_set_pos(int row, int col);                      /* where the next vga_putc writes */
+void vga_sync_cursor(void);                              /* the blinking cursor to that position */
 
 extern bool console_e9;
 

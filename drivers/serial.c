@@ -42,3 +42,10 @@ int serial_getc_nowait(void)
     if (!present || !(inb(COM1 + 5) & 1)) return -1;
     return inb(COM1);
 }
+
+/* IER bit 0: the UART raises IRQ4 while a received byte waits (OUT2, set above, routes it to
+ * the PIC).  Only while the monitor sleeps for input (console_wait_input). */
+void serial_rx_irq(bool on)
+{
+    if (present) outb(COM1 + 1, on ? 0x01 : 0x00);
+}

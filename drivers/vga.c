@@ -6,8 +6,8 @@
 #include "drivers/console.h"
 #include "mm/layout.h"                 /* KERNEL_VBASE */
 
-#define COLS 80
-#define ROWS 25
+#define COLS VGA_COLS
+#define ROWS VGA_ROWS
 #define ATTR 0x0700
 #define STATUS_ATTR 0x1F00                /* white on blue */
 /* Row 0 is the status line (vga_status): the log scrolls in rows FIRST..ROWS-1 below it. */
@@ -60,6 +60,26 @@ void vga_putc(char c)
     if (!buf) return;
     if (c == '\n') { col = 0; if (++row == ROWS) scroll(); cursor_to(row, col); return; }
     if (c == '\r') { col = 0; return; }
+    if (c == '\b') { if (col) col--; return; }      /* the monitor's line editor: "\b \b" erases */
     buf[row * COLS + col] = ATTR | (uint8_t)c;
     if (++col == COLS) { col = 0; if (++row == ROWS) scroll(); }
 }
+
+/* The monitor's memory picture (kernel/monitor_mem.c) draws cells itself, then puts the text
+ * position below it. */
+void vga_cell(int r, int c, char ch, uint8_t attr)
+{
+    if (buf && r >= 0 && r < ROWS && c >= 0 && c < COLS) buf[r * COLS + c] = (uint16_t)(attr << 8 | (uint8_t)ch);
+}
+
+void vga_set_pos(int r, int c)
+{
+    if (r < 0 || r >= ROWS || c < 0 || c >= COLS) return;
+    row = r;
+    col = c;
+    cursor_to(row, col);
+}
+
+/* The hardware cursor to the text position now: the line editor calls it after each key (vga_putc
+ * moves it once per line). */
+void vga_sync_cursor(void) { cursor_to(row, col); }

@@ -15,6 +15,7 @@
 #include "mm/x86.h"
 #include "mm/mm.h"
 #include "tests/harness/user.h"
+#include "kernel/monitor.h"
 
 #ifndef PAGODA_VERSION
 #define PAGODA_VERSION "0.1"
@@ -83,7 +84,7 @@ bool cmdline_has(const char *word)
 enum arg_kind { ARG_FLAG, ARG_TEXT, ARG_NUMBER };
 static const struct { const char *key; enum arg_kind kind; } known_args[] = {
     { "test", ARG_TEXT }, { "test-order", ARG_TEXT }, { "bench", ARG_TEXT },
-    { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG }, { "screen-all", ARG_FLAG },
+    { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG }, { "screen-all", ARG_FLAG }, { "monitor", ARG_FLAG },
     { "stress-steps", ARG_NUMBER }, { "stress-seed", ARG_NUMBER }, { "stress-cross", ARG_NUMBER },
     { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER },
 };
@@ -273,11 +274,16 @@ void kmain(uint32_t magic, paddr_t mbi)
         bench_run(b);
         qemu_exit(QEMU_EXIT_PASS);
     }
-    demo_run();
-    console_status("Pagoda %s | %s family %u | %u MiB RAM | idle", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
-                   x86.family, (mm_total_frames() + 255) / 256);
-    kprintf("Pagoda: idle (no test= on the command line). %s\n", under_qemu() ?
-            "QEMU: Ctrl-A X quits (on the serial console), or close its window." :
-            "Switch the machine off or reset it to leave.");
-    for (;;) __asm__ volatile("sti; hlt");
+    /* `monitor`: the prompt at once.  Otherwise the demo, then the monitor waits for an Enter. */
+    bool at_once = cmdline_has("monitor");
+    if (!at_once) demo_run();
+    console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
+                   x86.family, (mm_total_frames() + 255) / 256, at_once ? "monitor" : "idle: Enter for the monitor");
+    kprintf("Pagoda: %s; to leave: %s\n", at_once ?
+            "the monitor takes commands from the keyboard and the serial console (`help` lists them)" :
+            "idle (no test= on the command line). Press Enter on the keyboard or the serial console for the "
+            "monitor's prompt",
+            under_qemu() ? "`reboot`, QEMU's Ctrl-A X (on the serial console), or close its window." :
+            "`reboot`, or switch the machine off.");
+    monitor_run(!at_once);
 }

@@ -54,7 +54,8 @@ enum mm_arena { ARENA_PRIVATE, ARENA_SHARED, ARENA_SYSTEM, ARENA_NONE };
 enum mm_arena mm_arena_of(vaddr_t va, uint32_t npages);   /* ARENA_NONE when outside/across */
 
 /* Owner tags say which personality made a region; `kind`, `flags` and `data` are theirs. */
-enum region_owner { OWNER_CORE, OWNER_VXD, OWNER_DEVHLP, OWNER_NTMM, OWNER_TEST };
+enum region_owner { OWNER_CORE, OWNER_VXD, OWNER_DEVHLP, OWNER_NTMM, OWNER_TEST,
+                    OWNER_MONITOR };     /* the kernel monitor's scratch (kernel/monitor.c) */
 struct region {
     vaddr_t base;
     uint32_t npages;
@@ -306,6 +307,41 @@ void mm_init(void);
 void mm_print_summary(void);
 extern volatile uint32_t mm_demand_faults;    /* volatile: page faults change it behind C's back */
 extern volatile uint32_t mm_demand_nomem;     /* demand-zero faults that found no frame (fault.c) */
+
+/* ---- views for the kernel monitor (mm/core/view.c): read-only, typed ------------------------ */
+/* What a frame is, as the monitor's memory picture shows it.  Used frames are split by their
+ * locks: LOCKED holds a lock beyond its fixed pins (a linear lock, a VMLock handle, an MDL, a
+ * global alias), FIXED only the pins of fixed (or locked) commits.  Frames above the database
+ * and holes in it are NOTRAM. */
+enum mm_frame_class {
+    MM_FRAME_NOTRAM, MM_FRAME_FREE, MM_FRAME_USED, MM_FRAME_LOCKED, MM_FRAME_FIXED, MM_FRAME_PAGETABLE,
+    MM_FRAME_PAGEDIR, MM_FRAME_SYSTEM, MM_FRAME_RESERVED, MM_FRAME_NCLASSES
+};
+enum mm_frame_class mm_frame_class(pfn_t p);
+pfn_t mm_frame_limit(void);              /* one past the highest frame with a record */
+struct mm_frame_info {
+    enum mm_frame_class cls;
+    const char *state;                   /* the database's own state name */
+    uint8_t flags;
+    uint32_t map_count, lock_count, hold_count, pins;
+    bool on_free_list;                   /* next/prev are free-list links (PFN_NONE: none) */
+    uint32_t next, prev;
+    char flag_names[64];                 /* "ZEROED|DIRTY", "" for none */
+};
+bool mm_frame_info(pfn_t p, struct mm_frame_info *out);   /* false: no record (not RAM) */
+/* The frame counters as the core keeps them.  used, pagetables, pagedirs and free count the
+ * frames in those states; system and reserved also hold frames in use at boot.  total =
+ * free + used + pagetables + pagedirs + system + reserved; locked counts frames of any state
+ * with a lock. */
+struct mm_counters {
+    uint32_t total, free, zeroed, used, pagetables, pagedirs, system, reserved, locked, charged;
+};
+void mm_counters_get(struct mm_counters *c);
+/* The software meaning of a page-table entry (the core keeps it in bits the MMU ignores). */
+#define MM_ENTRY_RAW    0x1u     /* present, maps its frame without a reference (I/O, image, aliases) */
+#define MM_ENTRY_PIN    0x2u     /* present, holds a lock on its frame (a fixed commit) */
+#define MM_ENTRY_DEMAND 0x4u     /* not present: a committed demand-zero page */
+uint32_t mm_entry_flags(pte_t e);
 
 /* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/core/largeio.c) ------------- */
 /* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one

@@ -21,7 +21,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-AREAS = ["boot", "pfn", "mm", "vxd", "devhlp", "ntmm", "paging", "hostile", "exhaust", "harden", "stress"]
+AREAS = ["boot", "pfn", "mm", "vxd", "devhlp", "ntmm", "paging", "monitor", "hostile", "exhaust", "harden", "stress"]
 MEMS = ["8M", "12M", "32M", "64M"]
 CPUS = ["486,-pse", "pentium3"]
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")

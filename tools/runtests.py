@@ -16,6 +16,9 @@ Boot kinds besides kernel/iso run a host tool that writes such a log itself and 
   gdb    tools/gdbtest.py: a scripted gdb session and the QEMU page-table oracle (LOG = its
          result lines, which are also printed here)
   vga    tools/vgarun.py: no serial port at all, LOG = the VGA text screen at the final halt
+  monitor  tools/montest.py: the kernel monitor driven over COM1 (the first word after the
+         memory size: serial) or typed on the keyboard and read off the screen (kbd); LOG = its
+         result lines (also printed here), the session in NAME.serial.log
 Matrix words after the memory size: cmdline:WORD (kernel command line), iso:FILE (boot
 $BUILD/FILE instead of pagoda-test.iso), noserial (no COM1: the log comes from port 0xE9,
 so add cmdline:e9, and the kernel must say it found no serial port), shuffle (boot kernel
@@ -127,6 +130,9 @@ def host_cmd(cfg, log, cpulog):
                 "--log", log, "--cpulog", cpulog]
     if cfg["boot"] == "vga":
         return [sys.executable, os.path.join(tools, "vgarun.py"), cfg["cpu"], cfg["mem"], log, cpulog] + cfg["extra"]
+    if cfg["boot"] == "monitor":        # extra: the mode (serial or kbd), then QEMU arguments
+        return [sys.executable, os.path.join(tools, "montest.py")] + cfg["extra"][:1] + \
+            [cfg["cpu"], cfg["mem"], log, cpulog] + cfg["extra"][1:]
     if cfg["boot"] == "sweep":          # cpu: models separated by ';', mem: sizes separated by ','
         return [sys.executable, os.path.join(tools, "area-sweep.py"), "--kernel", os.path.join(BUILD, "kernel.elf"),
                 "--cpu", cfg["cpu"], "--mem", cfg["mem"], "--jobs", "1", "--out", log]
@@ -374,7 +380,7 @@ def main():
             print("config %-26s %s: %d passed, %d failed, %d skipped (%.1fs)%s" % (
                 r["name"], "PASS" if r["ok"] else "FAIL", r["passed"], r["failed"], r["skipped"],
                 r["secs"], "" if r["ok"] else " - " + r["why"]))
-            if r["ok"] and r["boot"] == "gdb":          # its own result lines, like the self-checks
+            if r["ok"] and r["boot"] in ("gdb", "monitor"):   # their own result lines, like the self-checks
                 for l in r["text"].splitlines():
                     if l.startswith(("ok ", "not ok ")):
                         print(l)

@@ -21,6 +21,7 @@
  *   caller.c     which memory a caller's buffer may be
  *   fault.c      demand-zero page faults
  *   check.c      mm_check(), the invariant checker
+ *   view.c       read-only typed views for the kernel monitor
  *   init.c       bring-up
  */
 #ifndef MM_CORE_H

@@ -27,6 +27,7 @@
 
 extern const struct test __tests_start[], __tests_end[];
 uint32_t test_hostile_cases;
+bool tests_from_monitor;
 static char fail_buf[256];
 
 const char *test_fail(const char *file, int line, const char *fmt, ...)
@@ -80,6 +81,13 @@ static bool selected(const struct test *t, const char *patterns)
         if (*p == ',') p++;
     }
     return false;
+}
+
+const char *tests_first_fatal(const char *patterns)
+{
+    for (const struct test *t = __tests_start; t < __tests_end; t++)
+        if ((t->flags & TEST_FATAL) && selected(t, patterns)) return t->name;
+    return NULL;
 }
 
 /* The parts of a comma-separated pattern that select no test, each reported: a typo in a
@@ -136,8 +144,8 @@ const char *test_name_outside_its_folder(void)
 
 /* Areas run in dependency order: a broken frame allocator shows up before what uses it; an area
  * not listed runs last (rank N_AREAS). */
-static const char *const areas[] = { "boot/", "pfn/", "mm/", "vxd/", "devhlp/", "ntmm/", "paging/", "hostile/", "exhaust/",
-                                     "harden/", "stress/" };
+static const char *const areas[] = { "boot/", "pfn/", "mm/", "vxd/", "devhlp/", "ntmm/", "paging/", "monitor/",
+                                     "hostile/", "exhaust/", "harden/", "stress/" };
 #define N_AREAS ((int)ARRAY_SIZE(areas))
 static int area_rank(const char *name)
 {

@@ -17,6 +17,7 @@ typedef const char *(*test_fn)(void);
 struct test { const char *name; test_fn fn; uint32_t flags; const char *file; };
 #define TEST_MANUAL   1u     /* e.g. boot/panic-on-purpose: never part of "all" */
 #define TEST_NO_LEAKCHECK 2u /* the test changes the free count on purpose (documented per test) */
+#define TEST_FATAL    4u     /* ends the machine on purpose (panic, fault): the monitor will not run it */
 
 #define TEST_FLAGS(fn, name, flags)                                             \
     static const char *fn(void);                                                \
@@ -68,6 +69,11 @@ bool uprobe_write(vaddr_t va, uint32_t v);
 bool uprobe_rewrite(vaddr_t va);
 
 int tests_run(const char *pattern);
+/* Set while the kernel monitor's `test` command runs the harness: the pattern is then the
+ * monitor's (test_pattern), not test= on the command line. */
+extern bool tests_from_monitor;
+/* The first test the pattern selects that ends the machine on purpose (TEST_FATAL), or NULL. */
+const char *tests_first_fatal(const char *pattern);
 /* A test's name starts with its area, the name of the folder its file is in (tests/vxd/x.c:
  * "vxd/..."): the first test that breaks the rule, as "name (file)", or NULL. */
 const char *test_name_outside_its_folder(void);                      /* returns the number failed */

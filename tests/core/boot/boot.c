@@ -120,7 +120,7 @@ TEST(boot_cpu_features, "boot/cpu-features")
 TEST(boot_cmdline, "boot/cmdline")
 {
     const char *t = cmdline_get("test");
-    CHECK(t != NULL);                                    /* we are running because of it */
+    CHECK(t != NULL || tests_from_monitor);              /* we are running because of it (or `test`) */
     CHECK(kernel_cmdline[0] != '/');                     /* QEMU's file name was dropped */
     CHECK(!cmdline_get("no-such-key"));
     return PASS;
@@ -134,7 +134,7 @@ TEST(boot_cmdline, "boot/cmdline")
 TEST(boot_cmdline_pattern_kept, "boot/cmdline-lookup-leaves-the-test-pattern")
 {
     char want[256];
-    const char *t = cmdline_get("test");
+    const char *t = tests_from_monitor ? test_pattern : cmdline_get("test");   /* the monitor's `test` */
     CHECK(t && test_pattern);
     strncpy_z(want, t, sizeof want);
     CHECK(!strcmp(test_pattern, want));
@@ -193,18 +193,18 @@ TEST(boot_ring3_entry_regs, "boot/ring3-entry-registers-defined")
     return PASS;
 }
 
-TEST_FLAGS(boot_panic_on_purpose, "boot/panic-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_panic_on_purpose, "boot/panic-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     panic("on purpose: the host runner must report this run as failed");
 }
 
-TEST_FLAGS(boot_fault_on_purpose, "boot/fault-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_fault_on_purpose, "boot/fault-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     *(volatile uint32_t *)BAD_POINTER = 1;               /* an unexpected kernel #PF */
     return "the fault did not happen";
 }
 
-TEST_FLAGS(boot_triple_fault_on_purpose, "boot/triple-fault-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_triple_fault_on_purpose, "boot/triple-fault-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     static const struct { uint16_t limit; uint32_t base; } __attribute__((packed)) empty = { 0, 0 };
     __asm__ volatile("lidt %0\n\tint3" :: "m"(empty));   /* no IDT: #GP -> #DF -> triple fault */
@@ -223,7 +223,7 @@ static uint32_t __attribute__((noinline)) eat_stack(uint32_t depth)
     return eat_stack(depth + 1) + pad[0];
 }
 
-TEST_FLAGS(boot_stack_overflow_on_purpose, "boot/stack-overflow-on-purpose", TEST_MANUAL)
+TEST_FLAGS(boot_stack_overflow_on_purpose, "boot/stack-overflow-on-purpose", TEST_MANUAL | TEST_FATAL)
 {
     eat_stack(0);
     return "the stack never overflowed";
