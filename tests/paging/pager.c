@@ -13,6 +13,7 @@
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/ntmm/ntmm.h"
+#include "tests/suites/hostile/hostile.h"   /* ballast_take */
 
 #define PAGER_ON()                                          \
     do {                                                    \
@@ -233,17 +234,26 @@ TEST(paging_accessed_dirty, "paging/cpu-sets-accessed-and-dirty")
     return e;
 }
 
-/* A page read back and not written since is dropped when it leaves again, not rewritten: after
- * one pass of reads over a block larger than RAM has brought every page in clean, a second
- * pass moves pages in and out with no write at all. */
+/* A page read back and not written since is dropped when it leaves again, not rewritten: once
+ * read passes over a block larger than the memory left to it have brought every page in clean,
+ * another pass moves pages in and out with no write at all.  The ballast leaves 256 frames, so
+ * the block (768 pages) fits in swap even on a swap area smaller than RAM: every page can have
+ * its slot, and the dirty ones all leave. */
 TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
 {
     PAGER_ON();
     struct mm_counts start;
     mm_counts_take(&start);
-    uint32_t n = more_than_ram();
+    struct mm_pager_stats ps;
+    mm_pager_get_stats(&ps);
+    uint32_t n = ps.slots > 768 + 128 ? 768 : ps.slots - 128;
+    ballast_take(256);
     LIN big = 0;
-    CHECK_EQ(DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &big, NULL), NO_ERROR);
+    if (DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &big, NULL) != NO_ERROR) {
+        ballast_release();
+        mm_pager_disable();
+        return test_fail(__FILE__, __LINE__, "VMAlloc of %u pageable pages refused", n);
+    }
     fill_pages(big, n, 0x3000000u);
     /* Read passes until no page of the block is still present and dirty from the fill: each pass
      * makes room by writing the dirty ones out once. */
@@ -255,6 +265,7 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     }
     if (dirty) {
         DevHelp_VMFree(big);
+        ballast_release();
         mm_pager_disable();
         return test_fail(__FILE__, __LINE__, "%u pages still dirty after %u read passes", dirty, passes);
     }
@@ -267,6 +278,7 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     mm_pager_get_stats(&p1);
     int bad = check_pages(big, n, 0x3000000u);
     DevHelp_VMFree(big);
+    ballast_release();
     CHECK_EQ(mm_pager_disable(), MM_OK);
     CHECK_MSG(bad < 0, "page %d lost its contents", bad);
     CHECK_MSG(p1.page_ins > p0.page_ins && p1.clean_drops > p0.clean_drops,
