@@ -290,3 +290,55 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     CHECK_NOTHING_MOVED(&start);
     return PASS;
 }
+
+/* ---- a lock brings a swapped-out page back ------------------------------------------------------- */
+
+/* A page in swap is not a valid address (MmIsAddressValid FALSE, MmGetPhysicalAddress 0); a
+ * probe-and-lock reads it back, then locks it: present, its contents intact. */
+TEST(paging_lock_pages_in, "paging/lock-reads-swapped-pages-back")
+{
+    PAGER_ON();
+    struct mm_counts start;
+    mm_counts_take(&start);
+    ballast_take(256);
+    uint32_t n = 512;
+    LIN blk = 0;
+    if (DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &blk, NULL) != NO_ERROR) {
+        ballast_release();
+        mm_pager_disable();
+        return test_fail(__FILE__, __LINE__, "VMAlloc of %u pageable pages refused", n);
+    }
+    fill_pages(blk, n, 0x4000000u);
+    uint32_t first = n;                                      /* the first page of 8 in swap */
+    for (uint32_t i = 0; first == n && i + 8 <= n; i++) {
+        bool all = true;
+        for (uint32_t j = 0; all && j < 8; j++) all = pte_is_swapped(pte_read(blk + (i + j) * PAGE_SIZE));
+        if (all) first = i;
+    }
+    const char *e = first == n ? "no 8 pages in a row went to swap under 256 frames" : PASS;
+    vaddr_t va = blk + first * PAGE_SIZE;
+    if (!e && (MmIsAddressValid((PVOID)va) || MmGetPhysicalAddress((PVOID)va).QuadPart != 0))
+        e = test_fail(__FILE__, __LINE__, "a page in swap: MmIsAddressValid %u, physical %x", MmIsAddressValid((PVOID)va),
+                      (uint32_t)MmGetPhysicalAddress((PVOID)va).QuadPart);
+    PMDL mdl = e ? NULL : IoAllocateMdl((PVOID)va, 8 * PAGE_SIZE, FALSE, FALSE, NULL);
+    if (!e && !mdl) e = "IoAllocateMdl";
+    if (!e) {
+        MmProbeAndLockPages(mdl, KernelMode, IoReadAccess);
+        for (uint32_t j = 0; !e && j < 8; j++) {
+            pte_t p = pte_read(va + j * PAGE_SIZE);
+            if (!(p & PTE_P) || !MmIsAddressValid((PVOID)(va + j * PAGE_SIZE)))
+                e = test_fail(__FILE__, __LINE__, "locked page %u: PTE %08x", j, p);
+        }
+        int bad = e ? -1 : check_pages(va, 8, 0x4000000u + first);
+        if (!e && bad >= 0) e = test_fail(__FILE__, __LINE__, "locked page %d: contents lost", bad);
+        MmUnlockPages(mdl);
+        IoFreeMdl(mdl);
+    }
+    DevHelp_VMFree(blk);
+    ballast_release();
+    if (mm_pager_disable() != MM_OK && !e) e = "mm_pager_disable refused after everything was freed";
+    if (e) return e;
+    CHECK_MM_OK();
+    CHECK_NOTHING_MOVED(&start);
+    return PASS;
+}
