@@ -98,6 +98,15 @@ struct region *mm_region_next_global(struct region *r);   /* iterate shared+syst
 #define MM_COMMIT_CONTIG   0x08u  /* physically contiguous run, obeying the frame request */
 #define MM_COMMIT_SKIP     0x10u  /* pages already committed are left as they are */
 #define MM_COMMIT_DIRTY    0x20u  /* PTEs start dirty */
+/* Pageable: demand-zero pages the pager may write to the swap device and take the frame of
+ * (mm/core/pager.c) while nothing locks them.  Each holds one page of the commit charge for as
+ * long as it is committed, present or not (mm/core/vm.c, top).  Ignored with PRESENT, PIN,
+ * CONTIG or a frame request: those pages stay resident.  The personalities ask for it where
+ * their API says the memory is swappable: VxD _PageCommit(PD_ZEROINIT/PD_NOINIT) without
+ * PC_FIXED/PC_LOCKED/PC_LOCKEDIFDP, _PageAllocate without PAGEFIXED/PAGELOCKED/PAGELOCKEDIFDP
+ * (and _PageReAllocate's demand-zero pages), DevHelp VMAlloc without VMDHA_FIXED, NT
+ * ZwAllocateVirtualMemory(MEM_COMMIT).  Everything else is resident. */
+#define MM_COMMIT_PAGEABLE 0x40u
 
 struct mm_frame_req {            /* constraints for contiguous/low frames, in frame numbers */
     pfn_t min, max;              /* [min, max) */
@@ -342,6 +351,27 @@ void mm_counters_get(struct mm_counters *c);
 #define MM_ENTRY_PIN    0x2u     /* present, holds a lock on its frame (a fixed commit) */
 #define MM_ENTRY_DEMAND 0x4u     /* not present: a committed demand-zero page */
 uint32_t mm_entry_flags(pte_t e);
+
+/* ---- added for demand paging: the pager (mm/core/pager.c) ------------------------------------ */
+/* Turns the pager on: the swap device's slots (drivers/swapdev.h) join the commit limit, a
+ * reserve of frames is kept for pageable memory, and unlocked pageable pages are written out
+ * under a low watermark.  MM_ENOENT without a swap device.  Off at boot: kernel/main.c or a test
+ * turns it on.  mm_pager_disable: MM_EBUSY, nothing changed, while a page is swapped out or the
+ * charge would not fit in RAM alone. */
+mm_status mm_pager_enable(void);
+mm_status mm_pager_disable(void);
+bool mm_pager_on(void);
+struct mm_pager_stats {
+    uint32_t page_outs;          /* pages written to a slot and their frames freed */
+    uint32_t clean_drops;        /* clean pages whose slot copy was still valid: freed, no write */
+    uint32_t page_ins;           /* pages read back (faults and lock/alias paths) */
+    uint32_t fault_ins;          /* of those, by a page fault */
+    uint32_t read_errors, write_errors;
+    uint32_t scanned;            /* entries the clock looked at */
+    uint32_t slots, slots_used, slots_bad;
+    uint32_t swapped, pageable;  /* entries swapped out; pageable pages present */
+};
+void mm_pager_get_stats(struct mm_pager_stats *out);
 
 /* ---- added for the NT personality: 4 MiB mappings of I/O space (mm/core/largeio.c) ------------- */
 /* Maps nlarge 4 MiB pages, frames first.. (first 1024-aligned), at va: 4 MiB-aligned, inside one

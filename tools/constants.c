@@ -71,6 +71,10 @@ void constants(void)
     C(PTE_SW_RAW);
     C(PTE_SW_PIN);
     C(PTE_NP_DEMAND);
+    C(PTE_SW_PAGEABLE);
+    C(PTE_NP_SWAP);
+    C(PTE_NP_TRANS);
+    C(PTE_SLOT_SHIFT);
     C(PFNF_ZEROED);
     C(PFNF_DIRTY);
     C(PFNF_CONTIG_START);

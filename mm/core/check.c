@@ -13,16 +13,34 @@
  *     are unlocked and unreferenced;
  *   - every private-arena entry lies inside a region of its address space;
  *   - the free and locked counters equal what the database says;
- *   - the commit charge equals the demand-zero entries found, and no more than the free frames.
+ *   - the commit charge equals the charged entries found (resident demand-zero pages, pageable
+ *     pages in every state) and stays within the commit limit (mm/core/vm.c, top); the present
+ *     pageable and swapped-out counts equal the entries found; no entry is in transition (only
+ *     the pager makes one, for one transfer);
+ *   - every swap slot in use has exactly one owner - a swapped-out entry or a used frame's
+ *     record (a clean page's copy) - and every owner's slot is in use (slot.c).
  * Hyperspace (PDE 0x302) is skipped: the checker itself maps through it.
  */
 #include "mm/core/core.h"
 #include "mm/core/pte_sw.h"
+#include "mm/core/slot.h"
 
 #define PDE_AD (PTE_A | PTE_D)
 static char *why_buf;
 static size_t why_len;
-static uint32_t demand_seen;        /* demand-zero entries walked: the commit charge */
+static uint32_t demand_seen;        /* charged entries walked: the commit charge */
+static uint32_t pageable_seen, swapped_seen, slots_seen;
+static uint32_t slot_seen[SLOT_MAX / 32 + 1];   /* a bit per slot, for duplicates */
+
+/* One owner of slot s found; false when s is not in use or has an owner already. */
+static bool slot_owner(uint32_t s)
+{
+    slots_seen++;
+    if (!slot_in_use(s)) return false;
+    if (slot_seen[s / 32] & (1u << (s % 32))) return false;
+    slot_seen[s / 32] |= 1u << (s % 32);
+    return true;
+}
 #define FAIL(...) do { ksnprintf(why_buf, why_len, __VA_ARGS__); return false; } while (0)
 
 static bool in_some_region(struct as *a, vaddr_t va)
@@ -44,8 +62,20 @@ static bool check_table(const pte_t *pt, uint32_t pdi, struct pfn *tr, struct as
         if (va == 0) FAIL("linear address 0 has entry %08x", e);
         if (a && !in_some_region(a, va)) FAIL("as %u: %08x has entry %08x outside any region", a->id, va, e);
         if (!(e & PTE_P)) {
-            demand_seen += pte_is_demand(e) && !syspte_is_header(va);   /* syspte.c: a header is no charge */
+            if (syspte_is_header(va)) continue;         /* syspte.c: a header is no charge */
+            demand_seen += pte_is_charged(e);
+            if (pte_is_transition(e)) FAIL("%08x is in transition (%08x) outside the pager", va, e);
+            if (pte_is_swapped(e)) {
+                swapped_seen++;
+                if (!(e & PTE_SW_PAGEABLE)) FAIL("%08x: swapped-out entry %08x is not pageable", va, e);
+                if (!slot_owner(pte_slot(e))) FAIL("%08x: swapped to slot %u, which is not in use or has another owner", va, pte_slot(e));
+            }
             continue;
+        }
+        if (e & PTE_SW_PAGEABLE) {
+            demand_seen++;
+            pageable_seen++;
+            if (e & (PTE_SW_RAW | PTE_SW_PIN)) FAIL("%08x: pageable entry %08x is raw or pinned", va, e);
         }
         struct pfn *r = pfn_get(pte_pfn(e));
         if (!r || r->state == PFN_NOTRAM) continue;
@@ -128,6 +158,7 @@ static bool check_frames(void)
             if (r->state != PFN_USED) continue;
             if (r->next != r->map_count) FAIL("frame %x: map_count %u, but %u mappings found", p, r->map_count, r->next);
             if (r->prev != r->pins) FAIL("frame %x: %u pins recorded, %u pinned mappings found", p, r->pins, r->prev);
+            if (r->slot && !slot_owner(r->slot)) FAIL("frame %x: copy in slot %u, which is not in use or has another owner", p, r->slot);
             if (!r->map_count && !r->hold_count && !r->lock_count) FAIL("frame %x is used but nothing references it (orphan)", p);
         }
     }
@@ -135,6 +166,8 @@ static bool check_frames(void)
     if (nlocked != pfn_count.locked) FAIL("locked counter %u, database has %u locked frames", pfn_count.locked, nlocked);
     return true;
 }
+
+static bool check_all(const pte_t *kernel_half);
 
 bool mm_check(char *why, size_t n)
 {
@@ -150,16 +183,27 @@ bool mm_check(char *why, size_t n)
     if (!lock_tally(why, n)) return false;
     memcpy(kernel_half, (pte_t *)PDE_BASE + 512, sizeof kernel_half);
     kernel_half[SELFMAP_PDI - 512] = 0;
-    demand_seen = 0;
+    demand_seen = pageable_seen = swapped_seen = slots_seen = 0;
+    if (slot_count()) memset(slot_seen, 0, sizeof slot_seen);
+    return check_all(kernel_half);
+}
+
+static bool check_all(const pte_t *kernel_half)
+{
     uint32_t nas = 0;
     for (struct as *a = as_first(); a; a = a->next, nas++)
         if (!check_directory(a, kernel_half)) return false;
     if (nas != pte_directory_count()) FAIL("%u address spaces but %u directories", nas, pte_directory_count());
     if (!check_kernel_half(kernel_half)) return false;
-    if (demand_seen != pfn_count.charged || pfn_count.charged > pfn_count.free)
-        FAIL("commit charge %u, but %u demand-zero entries and %u free frames", pfn_count.charged, demand_seen,
-             pfn_count.free);
-    return check_frames();
+    if (demand_seen != pfn_count.charged || pfn_count.charged > pfn_commit_limit())
+        FAIL("commit charge %u, but %u charged entries and a commit limit of %u", pfn_count.charged, demand_seen,
+             pfn_commit_limit());
+    if (pageable_seen != pfn_count.pageable || swapped_seen != pfn_count.swapped)
+        FAIL("pager counts: %u present pageable and %u swapped recorded, %u and %u found", pfn_count.pageable,
+             pfn_count.swapped, pageable_seen, swapped_seen);
+    if (!check_frames()) return false;
+    if (slots_seen != slot_used()) FAIL("swap slots: %u in use, %u owners found", slot_used(), slots_seen);
+    return true;
 }
 
 /* ---- the counts a balanced sequence or a refused call leaves as they were (mm.h) --------------- */

@@ -5,6 +5,7 @@
  * them (a lock, an alias, a protection change, a relocation), and above pte.c and pfn.c only.
  */
 #include "mm/core/core.h"
+#include "mm/core/pte_sw.h"
 
 /* A 4 MiB page is not a committed 4 KiB page: it has no PTE for lock, protect, alias or
  * relocate to change (they would panic installing one), so those refuse it with MM_EINVAL;
@@ -26,15 +27,22 @@ mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all)
     return MM_OK;
 }
 
-/* A committed page's frame, faulting a demand-zero page in: the frame its charge holds, which
- * the install gives back.  PFN_NONE when there is none (the charge makes that a bug). */
+/* A committed page's frame, faulting a demand-zero page in (the frame its charge holds) or
+ * reading a swapped-out one back (the pager's hook).  A pageable page made present here gets A
+ * set, as the access its caller is about to make would: the pager's clock passes over it once
+ * before it may take it (mm/core/pager.c).  PFN_NONE when there is no frame or the read failed. */
 static pfn_t make_present(vaddr_t va)
 {
     pte_t e = pte_read(va);
     if (e & PTE_P) return pte_pfn(e);
-    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_demand(e) ? PFN_ALLOC_CHARGED : 0));
+    if (pte_is_swapped(e)) {
+        if (!pfn_pagein_hook || !pfn_pagein_hook(va)) return PFN_NONE;
+        return pte_pfn(pte_read(va));
+    }
+    pfn_t f = pfn_alloc(PFN_ALLOC_ZERO | (pte_is_charged(e) ? PFN_ALLOC_CHARGED : 0));
     if (f == PFN_NONE) return PFN_NONE;
-    pte_install(va, pte_make(va, f, e & (MM_PROT_MASK | MM_CACHE_MASK)));
+    pte_t a = (e & PTE_SW_PAGEABLE) ? PTE_A | PTE_SW_PAGEABLE : 0;
+    pte_install(va, pte_make(va, f, (e & (MM_PROT_MASK | MM_CACHE_MASK)) | a));
     return f;
 }
 
@@ -49,12 +57,21 @@ uint32_t core_absent(vaddr_t va, uint32_t npages)
 }
 
 /* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
- * needs one (the range's tables exist: its pages are committed). */
+ * needs one (the range's tables exist: its pages are committed).  With the pager on, room is
+ * made first (pages of other ranges written out); a swapped-out page of the range is read
+ * back, and a read the disk fails is MM_ENOMEM too - the pages already made present stay so
+ * (present or not, each is the same committed page). */
 mm_status core_make_present(vaddr_t va, uint32_t npages)
 {
     uint32_t need = core_absent(va, npages);
+    if (!need) return MM_OK;
+    pfn_make_room(need);
+    need = core_absent(va, npages);
     if (need > pfn_count.free) return MM_ENOMEM;
     for (uint32_t i = 0; need && i < npages; i++)
-        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) panic("core_make_present: a counted frame vanished");
+        if (make_present(va + i * PAGE_SIZE) == PFN_NONE) {
+            if (pfn_pagein_hook) return MM_ENOMEM;   /* a disk error (the pager reported it) */
+            panic("core_make_present: a counted frame vanished");
+        }
     return MM_OK;
 }

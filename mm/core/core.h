@@ -5,6 +5,7 @@
  * data), never one after it, so each can be read and changed with only those below in mind.
  * tools/core-layers.sh, run by `make` after linking, fails the build on a cycle.
  *   x86.c        CPU features; the control-register writes that depend on them
+ *   slot.c       the swap-slot bitmap
  *   pfn.c        the frame allocator and the per-frame counts
  *   pfn_boot.c   the PFN database's set-up at boot: hands pfn.c its free lists
  *   pte.c        page-table transitions, the walker, page directories, hyperspace
@@ -19,7 +20,9 @@
  *   physreg.c    frames kept across an unmap and a later map
  *   largeio.c    4 MiB mappings of I/O space
  *   caller.c     which memory a caller's buffer may be
- *   fault.c      demand-zero page faults
+ *   pager.c      demand paging: the clock, page-out, page-in; the only core file that calls the
+ *                swap device (drivers/swapdev.h).  Layers below reach it through pfn.h's hooks
+ *   fault.c      demand-zero and swapped-out page faults
  *   check.c      mm_check(), the invariant checker
  *   view.c       read-only typed views for the kernel monitor
  *   init.c       bring-up
@@ -76,4 +79,7 @@ void lock_drop_linear(vaddr_t va, uint32_t npages);         /* mm/core/lock.c */
 bool lock_tally(char *why, size_t n);                       /* mm/core/lock.c, for mm_check */
 void lock_init(void);                                        /* mm/core/lock.c: after kpool_init */
 bool syspte_is_header(vaddr_t va);                           /* mm/core/syspte.c */
+/* mm/core/pager.c: reads the swapped-out page va (current address space) back; from_fault:
+ * a fault's, counted as one.  false when the pager is off, no frame or the disk failed. */
+bool pager_page_in(vaddr_t va, bool from_fault);
 #endif

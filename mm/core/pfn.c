@@ -12,9 +12,9 @@
  * exists (pfn_fill_hook).
  *
  * Exhaustion: pfn_alloc returns PFN_NONE and changes nothing; callers turn that into their
- * API's out-of-memory error.  "Exhausted" means no frame beyond those the commit charge holds
- * (pfn_count.charged, see pte.c): a committed demand-zero page's frame is kept free for it, and
- * only its resolution (PFN_ALLOC_CHARGED) may take one of those.
+ * API's out-of-memory error.  "Exhausted" means nothing pfn_available() allows: the frames the
+ * commit charge needs (mm/core/vm.c, top) are kept for it, and only the resolution of a charged
+ * page (PFN_ALLOC_CHARGED) may take one of those.
  */
 #include "mm/core/pfn.h"
 
@@ -23,6 +23,8 @@ pfn_t pfn_max;
 struct pfn_counters pfn_count;
 bool pfn_poison_on_free = true;
 void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
+void (*pfn_room_hook)(uint32_t n);
+bool (*pfn_pagein_hook)(vaddr_t va);
 
 static pfn_t free_head[2] = { PFN_NONE, PFN_NONE };   /* [0] low (< 16 MiB), [1] high */
 
@@ -96,6 +98,7 @@ static inline __attribute__((always_inline)) void take_record(pfn_t p, uint32_t 
     r->lock_count = 0;
     r->map_count = r->hold_count = 0;
     r->pins = 0;
+    r->slot = 0;
     if (__builtin_expect(was & PFNF_ZEROED, 0)) pfn_count.zeroed--;
     else if (flags & PFN_ALLOC_ZERO) pfn_fill_hook(p, 0);
 }
@@ -151,7 +154,7 @@ static inline __attribute__((always_inline)) void pop_head(int l, pfn_t p)
 
 static __attribute__((noinline)) pfn_t alloc_slow(uint32_t flags)
 {
-    if (!(flags & PFN_ALLOC_CHARGED) && pfn_count.free <= pfn_count.charged) return PFN_NONE;
+    if (!(flags & PFN_ALLOC_CHARGED) && !pfn_available()) return PFN_NONE;
     int l = 1;
     pfn_t p = free_head[1];
     if (p == PFN_NONE || (flags & PFN_ALLOC_LOW)) {
@@ -171,7 +174,7 @@ pfn_t pfn_alloc(uint32_t flags)
 {
     pfn_t p = free_head[1];
     if (__builtin_expect((flags & (PFN_ALLOC_LOW | PFN_ALLOC_ZERO)) || p == PFN_NONE ||
-                         pfn_count.free <= pfn_count.charged, 0))
+                         !pfn_available(), 0))
         return alloc_slow(flags);
     pop_head(1, p);
     take_record(p, 0);

@@ -39,7 +39,9 @@ enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN
 
 struct pfn {
     uint8_t state, flags;
-    uint16_t spare;
+    uint16_t slot;           /* used frames: the swap slot that holds a copy of this frame's
+                                contents (a clean pageable page paged in or written out), 0 for
+                                none; the pager sets it, pte.c releases it when the mapping goes */
     uint32_t map_count;      /* counted present mappings (share count) */
     uint32_t lock_count;     /* pins + lock-record entries + linear locks */
     uint32_t hold_count;     /* owners without a mapping */
@@ -57,10 +59,15 @@ static inline int pfn_zone(pfn_t p) { return p >= ISA_DMA_LIMIT_PFN; }
 struct pfn_counters {
     uint32_t total;      /* RAM frames with a record (usable RAM) */
     uint32_t free, zeroed, locked, reserved, system, pagetables, used;
-    /* The commit charge: committed demand-zero PTEs (PTE_NP_DEMAND, not present) in every
-     * address space, kept by the PTE transition helpers (pte.c).  Each holds one free frame:
-     * free >= charged always, and only PFN_ALLOC_CHARGED may take a frame when free <= charged. */
+    /* The commit charge (mm/core/vm.c, top): entries that hold one page of it in every address
+     * space - resident demand-zero pages, and pageable pages in any state (pte_is_charged) -
+     * kept by the PTE transition helpers (pte.c). */
     uint32_t charged;
+    uint32_t pageable;   /* present pageable entries (PTE_SW_PAGEABLE): frames the pager may free */
+    uint32_t swapped;    /* swapped-out entries (PTE_NP_SWAP) */
+    /* Set by the pager while it is on (mm/core/pager.c), 0 otherwise: the swap slots the commit
+     * limit counts, and the frames kept for pageable memory (no ordinary allocation takes them). */
+    uint32_t swap_slots, reserve;
 };
 
 #define PFN_CHUNK_SHIFT 10u                /* 1024 frames: 4 MiB */
@@ -99,17 +106,41 @@ bool pfn_is_ram(pfn_t p);                 /* has a record and is not a hole/firm
 /* Single frames, O(1).  PFN_ALLOC_LOW takes only below 16 MiB; otherwise high memory is used
  * first so ISA-DMA-capable frames last (DESIGN: below-16-MiB preference rule).
  * The free frames that outstanding charges need are not free to anyone else: an allocation
- * fails (PFN_NONE) unless more frames are free than charged - except PFN_ALLOC_CHARGED, for the
- * frame of a charged demand-zero page being resolved (the fault handler, make_present), which
- * the PTE store that follows uncharges. */
+ * fails (PFN_NONE) unless pfn_available() - except PFN_ALLOC_CHARGED, for the frame of a
+ * charged page being resolved (a demand-zero page faulted in, a swapped-out page read back:
+ * the fault handler, make_present, the pager), which may take any free frame.  Nothing here
+ * pages out: pfn_make_room does, where its callers know no page is half-handled. */
 #define PFN_ALLOC_ZERO 1u
 #define PFN_ALLOC_LOW  2u
 #define PFN_ALLOC_CHARGED 4u
 pfn_t pfn_alloc(uint32_t flags);          /* PFN_NONE when memory is exhausted */
-/* Free frames no charge holds: what an ordinary allocation may take. */
+/* What an ordinary (non-pageable) allocation may take now: free frames, as long as what is left
+ * for pageable memory (free + present pageable frames) stays at least the reserve and the commit
+ * limit (that, plus the swap slots) still covers the charge (mm/core/vm.c, top).  Without the
+ * pager (reserve and slots 0) this is free - the resident charge: the frames no charge holds. */
+static inline uint32_t pfn_commit_limit(void)
+{
+    uint32_t room = pfn_count.free + pfn_count.pageable;
+    return (room > pfn_count.reserve ? room - pfn_count.reserve : 0) + pfn_count.swap_slots;
+}
 static inline uint32_t pfn_available(void)
 {
-    return pfn_count.free > pfn_count.charged ? pfn_count.free - pfn_count.charged : 0;
+    uint32_t room = pfn_count.free + pfn_count.pageable, limit = pfn_commit_limit();
+    uint32_t a = limit > pfn_count.charged ? limit - pfn_count.charged : 0;
+    uint32_t left = room > pfn_count.reserve ? room - pfn_count.reserve : 0;
+    if (a > left) a = left;
+    return a < pfn_count.free ? a : pfn_count.free;
+}
+/* The pager's two entries for the layers below it (set while it is on, NULL otherwise; the
+ * function-pointer form keeps the layer order: mm/core/pager.c sits above region.c).
+ * pfn_room_hook(n): page out until n frames (and the low watermark) are free - called only where
+ * no page is half-handled (pfn_make_room).  pfn_pagein_hook(va): bring the swapped-out page va
+ * of the current address space in; true when it is present. */
+extern void (*pfn_room_hook)(uint32_t n);
+extern bool (*pfn_pagein_hook)(vaddr_t va);
+static inline void pfn_make_room(uint32_t n)
+{
+    if (pfn_room_hook) pfn_room_hook(n);
 }
 int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, still referenced) */
 

@@ -14,6 +14,7 @@
  * make a per-process self-map translation global.
  */
 #include "mm/core/pte.h"
+#include "mm/core/slot.h"
 #include "mm/core/pte_sw.h"
 
 bool mm_global_pages;
@@ -247,11 +248,39 @@ static inline void table_count(vaddr_t va, pte_t pde, pte_t old, pte_t new)
     }
 }
 
-/* The commit charge follows one entry going from old to new: a demand-zero entry holds one
- * page of it (pte.h). */
-static inline void charge_follow(pte_t old, pte_t new)
+/* The pager's counts follow an entry that is or was pageable: present pageable frames, swapped
+ * entries, and the swap slot an entry or its frame's copy owned (slot.c), given back when the
+ * page leaves it - unless the page keeps it: a swapped entry re-protected, or read back into a
+ * frame whose record the pager pointed at the slot first (pager.c, page-in).  A present pageable
+ * entry that stops mapping its frame takes the frame's slot copy with it (the frame may go on
+ * as something else: mm_unmap_keep).  The pager, which gives a frame's copy to a swapped entry,
+ * clears the record's slot before that store. */
+static __attribute__((noinline)) void pageable_follow(pte_t old, pte_t new)
 {
-    pfn_count.charged += (uint32_t)pte_is_demand(new) - (uint32_t)pte_is_demand(old);
+    bool was_p = (old & PTE_P) && (old & PTE_SW_PAGEABLE), is_p = (new & PTE_P) && (new & PTE_SW_PAGEABLE);
+    pfn_count.pageable += (uint32_t)is_p - (uint32_t)was_p;
+    pfn_count.swapped += (uint32_t)pte_is_swapped(new) - (uint32_t)pte_is_swapped(old);
+    if (pte_is_swapped(old)) {
+        uint32_t s = pte_slot(old);
+        bool kept = (pte_is_swapped(new) && pte_slot(new) == s) ||
+                    ((new & PTE_P) && pfn_get(pte_pfn(new)) && pfn_db[pte_pfn(new)].slot == s);
+        if (!kept) slot_free(s);
+    }
+    if (was_p && !(is_p && pte_pfn(new) == pte_pfn(old))) {
+        struct pfn *r = &pfn_db[pte_pfn(old)];
+        if (r->slot) {
+            slot_free(r->slot);
+            r->slot = 0;
+        }
+    }
+}
+
+/* The commit charge follows one entry going from old to new: a charged entry holds one page of
+ * it (pte_is_charged).  Every store of the helpers below calls this. */
+static inline __attribute__((always_inline)) void charge_follow(pte_t old, pte_t new)
+{
+    pfn_count.charged += (uint32_t)pte_is_charged(new) - (uint32_t)pte_is_charged(old);
+    if (__builtin_expect((old | new) & PTE_SW_PAGEABLE, 0)) pageable_follow(old, new);
 }
 
 /* The references a present entry holds on its frame (pte.h): a map count unless PTE_SW_RAW,
@@ -321,7 +350,7 @@ void pte_install(vaddr_t va, pte_t e)
     pte_t pde = *MiGetPdeAddress(va);
     pte_t *p = MiGetPteAddress(va);
     if (__builtin_expect(!pde_table(pde) || *p ||
-                         (e & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0)) {
+                         (e & (PTE_P | PTE_SW_RAW | PTE_SW_PIN | PTE_SW_PAGEABLE)) != PTE_P, 0)) {
         install_general(va, e);
         return;
     }
@@ -376,7 +405,7 @@ pte_t pte_clear(vaddr_t va, pte_t np)
     pte_t *p = MiGetPteAddress(va);
     pte_t old;
     if (__builtin_expect(np || !pde_table(pde) ||
-                         ((old = *p) & (PTE_P | PTE_SW_RAW | PTE_SW_PIN)) != PTE_P, 0))
+                         ((old = *p) & (PTE_P | PTE_SW_RAW | PTE_SW_PIN | PTE_SW_PAGEABLE)) != PTE_P, 0))
         return clear_general(va, np);
     struct pfn *db = pfn_db, *r = &db[pte_pfn(old)], *t = &db[pde >> PAGE_SHIFT];
     if (__builtin_expect(r->state != PFN_USED || r->map_count < 2 ||
@@ -394,6 +423,43 @@ void pte_set_np(vaddr_t va, pte_t np)
     pte_t *p = pte_lookup(va, NULL);
     if (!p || (*p & PTE_P) || (np & PTE_P)) panic("pte_set_np(%08x, %08x): entry %08x", va, np, p ? *p : 0);
     pte_store(va, np);
+}
+
+/* The pager's transitions (pte.h).  The entry in transition keeps the map reference its present
+ * entry held, so the frame stays the page's while the transfer runs. */
+void pte_begin_transition(vaddr_t va)
+{
+    pte_t *p = pte_lookup(va, NULL);
+    pte_t old = p ? *p : 0;
+    if (!(old & PTE_P) || !(old & PTE_SW_PAGEABLE) || (old & (PTE_SW_RAW | PTE_SW_PIN)))
+        panic("pte_begin_transition(%08x): entry %08x", va, old);
+    pte_t t = (old & (PTE_FRAME | PTE_W | PTE_U | PTE_PWT | PTE_PCD | PTE_PAT)) | PTE_NP_TRANS | PTE_SW_PAGEABLE;
+    *p = t;
+    x86_invlpg(va);
+    charge_follow(old, t);
+}
+
+void pte_end_transition(vaddr_t va, pte_t e)
+{
+    pte_t *p = pte_lookup(va, NULL);
+    pte_t old = p ? *p : 0;
+    bool back = (e & PTE_P) && pte_pfn(e) == pte_pfn(old);
+    if (!pte_is_transition(old) || !(back || pte_is_swapped(e)))
+        panic("pte_end_transition(%08x, %08x): entry %08x", va, e, old);
+    *p = back ? rights_apply(va, e) : e;
+    charge_follow(old, e);
+    if (!back) pfn_unref(pte_pfn(old));              /* the frame goes: it was this page's only */
+}
+
+/* A header entry of the system-PTE pool (syspte.c): stored and cleared with no meaning - no
+ * charge, no reference, no slot - only the table's count of non-zero entries. */
+void pte_set_opaque(vaddr_t va, pte_t np)
+{
+    pte_t *p = pte_lookup(va, NULL);
+    if (!p || (*p & PTE_P) || (np & PTE_P)) panic("pte_set_opaque(%08x, %08x): entry %08x", va, np, p ? *p : 0);
+    pte_t old = *p;
+    *p = np;
+    table_count(va, *MiGetPdeAddress(va), old, np);
 }
 
 /* Hyperspace slots (hyper_map below; pte_install_fresh borrows one).  Hyperspace entries are
@@ -448,6 +514,19 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
     for (uint32_t i = 0; i < n; i++) {
         pte_t e = p[i];
         if (!e) continue;
+        if (__builtin_expect(e & PTE_SW_PAGEABLE, 0)) {  /* pageable: the pager's counts, one by one */
+            if (nb) {                                    /* earlier frames go first, in order */
+                finish_batch(va, idx, nb, pin, npin, ref, nref);
+                cleared += nb;
+                nb = npin = nref = 0;
+            }
+            p[i] = 0;
+            if (e & PTE_P) x86_invlpg(va + i * PAGE_SIZE);
+            charge_follow(e, 0);
+            drop_refs(e);
+            cleared++;
+            continue;
+        }
         p[i] = 0;
         if (__builtin_expect(!(e & PTE_P), 0)) {
             cleared++;
@@ -528,7 +607,7 @@ pfn_t pte_install_fresh(vaddr_t va, uint32_t npages, pte_t tmpl)
         uint32_t added = 0;
         for (uint32_t i = 0; i < s.n; i++) {
             pte_t old = p[i];
-            if (old & (PTE_P | PTE_NP_DEMAND)) continue;
+            if (pte_is_committed(old)) continue;
             pfn_t f = pfn_alloc(0);
             if (f == PFN_NONE) panic("pte_install_fresh(%08x): out of frames", s.va);
             pte_t was = *zp;

@@ -12,10 +12,13 @@
  * PTE_SW_PIN also holds a lock; the helpers take the new references before dropping the old.
  * A page table's own PFN record counts its non-zero entries; when that reaches zero the table
  * is freed and its PDE cleared in every directory (kernel arenas) or in the current one.
- * A demand-zero entry (pte_is_demand) holds one page of the commit charge (pfn_count.charged):
- * an entry that becomes one charges a page, one that stops being one - made present, cleared,
- * overwritten - uncharges it, in every helper below, so no path can leak or forget a charge.
- * Only mm_commit creates demand-zero entries, and only after checking the charge fits.
+ * A charged entry (pte_is_charged: a resident demand-zero page, a pageable page in any state)
+ * holds one page of the commit charge (pfn_count.charged): an entry that becomes one charges a
+ * page, one that stops being one - made present (resident), cleared, overwritten - uncharges
+ * it, in every helper below, so no path can leak or forget a charge; the same helpers keep the
+ * pager's counts (present pageable frames, swapped entries) and give back the swap slot an
+ * entry that leaves owned (slot.c).  Only mm_commit creates charged entries, and only after
+ * checking the charge fits.
  *
  * All addresses are in the *current* address space (the self-map); the shared and system
  * arenas are the same in every address space.  To work on another process's private arena,
@@ -94,6 +97,13 @@ void pte_update(vaddr_t va, pte_t e);
 void pte_remap(vaddr_t va, pte_t e);
 pte_t pte_clear(vaddr_t va, pte_t np);
 void pte_set_np(vaddr_t va, pte_t np);
+/* The pager's (mm/core/pager.c): a present pageable entry -> in transition (same frame, the
+ * reference kept, flushed) for the length of one transfer; then -> present again (same frame,
+ * the transfer failed or was a read) or -> swapped out (the frame's reference dropped). */
+void pte_begin_transition(vaddr_t va);
+void pte_end_transition(vaddr_t va, pte_t e);
+/* Not present -> a value the core gives no meaning (a system-PTE header, syspte.c): no charge. */
+void pte_set_opaque(vaddr_t va, pte_t np);
 /* Every entry of [va, va + npages) -> 0, as pte_clear page by page would, with one TLB flush
  * decision per batch of pages (frames are released after their flush); no-table stretches are
  * skipped whole. */

@@ -132,9 +132,8 @@ bool syspte_range_allocated(vaddr_t va, uint32_t npages)
  * bitmap of their own, and the three places that interpret a not-present entry ask it first:
  * the fault handler never resolves a fault on a header (the access faults, as on NT), the
  * checker does not count a header as a charge, and no range operation of the core (map, commit,
- * decommit, lock: core_range_mappable -> syspte_range_allocated) may include one.  The commit
- * charge that pte.c's transition helpers take for an entry that merely looks demand-zero is
- * given back in the same call, so the charge never moves.
+ * decommit, lock: core_range_mappable -> syspte_range_allocated) may include one.  A header is
+ * stored and cleared by pte_set_opaque, which charges nothing whatever the bits look like.
   (Here, beside the pool they live in: the pool asks
  * syspte_is_header, and the header calls ask syspte_range_allocated.)
  */
@@ -158,18 +157,16 @@ mm_status syspte_set_header(vaddr_t va, uint32_t value)
     uint32_t s = hdr_slot(va);
     hdr[s / 32] |= 1u << (s % 32);
     nhdr++;
-    pte_set_np(va, value);
-    if (pte_is_demand(value)) pfn_count.charged--;      /* a header is not a commit */
+    pte_set_opaque(va, value);                          /* a header is not a commit */
     return MM_OK;
 }
 
 mm_status syspte_clear_header(vaddr_t va)
 {
     if ((va & PAGE_MASK) || !syspte_is_header(va)) return MM_ENOENT;
-    if (pte_is_demand(pte_read(va))) pfn_count.charged++;   /* pte_clear uncharges it again */
     uint32_t s = hdr_slot(va);
     hdr[s / 32] &= ~(1u << (s % 32));
     nhdr--;
-    pte_clear(va, 0);
+    pte_set_opaque(va, 0);
     return MM_OK;
 }

@@ -6,25 +6,35 @@
  * frames and page tables are obtained before the first PTE is written, and given back if
  * any of them cannot be had.  Bad input therefore never costs a frame.
  *
- * Commit is a promise (NT's commit charge, in the form this kernel needs today).  A demand-zero
- * page gets no frame until it is touched, but its commit must guarantee one, or the touch
- * would have nowhere to go.  So:
- *   - the charge (pfn_count.charged) is the number of committed demand-zero PTEs in every
- *     address space; the PTE helpers keep it (pte.h): an entry that becomes demand-zero charges
- *     one page, one that stops being one - made present by a fault or make_present, decommitted,
- *     released with its address space - uncharges it.  mm_check counts the entries and compares;
- *   - the limit is mm_commit_limit(), the pages that can back a charge: the free frames today
- *     (a swap device would add its free slots).  A commit of N demand-zero pages needs N pages
- *     of limit beyond the charge, after the page tables it makes itself: else MM_ENOMEM, with
- *     nothing changed (each personality's documented out-of-memory error);
- *   - frames stay there for the charge: no ordinary allocation (pfn_alloc, pfn_alloc_run: page
- *     tables, directories, present commits, contiguous runs, held runs) takes a free frame while
- *     free <= charged.  Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c,
- *     core_make_present in committed.c) may, and its PTE store gives the charge back at once, so
- *     free - charged - the frames nobody promised - never changes on a demand-zero fault.
- * A demand-zero fault therefore always finds a frame; if one ever does not, that access fails
- * the documented way (fault.c), never the kernel.  The personalities report free - charged as
- * what can still be allocated (mm_available_frames).
+ * Commit is a promise (NT's commit charge).  A demand-zero page gets no frame until it is
+ * touched, and a pageable page may lose its frame to the swap device, but every commit must
+ * guarantee a place for its page, or a touch would have nowhere to go.  So:
+ *   - the charge (pfn_count.charged) counts the entries that need such a place: every resident
+ *     demand-zero page (until it is made present: then it owns its frame like any allocation),
+ *     and every pageable page (MM_COMMIT_PAGEABLE) in every state - demand-zero, present,
+ *     swapped out - for as long as it is committed.  The PTE helpers keep it (pte.h), mm_check
+ *     counts the entries and compares;
+ *   - the limit, mm_commit_limit(), is what can hold those pages: the frames available to
+ *     pageable memory (free + present pageable), less a reserve, plus the swap slots.  The
+ *     pager (mm/core/pager.c) sets the reserve and the slots while it is on; off, both are 0 and
+ *     the limit is free + present pageable frames - so limit - charge is free - demand-zero
+ *     pages, exactly the rule "free frames cover every untouched commit";
+ *   - a commit of N charged pages needs N pages of limit beyond the charge, after the page
+ *     tables it makes itself: else MM_ENOMEM, nothing changed (each personality's documented
+ *     out-of-memory error);
+ *   - non-pageable consumption - an ordinary frame allocation (pfn_alloc, pfn_alloc_run: page
+ *     tables, directories, present commits, contiguous runs, held runs) - is refused when it
+ *     would push the charge over the limit or leave pageable memory fewer frames than the
+ *     reserve (pfn_available).  Locking a pageable page takes its frame out of the pageable
+ *     count only as far as the pager is concerned (it will not move it); the charge stays.
+ *     Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c, core_make_present in
+ *     committed.c, the pager's page-in) may take any free frame, and that keeps limit - charge
+ *     as it was (a frame leaves free for present pageable, or a resident demand-zero page
+ *     stops being charged as its frame leaves free).
+ * A demand-zero fault therefore finds a frame, or with the pager on can make one by writing a
+ * page out; if it ever does not, that access fails the documented way (fault.c), never the
+ * kernel.  The personalities report pfn_available() as what can still be allocated
+ * (mm_available_frames).
  */
 #include "mm/core/core.h"
 #include "mm/core/pte_sw.h"
@@ -91,12 +101,11 @@ static bool frame_ok(pfn_t f, const struct mm_frame_req *q)
 
 /* ---- commit --------------------------------------------------------------------------------- */
 
-/* The commit limit: pages that can back charged (committed demand-zero) pages.  The free frames,
- * for want of anything else to page to; a swap device would add its free slots here. */
-uint32_t mm_commit_limit(void) { return pfn_count.free; }
+/* The commit limit and charge: see the top of this file. */
+uint32_t mm_commit_limit(void) { return pfn_commit_limit(); }
 uint32_t mm_commit_charge(void) { return pfn_count.charged; }
 
-/* Can n more demand-zero pages be charged? */
+/* Can n more charged pages be committed? */
 static bool commit_fits(uint32_t n)
 {
     uint32_t limit = mm_commit_limit();
@@ -161,6 +170,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
 {
     if (!core_range_mappable(va, npages) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK))) return MM_EINVAL;
     if (flags & (MM_COMMIT_PIN | MM_COMMIT_CONTIG)) flags |= MM_COMMIT_PRESENT;
+    if ((flags & MM_COMMIT_PRESENT) || req) flags &= ~MM_COMMIT_PAGEABLE;   /* resident pages */
     if ((flags & MM_COMMIT_CONTIG) && (flags & MM_COMMIT_SKIP)) return MM_EINVAL;
     /* Every frame a commit takes is zeroed, whatever the caller asked (freed frames
      * never reach a user mapping unzeroed).  Zeroing only ring-3 commits is not enough: a page
@@ -171,6 +181,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
+    if (flags & MM_COMMIT_PRESENT) pfn_make_room(todo);   /* the pager, when on: frames to take */
     uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
     if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req)
         return commit_any(va, npages, todo, bits, first_pfn);
@@ -186,7 +197,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
         vaddr_t v = va + i * PAGE_SIZE;
         if (pte_is_committed(pte_read(v))) continue;
         if (frames) pte_install(v, pte_make(v, frames[k++], bits));
-        else pte_set_np(v, PTE_NP_DEMAND | prot);
+        else pte_set_np(v, PTE_NP_DEMAND | prot | ((flags & MM_COMMIT_PAGEABLE) ? PTE_SW_PAGEABLE : 0));
     }
     if (first_pfn) *first_pfn = frames ? frames[0] : PFN_NONE;
     kfree(frames);

@@ -59,6 +59,7 @@ static mm_status commit(vaddr_t va, uint32_t n, uint32_t prot, ULONG f)
     uint32_t cf = 0;                                  /* zero-filled: every commit is */
     struct mm_frame_req req = { 0, (f & VMDHA_16M) ? DH_16M_PFN : DH_NO_LIMIT, 1, 0 };
     if (f & VMDHA_FIXED) cf |= MM_COMMIT_PRESENT | MM_COMMIT_PIN;
+    else cf |= MM_COMMIT_PAGEABLE;                    /* swappable (resident anyway if present: 16M, contig) */
     if (f & VMDHA_16M) cf |= MM_COMMIT_PRESENT;
     if (f & VMDHA_CONTIG) cf |= MM_COMMIT_CONTIG;
     if ((f & VMDHA_USEHIGHMEM) && (cf & MM_COMMIT_PRESENT)) {

@@ -47,7 +47,7 @@ static struct region *vad(vaddr_t va, uint32_t n)
  * the new protection (W/U; their cache bits stay). */
 static NTSTATUS commit(vaddr_t va, uint32_t n, uint32_t prot)
 {
-    mm_status st = mm_commit(va, n, prot, MM_COMMIT_SKIP, NULL, NULL);
+    mm_status st = mm_commit(va, n, prot, MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE, NULL, NULL);
     if (st == MM_ENOMEM) return STATUS_COMMITMENT_LIMIT;
     if (st != MM_OK) return STATUS_CONFLICTING_ADDRESSES;
     mm_protect(va, n, 0, prot & MM_PROT_MASK, NULL);   /* own private pages: the policy allows it */

@@ -106,6 +106,7 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     uint32_t cf = 0;                                  /* PAGEZEROINIT or not: commits are zeroed */
     if (flags & (PAGEFIXED | PAGELOCKED)) cf |= MM_COMMIT_PIN | MM_COMMIT_PRESENT;
     if (flags & PAGELOCKEDIFDP) cf |= MM_COMMIT_PRESENT;
+    if (!(flags & (PAGEFIXED | PAGELOCKED | PAGELOCKEDIFDP))) cf |= MM_COMMIT_PAGEABLE;   /* the pager may take it */
     pfn_t first = PFN_NONE;
     if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) goto fail_block;
     /* The caller's buffer is checked last, so that a probe that makes a demand-zero page of it
@@ -176,7 +177,7 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
             if (pi.present)
                 ok = mm_commit(r->base + i * PAGE_SIZE, 1, prot, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
         }
-        ok = ok && mm_commit(r->base, n, prot, MM_COMMIT_SKIP, NULL, NULL) == MM_OK;
+        ok = ok && mm_commit(r->base, n, prot, MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE, NULL, NULL) == MM_OK;
     }
     if (!ok) { mm_release(r); return NULL; }
     return r;

@@ -187,12 +187,15 @@ static uint32_t private_free_pages(void)
 
 /*
  * _GetDemandPageInfo: fills the Win95 DemandInfoStruc (64 bytes, A.7); flags must be 0 and
- * the pointer a caller buffer (mm/core/caller.c), else nothing is written.  Our numbers, with no pager and no swap file:
+ * the pointer a caller buffer (mm/core/caller.c), else nothing is written.  Our numbers:
  * DILin_Total_Count = DIPhys_Count = RAM frames; DIFree_Count = free frames; DIUnlock_Count =
  * frames not locked by any API; DILinear_Base_Addr = 0; DILin_Total_Free = unreserved pages of
- * the current private arena; DIPage_Faults = demand-zero faults resolved; page-ins, page-outs,
- * discards, instance faults and the paging file = 0; DICommit_Count = committed pages: frames in
- * use (RAM frames not free) plus committed demand-zero pages not touched yet (the commit charge).
+ * the current private arena; DIPage_Faults = demand-zero and swap faults resolved; DIPage_Ins,
+ * DIPage_Outs, DIPage_Discards = the pager's reads, writes and clean pages dropped without a write
+ * (mm_pager_get_stats); DIPagingFileMax / DIPagingFileInUse = the swap slots while the pager is on
+ * and those in use (0 with it off); instance faults = 0; DICommit_Count = committed pages: frames in
+ * use (RAM frames not free) that are not pageable, plus the commit charge (untouched demand-zero
+ * pages and every pageable page, present or not: a present pageable page is counted once).
  */
 void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
 {
@@ -204,7 +207,14 @@ void _GetDemandPageInfo(DemandInfoStruc *p, ULONG flags)
     d.DIUnlock_Count = mm_total_frames() - mm_locked_frames();
     d.DILin_Total_Free = private_free_pages();
     d.DIPage_Faults = mm_demand_faults;
-    d.DICommit_Count = mm_total_frames() - mm_free_frames() + mm_commit_charge();
+    struct mm_pager_stats ps;
+    mm_pager_get_stats(&ps);
+    d.DICommit_Count = mm_total_frames() - mm_free_frames() - ps.pageable + mm_commit_charge();
+    d.DIPage_Ins = ps.page_ins;
+    d.DIPage_Outs = ps.page_outs;
+    d.DIPage_Discards = ps.clean_drops;
+    d.DIPagingFileMax = ps.slots;
+    d.DIPagingFileInUse = ps.slots_used;
     x86_user_access_begin();                          /* the caller's buffer: maybe a user page */
     *p = d;
     x86_user_access_end();

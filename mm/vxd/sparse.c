@@ -88,7 +88,7 @@ ULONG _PageCommit(ULONG page, ULONG npages, ULONG hpd, ULONG pagerdata, ULONG fl
     if (pin) cf |= MM_COMMIT_PIN;
     if (pin || (flags & (PC_PRESENT | PC_LOCKEDIFDP))) cf |= MM_COMMIT_PRESENT;
     if (flags & PC_DIRTY) cf |= MM_COMMIT_DIRTY;
-    if (!(flags & (PC_FIXED | PC_LOCKED | PC_LOCKEDIFDP))) cf |= MM_COMMIT_SKIP;
+    if (!(flags & (PC_FIXED | PC_LOCKED | PC_LOCKEDIFDP))) cf |= MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE;
     if (mm_commit(va, npages, vxd_prot(flags), cf, NULL, NULL) != MM_OK) return 0;
     note_static(r, flags);
     return 1;

@@ -54,7 +54,7 @@ LARGE = K["LARGE_PAGE_SIZE"]
 # Bit names in SDM order.  Bit 7 is PS in a PDE and PAT in a PTE; bits 9-11 are the core's.
 _COMMON = [("P", K["PTE_P"]), ("W", K["PTE_W"]), ("U", K["PTE_U"]), ("PWT", K["PTE_PWT"]),
            ("PCD", K["PTE_PCD"]), ("A", K["PTE_A"]), ("D", K["PTE_D"])]
-_SW = [("RAW", K["PTE_SW_RAW"]), ("PIN", K["PTE_SW_PIN"])]
+_SW = [("RAW", K["PTE_SW_RAW"]), ("PIN", K["PTE_SW_PIN"]), ("PAGEABLE", K["PTE_SW_PAGEABLE"])]
 
 
 def bits(e, kind):
@@ -72,12 +72,20 @@ def bits(e, kind):
 
 def not_present(e):
     """What a P=0 entry means in the core's software encodings (mm/core/pte_sw.h): empty (a
-    system-PTE guard page is empty too), or a committed demand-zero page."""
+    system-PTE guard page is empty too), a committed demand-zero page, a page swapped out to a
+    slot, or one in transition (the pager's write or read of its frame)."""
     if e == 0:
         return "empty"
     prot = ("rw" if e & K["PTE_W"] else "r-") + (" user" if e & K["PTE_U"] else " kernel")
+    pg = ", pageable" if e & K["PTE_SW_PAGEABLE"] else ""
+    kind = e & (K["PTE_NP_DEMAND"] | K["PTE_NP_SWAP"])
+    top = e >> K["PTE_SLOT_SHIFT"]
+    if kind == K["PTE_NP_TRANS"]:
+        return "not present: in transition, frame %#x, protection %s%s" % (top, prot, pg)
+    if kind == K["PTE_NP_SWAP"]:
+        return "not present: swapped out to slot %u, protection %s%s" % (top, prot, pg)
     if e & K["PTE_NP_DEMAND"]:
-        return "not present: committed demand-zero, protection %s" % prot
+        return "not present: committed demand-zero, protection %s%s" % (prot, pg)
     return "not present: unknown software encoding %#x" % e
 
 

@@ -1,0 +1,226 @@
+/*
+ * pager.c - demand paging to the swap device: which pages leave memory, writing them out,
+ * reading them back.  The only core file that calls the swap device (drivers/swapdev.h).
+ *
+ * What may be paged: a present page committed pageable (PTE_SW_PAGEABLE, mm.h's
+ * MM_COMMIT_PAGEABLE), mapped counted (not PTE_SW_RAW), not pinned (PTE_SW_PIN), whose frame
+ * pfn_movable() allows - no lock of any owner (linear lock, lock record), no hold, no second
+ * mapping.  Nothing else ever is: page tables and directories (resident: a table holds the
+ * entries that say where its pages are), the kernel image, the pool, the PFN database, MMIO,
+ * free-physical-region pages, fixed and locked commits, frames mapped more than once.
+ *
+ * Victims: a clock.  The hand walks the regions of every address space's private arena, then
+ * those of the shared and system arenas, page by page; a candidate with the hardware A bit set
+ * has it cleared (that one translation flushed: pte_update) and is passed over - a second
+ * chance - and one with A clear is taken.  Pages made present by the core for a caller (a
+ * lock, an alias: committed.c) start with A set, so the hand passes them once first.  Another
+ * address space's pages are reached by loading its directory for the length of the scan
+ * (core_switch_as, as mm_release does), so every store still goes through the self-map
+ * helpers of pte.c.
+ *
+ * Page-out: a page whose frame still has a valid copy in a slot - read back from it (page-in
+ * keeps the slot in the frame's record, pfn.slot) and neither written since (the PTE's D bit)
+ * nor written by a device (PFNF_DIRTY) - is dropped: its entry becomes "swapped, that slot"
+ * and the frame is freed, no write.  Any other page is written: the entry goes to "in
+ * transition" (the frame kept, the translation flushed) for the synchronous write, then to
+ * "swapped" and the frame is freed.  A write the disk fails puts the entry back present and
+ * dirty, and marks the slot bad (slot.c: never handed out again).  A page-in by a write fault
+ * gives the slot back at once (the page is dirty from the first instruction).
+ *
+ * Trigger: no thread.  pfn_make_room(n) (pfn.h), called where the core is about to take frames
+ * and no page is half-handled - a demand-zero or swap fault, core_make_present, a present
+ * commit - writes pages out when fewer than n + PAGER_LOW frames are free, until n + PAGER_HIGH
+ * are or the clock has gone round twice.
+ *
+ * Off at boot (mm_pager_enable turns it on): with it off, the reserve and the slots are not
+ * in the commit limit and nothing here runs, so memory behaves exactly as without a swap device.
+ */
+#include "mm/core/core.h"
+#include "mm/core/pte_sw.h"
+#include "mm/core/slot.h"
+#include "drivers/swapdev.h"
+
+#define PAGER_LOW 32u          /* frames: page-out starts below n + this many free */
+#define PAGER_HIGH 64u         /* and goes on up to n + this many */
+#define PAGER_RESERVE 64u      /* frames kept for pageable memory (pfn_available) */
+
+static bool on;
+static struct mm_pager_stats st;
+static uint32_t hand_space;     /* 0 .. address spaces - 1: private arenas; then shared, system */
+static vaddr_t hand_va;
+
+bool mm_pager_on(void) { return on; }
+
+/* ---- page-out --------------------------------------------------------------------------------- */
+
+static bool candidate(pte_t e)
+{
+    return (e & (PTE_P | PTE_SW_PAGEABLE | PTE_SW_RAW | PTE_SW_PIN)) == (PTE_P | PTE_SW_PAGEABLE) &&
+           pfn_movable(pte_pfn(e));
+}
+
+/* Writes the candidate page va (current address space) out, or drops it when its slot copy is
+ * valid.  false: no slot, or the disk failed (the page stays present and dirty). */
+static bool page_out(vaddr_t va)
+{
+    pte_t e = pte_read(va);
+    pfn_t f = pte_pfn(e);
+    struct pfn *r = &pfn_db[f];
+    uint32_t slot = r->slot;
+    bool dirty = (e & PTE_D) || (r->flags & PFNF_DIRTY) || !slot;
+    r->slot = 0;                                     /* the slot goes to the entry (pte.c) */
+    if (!dirty) {
+        pte_clear(va, pte_make_swapped(slot, e));    /* the frame is freed */
+        st.clean_drops++;
+        return true;
+    }
+    if (!slot) slot = slot_alloc();
+    if (!slot) return false;
+    pte_begin_transition(va);
+    void *m = hyper_map(f);
+    int err = swapdev_write(slot, m);
+    hyper_unmap(m);
+    if (err) {
+        st.write_errors++;
+        kprintf("pager: writing %08x to slot %u failed (%s): the page stays in memory, the slot is bad\n", va, slot,
+                ata_err_name(err));
+        slot_free(slot);
+        slot_mark_bad(slot);
+        pte_end_transition(va, (e | PTE_D) & ~PTE_SW_RAW);
+        return false;
+    }
+    pte_end_transition(va, pte_make_swapped(slot, e));
+    st.page_outs++;
+    return true;
+}
+
+/* The address space whose private arena is space k, NULL for the shared (k == n) and system
+ * (k == n + 1) arenas. */
+static struct as *space_as(uint32_t k)
+{
+    struct as *a = as_first();
+    while (a && k--) a = a->next;
+    return a;
+}
+
+/* Scans space k from hand_va: clears A bits, takes pages, until `goal` frames are free. */
+static void scan_space(uint32_t k, uint32_t nas, uint32_t goal)
+{
+    struct as *a = k < nas ? space_as(k) : NULL;
+    struct region *list = a ? a->regions : *region_list_for(k == nas ? ARENA_SHARED : ARENA_SYSTEM);
+    struct as *prev = core_current_as;
+    if (a) core_switch_as(a);
+    for (struct region *r = list; r && pfn_count.free < goal; r = r->next) {
+        vaddr_t end = r->base + r->npages * PAGE_SIZE;
+        if (end <= hand_va) continue;
+        for (vaddr_t va = r->base > hand_va ? r->base : hand_va; va < end && pfn_count.free < goal; va += PAGE_SIZE) {
+            hand_va = va + PAGE_SIZE;
+            pte_t *p = pte_lookup(va, NULL);
+            if (!p) {                                /* no table: the rest of its 4 MiB */
+                va = (va | (LARGE_PAGE_SIZE - 1)) + 1 - PAGE_SIZE;
+                continue;
+            }
+            pte_t e = *p;
+            if (!candidate(e)) continue;
+            st.scanned++;
+            struct pfn *fr = &pfn_db[pte_pfn(e)];
+            if ((e & PTE_D) && fr->slot) {           /* written since read back: the copy is stale */
+                slot_free(fr->slot);
+                fr->slot = 0;
+            }
+            if (e & PTE_A) pte_update(va, e & ~PTE_A);
+            else page_out(va);
+        }
+    }
+    core_switch_as(prev);
+}
+
+static void make_room(uint32_t n)
+{
+    if (pfn_count.free >= n + PAGER_LOW || !pfn_count.pageable) return;
+    uint32_t goal = n + PAGER_HIGH, nas = as_count();
+    /* Twice round every space: once to clear A bits, once to take what they left. */
+    for (uint32_t visits = 0; pfn_count.free < goal && visits <= 2 * (nas + 2); visits++) {
+        if (hand_space >= nas + 2) hand_space = 0;
+        scan_space(hand_space, nas, goal);
+        if (pfn_count.free < goal) {
+            hand_space++;
+            hand_va = 0;
+        }
+    }
+}
+
+/* ---- page-in ------------------------------------------------------------------------------------ */
+
+bool pager_page_in(vaddr_t va, bool from_fault)
+{
+    if (!on) return false;
+    if (from_fault) make_room(1);
+    pte_t e = pte_read(va);
+    if (!pte_is_swapped(e)) return false;
+    uint32_t slot = pte_slot(e);
+    pfn_t f = pfn_alloc(PFN_ALLOC_CHARGED);
+    if (f == PFN_NONE) return false;
+    void *m = hyper_map(f);
+    int err = swapdev_read(slot, m);
+    hyper_unmap(m);
+    if (err) {
+        st.read_errors++;
+        kprintf("pager: reading %08x from slot %u failed (%s)\n", va, slot, ata_err_name(err));
+        pfn_free(f);
+        return false;
+    }
+    pfn_db[f].slot = (uint16_t)slot;                 /* the clean copy: pte.c keeps the slot */
+    pte_install(va, pte_make(va, f, (e & (MM_PROT_MASK | MM_CACHE_MASK)) | PTE_SW_PAGEABLE | (from_fault ? 0 : PTE_A)));
+    st.page_ins++;
+    if (from_fault) {
+        st.fault_ins++;
+        mm_demand_faults++;
+    }
+    return true;
+}
+
+static bool pagein_hook(vaddr_t va) { return pager_page_in(va, false); }
+
+/* ---- on, off, counters -------------------------------------------------------------------------- */
+
+mm_status mm_pager_enable(void)
+{
+    if (on) return MM_OK;
+    if (!swapdev_present() || !swapdev_slots()) return MM_ENOENT;
+    slot_setup(swapdev_slots());
+    pfn_count.swap_slots = slot_count();
+    pfn_count.reserve = PAGER_RESERVE;
+    pfn_room_hook = make_room;
+    pfn_pagein_hook = pagein_hook;
+    hand_space = 0;
+    hand_va = 0;
+    on = true;
+    return MM_OK;
+}
+
+mm_status mm_pager_disable(void)
+{
+    if (!on) return MM_OK;
+    if (pfn_count.swapped) return MM_EBUSY;
+    uint32_t free_limit = pfn_count.free + pfn_count.pageable;   /* the limit without the pager */
+    if (pfn_count.charged > free_limit) return MM_EBUSY;
+    for (pfn_t p = 0; p < pfn_max; p++)              /* slot copies of present pages go */
+        if (pfn_db[p].state == PFN_USED) pfn_db[p].slot = 0;
+    slot_setup(0);
+    pfn_count.swap_slots = pfn_count.reserve = 0;
+    pfn_room_hook = NULL;
+    pfn_pagein_hook = NULL;
+    on = false;
+    return MM_OK;
+}
+
+void mm_pager_get_stats(struct mm_pager_stats *out)
+{
+    *out = st;
+    out->slots = slot_count();
+    out->slots_used = slot_used();
+    out->slots_bad = slot_bad_count();
+    out->swapped = pfn_count.swapped;
+    out->pageable = pfn_count.pageable;
+}
