@@ -136,6 +136,11 @@ static void cmd_stats(int argc UNUSED, char **argv UNUSED)
             mm_available_frames());
     kprintf("stats: address-spaces=%u regions=%u syspte-free=%u pool-used=%u demand-faults=%u demand-nomem=%u\n",
             as_count(), mm_region_count(), syspte_free_count(), kpool_used(), mm_demand_faults, mm_demand_nomem);
+    struct mm_pager_stats ps;
+    mm_pager_get_stats(&ps);
+    kprintf("stats: paging %s swapped=%u pageable=%u slots=%u/%u bad=%u page-outs=%u clean-drops=%u page-ins=%u "
+            "read-errors=%u write-errors=%u\n", mm_pager_on() ? "on" : "off", ps.swapped, ps.pageable, ps.slots_used,
+            ps.slots, ps.slots_bad, ps.page_outs, ps.clean_drops, ps.page_ins, ps.read_errors, ps.write_errors);
 }
 
 static void cmd_check(int argc UNUSED, char **argv UNUSED)

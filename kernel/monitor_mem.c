@@ -438,6 +438,10 @@ void mon_cmd_mem(int argc UNUSED, char **argv UNUSED)
     kprintf("mem: count");
     for (unsigned i = 0; i < NCLASSES; i++) kprintf(" %s=%u", classes[i].name, count[classes[i].cls]);
     kprintf(" ram=%u\n", limit - count[MM_FRAME_NOTRAM]);
+    struct mm_pager_stats ps;                  /* swapped pages have no frame: counted here */
+    mm_pager_get_stats(&ps);
+    kprintf("mem: paging %s swapped=%u pageable=%u slots=%u/%u page-outs=%u page-ins=%u\n",
+            mm_pager_on() ? "on" : "off", ps.swapped, ps.pageable, ps.slots_used, ps.slots, ps.page_outs, ps.page_ins);
     for (unsigned b = 0; b < NBANDS; b++)
         kprintf("mem: band %08x-%08x %s mapped=%u demand=%u\n", bands[b].first, bands[b].last, bands[b].name,
                 bc.present[b], bc.demand[b]);

@@ -10,6 +10,7 @@ CAPTURE).  The lines it reads (kernel/monitor_mem.c writes them):
     mem: frames 0-LIMIT ...                        the start of a dump
     mem: run FIRST-LAST CLASS COUNT                 frames FIRST..LAST (hex, inclusive) in one state
     mem: count CLASS=N ... ram=N                    the totals
+    mem: paging on|off swapped=N ...                pages in swap (they have no frame) and the pager's counts
     mem: band FIRST-LAST NAME mapped=N demand=N     the linear address space of the current process
     mem: end (as N)
 
