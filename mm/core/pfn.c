@@ -173,8 +173,10 @@ static __attribute__((noinline)) pfn_t alloc_slow(uint32_t flags)
 pfn_t pfn_alloc(uint32_t flags)
 {
     pfn_t p = free_head[1];
+    /* free + pageable > charged + reserve implies pfn_available() > 0 (pfn.h): the cheap,
+     * sufficient form of the charge rule; anything closer is alloc_slow's to decide. */
     if (__builtin_expect((flags & (PFN_ALLOC_LOW | PFN_ALLOC_ZERO)) || p == PFN_NONE ||
-                         !pfn_available(), 0))
+                         pfn_count.free + pfn_count.pageable <= pfn_count.charged + pfn_count.reserve, 0))
         return alloc_slow(flags);
     pop_head(1, p);
     take_record(p, 0);

@@ -280,7 +280,10 @@ static __attribute__((noinline)) void pageable_follow(pte_t old, pte_t new)
 static inline __attribute__((always_inline)) void charge_follow(pte_t old, pte_t new)
 {
     pfn_count.charged += (uint32_t)pte_is_charged(new) - (uint32_t)pte_is_charged(old);
-    if (__builtin_expect((old | new) & PTE_SW_PAGEABLE, 0)) pageable_follow(old, new);
+    /* Only a present pageable entry or a swapped (in-transition) one moves the pager's counts: a
+     * pageable demand-zero page is charged like any other, so it takes the common path. */
+    if (__builtin_expect(((old | new) & PTE_SW_PAGEABLE) && ((old | new) & (PTE_P | PTE_NP_SWAP)), 0))
+        pageable_follow(old, new);
 }
 
 /* The references a present entry holds on its frame (pte.h): a map count unless PTE_SW_RAW,
@@ -514,7 +517,8 @@ static void clear_in_table(vaddr_t va, uint32_t n, pte_t pde)
     for (uint32_t i = 0; i < n; i++) {
         pte_t e = p[i];
         if (!e) continue;
-        if (__builtin_expect(e & PTE_SW_PAGEABLE, 0)) {  /* pageable: the pager's counts, one by one */
+        if (__builtin_expect((e & PTE_SW_PAGEABLE) && (e & (PTE_P | PTE_NP_SWAP)), 0)) {
+            /* present pageable, swapped or in transition: the pager's counts, one by one */
             if (nb) {                                    /* earlier frames go first, in order */
                 finish_batch(va, idx, nb, pin, npin, ref, nref);
                 cleared += nb;
