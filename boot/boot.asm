@@ -42,13 +42,59 @@ boot_stack_top:
 
 section .boot.text
 bits 32
+no_ram_msg: db "Pagoda needs at least 3 MiB of RAM: the kernel image does not fit in this machine's memory.", 13, 10, 0
 global _start
-extern kmain
+extern kmain, _kernel_end
 _start:
     cli
     cld
     mov esi, eax                        ; Multiboot magic
     mov edi, ebx                        ; Multiboot info (physical)
+
+    ; A machine whose RAM ends inside the image (QEMU -m 2M): the page tables and the stack below
+    ; live in .bss, past the end of its memory, and the first store would be lost.  kmain's own
+    ; check (kernel/main.c) cannot run yet, so say it here, on COM1 and the screen, and leave
+    ; through the exit port (status 35 under QEMU), as a failed run does.
+    cmp esi, 0x2BADB002
+    jne .ram_ok
+    test byte [edi], 1                  ; flags bit 0: mem_lower / mem_upper are valid
+    jz .ram_ok
+    mov eax, [edi + 8]                  ; mem_upper: KiB of RAM from 1 MiB on
+    shl eax, 10
+    add eax, KERNEL_PHYS_LOAD
+    cmp eax, _kernel_end - KERNEL_VBASE
+    jae .ram_ok
+    mov esi, no_ram_msg - KERNEL_VBASE     ; paging is off: physical addresses
+    mov edi, 0xB8000
+.say:
+    lodsb
+    test al, al
+    jz .said
+    mov [edi], al                       ; the screen: white on red
+    mov byte [edi + 1], 0x4F
+    add edi, 2
+    mov ecx, 100000                     ; COM1, if there is one: wait for room, bounded
+    mov dx, 0x3FD
+.lsr:
+    mov ah, al
+    in al, dx
+    test al, 0x20
+    mov al, ah
+    jnz .tx
+    loop .lsr
+.tx:
+    mov dx, 0x3F8
+    out dx, al
+    jmp .say
+.said:
+    mov dx, 0xF4
+    mov eax, 0x11                       ; QEMU_EXIT_FAIL (drivers/console.h)
+    out dx, eax
+    xchg bx, bx                         ; Bochs: the magic breakpoint ends a run
+.halt:
+    hlt
+    jmp .halt
+.ram_ok:
 
     ; boot_pt: 1024 PTEs mapping physical 0..4 MiB, present + writable.
     mov ebx, boot_pt - KERNEL_VBASE

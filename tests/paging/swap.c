@@ -5,10 +5,11 @@
  * outside the area, unmarked sectors and forged handles are refused and nothing is written.
  * Without a swap disk these SKIP("no swap disk"); the matrix has configurations with one.
  */
+#include "tests/core/mm/frames.h"
 #include "tests/paging/paging_test.h"
 
 static uint8_t page[PAGE_SIZE], page2[PAGE_SIZE];
-static uint8_t big[ATA_MAX_COUNT * ATA_SECTOR_SIZE];      /* one command's worth: 128 KiB */
+#define BIG_BYTES (ATA_MAX_COUNT * ATA_SECTOR_SIZE)           /* one command's worth: 128 KiB */
 
 static const char *header_case(uint64_t size, uint32_t max, uint32_t version, uint32_t slot,
                                int corrupt, uint32_t *area)
@@ -169,23 +170,36 @@ TEST(paging_slot_round_trip, "paging/slot-round-trip")
 /* One 256-sector write (the count register's 0) over slots 1-32, read back in one 256-sector
  * command, then sector by sector in commands of 3 with READ SECTORS (one sector per DRQ block),
  * then slot by slot: the data is on the disk, not in a buffer of the driver's. */
+static const char *multi_sector(uint8_t *big);
+
+/* The 128 KiB buffer is a system block of this test's, not static memory: the kernel image is
+ * what a 3 MiB machine must hold. */
 TEST(paging_multi_sector, "paging/multi-sector-round-trip")
 {
     NEED_SWAP();
     if (swapdev_slots() < 32) SKIP("swap area smaller than 32 slots");
+    struct region *r = sys_block(BIG_BYTES / PAGE_SIZE, MM_PROT_WRITE);
+    if (!r) SKIP("no room for a 128 KiB buffer");
+    const char *e = multi_sector((uint8_t *)r->base);
+    mm_release(r);
+    return e;
+}
+
+static const char *multi_sector(uint8_t *big)
+{
     const struct ata_swap *a = swapdev_area();
     const struct ata_info *in = ata_info(a->drive);
-    uint32_t lba = a->start + 8, pages = sizeof big / PAGE_SIZE;
+    uint32_t lba = a->start + 8, pages = BIG_BYTES / PAGE_SIZE;
     for (uint32_t p = 0; p < pages; p++) pattern_fill(big + p * PAGE_SIZE, PAGE_SIZE, 1000 + p);
     CHECK_EQ(ata_write(a, lba, ATA_MAX_COUNT, big), ATA_OK);
-    memset(big, 0, sizeof big);
+    memset(big, 0, BIG_BYTES);
     CHECK_EQ(ata_read(a->drive, lba, ATA_MAX_COUNT, big), ATA_OK);
     for (uint32_t p = 0; p < pages; p++)
         CHECK_MSG(pattern_mismatch(big + p * PAGE_SIZE, PAGE_SIZE, 1000 + p) < 0, "256-sector read: page %u", p);
 
     uint16_t block = in->block;
     CHECK_EQ(ata_set_block(a->drive, 1), ATA_OK);
-    memset(big, 0, sizeof big);
+    memset(big, 0, BIG_BYTES);
     const char *why = NULL;
     for (uint32_t s = 0; s < ATA_MAX_COUNT && !why; s += 3) {
         uint32_t n = MIN(3u, ATA_MAX_COUNT - s);

@@ -12,9 +12,18 @@
 #include "tests/suites/hostile/hostile.h"
 #include "mm/core/pfn.h"
 
+/* The handles and sizes of the exhaustion under way: tests run one at a time and each gives
+ * everything back (exhaust_release) before the next one takes. */
+static uint32_t ex_handles[EX_MAX], ex_sizes[EX_MAX];
+static struct exhaust *ex_owner;
+
 const char *exhaust_run(struct hrun *r, struct exhaust *x)
 {
     char what[64];
+    CHECK_MSG(!ex_owner || ex_owner == x, "%s: %s still holds what it took", x->what, ex_owner->what);
+    ex_owner = x;
+    x->h = ex_handles;
+    x->size = ex_sizes;
     x->taken = x->calls = x->n = 0;
     for (uint32_t chunk = x->chunk; chunk;) {
         uint32_t h = 0, result = 0;
@@ -53,6 +62,7 @@ void exhaust_release(struct exhaust *x)
         x->n--;
         x->give(x, x->h[x->n], x->size[x->n]);
     }
+    if (ex_owner == x) ex_owner = NULL;
 }
 
 /* ---- ballast ------------------------------------------------------------------------------------ */

@@ -265,7 +265,7 @@ static const char *phys_test(const char *name, struct exhaust *x)
     TEST(id, "exhaust/" name)                                                                 \
     {                                                                                         \
         static struct exhaust x = { name, (fail_value), (chunk0), (faults), takefn, givefn,  \
-                                    { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };                   \
+                                    { 0, 0, 0, 0 }, 0, 0, 0, NULL, NULL };                   \
         return phys_test(name, &x);                                                           \
     }
 

@@ -102,7 +102,7 @@ static const char *pool_full(struct hrun *r, void *arg)
 TEST(ex_syspte, "exhaust/system-ptes")
 {
     struct hrun r = { "exhaust/system-ptes", 0, { 0 } };
-    static struct exhaust x = { "MmMapIoSpace", 0, 1023, false, take_io, give_io, { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
+    static struct exhaust x = { "MmMapIoSpace", 0, 1023, false, take_io, give_io, { 0, 0, 0, 0 }, 0, 0, 0, NULL, NULL };
     uint32_t before = test_hostile_cases, took[2];
     uint64_t t0 = hnow();
     struct region *buf = mm_reserve(ARENA_SYSTEM, 0, 2, 1, OWNER_TEST, NULL);
@@ -181,11 +181,11 @@ TEST(ex_private, "exhaust/private-arena")
 {
     struct hrun r = { "exhaust/private-arena", 0, { 0 } };
     static struct exhaust res = { "_PageReserve(PR_PRIVATE)", F, 0x10000, false, take_reserve, give_reserve,
-                                  { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
+                                  { 0, 0, 0, 0 }, 0, 0, 0, NULL, NULL };
     static struct exhaust rsv = { "VMAlloc(VMDHA_PROCESS | VMDHA_RESERVE)", ERROR_NOT_ENOUGH_MEMORY, 0x10000, false,
-                                  take_vmalloc, give_vmalloc, { VMDHA_RESERVE, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
+                                  take_vmalloc, give_vmalloc, { VMDHA_RESERVE, 0, 0, 0 }, 0, 0, 0, NULL, NULL };
     static struct exhaust dz = { "VMAlloc(VMDHA_PROCESS)", ERROR_NOT_ENOUGH_MEMORY, 0x10000, false,
-                                 take_vmalloc, give_vmalloc, { 0, 0, 0, 0 }, 0, 0, 0, { 0 }, { 0 } };
+                                 take_vmalloc, give_vmalloc, { 0, 0, 0, 0 }, 0, 0, 0, NULL, NULL };
     uint32_t before = test_hostile_cases, took[3][2] = { { 0, 0 }, { 0, 0 }, { 0, 0 } };
     uint64_t t0 = hnow();
     LIN global = 0;

@@ -157,7 +157,8 @@ struct exhaust {
     void (*give)(struct exhaust *x, uint32_t h, uint32_t n);
     uint32_t ctx[4];             /* the API's own state (a region, a cursor) */
     uint32_t taken, calls, n;    /* units obtained, calls made, handles held */
-    uint32_t h[EX_MAX], size[EX_MAX];
+    uint32_t *h, *size;          /* exhaust_run's shared table (one exhaustion at a time): EX_MAX
+                                    entries each, in .bss once rather than in every test's data */
 };
 const char *exhaust_run(struct hrun *r, struct exhaust *x);
 void exhaust_release(struct exhaust *x);
