@@ -311,7 +311,7 @@ clean:
 
 # The "make ..." lines of the comments at the top of this file and of tools/debug.mk.
 help:
-	@sed -n 's/^#   make/make/p' Makefile tools/debug.mk
+	@sed -n -e 's/^#   make/make/p' -e 's/^#     \(  *[^ ]\)/  \1/p' Makefile tools/debug.mk
 
 # Debugging, Bochs and the QEMU page-table oracle live in their own file.
 -include tools/debug.mk
