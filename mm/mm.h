@@ -361,6 +361,10 @@ uint32_t mm_entry_flags(pte_t e);
 mm_status mm_pager_enable(void);
 mm_status mm_pager_disable(void);
 bool mm_pager_on(void);
+/* Is va's entry "swapped out" (committed, its contents in a slot, no frame)?  After a fault on
+ * va was not resolved, true says why: the disk failed the read back (the personalities' "in
+ * page error"), not a bad address. */
+bool mm_page_in_swap(vaddr_t va);
 struct mm_pager_stats {
     uint32_t page_outs;          /* pages written to a slot and their frames freed */
     uint32_t clean_drops;        /* clean pages whose slot copy was still valid: freed, no write */

@@ -51,6 +51,12 @@ static vaddr_t hand_va;
 
 bool mm_pager_on(void) { return on; }
 
+bool mm_page_in_swap(vaddr_t va)
+{
+    pte_t *p = pte_lookup(va, NULL);
+    return p && pte_is_swapped(*p);
+}
+
 /* ---- page-out --------------------------------------------------------------------------------- */
 
 static bool candidate(pte_t e)
