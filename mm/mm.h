@@ -355,8 +355,8 @@ uint32_t mm_entry_flags(pte_t e);
 /* ---- added for demand paging: the pager (mm/core/pager.c) ------------------------------------ */
 /* Turns the pager on: the swap device's slots (drivers/swapdev.h) join the commit limit, a
  * reserve of frames is kept for pageable memory, and unlocked pageable pages are written out
- * under a low watermark.  MM_ENOENT without a swap device.  Off at boot: kernel/main.c or a test
- * turns it on.  mm_pager_disable: MM_EBUSY, nothing changed, while a page is swapped out or the
+ * under a low watermark.  MM_ENOENT without a swap device.  kernel/main.c turns it on at boot
+ * when there is one, unless the command line says `nopager`.  mm_pager_disable: MM_EBUSY, nothing changed, while a page is swapped out or the
  * charge would not fit in RAM alone. */
 mm_status mm_pager_enable(void);
 mm_status mm_pager_disable(void);

@@ -5,7 +5,9 @@ checks besides the kernel's own summary:
   - no byte outside the area the kernel may write changed (a SHA-256 over the image with that
     area left out, before and after the run): for an unmarked disk that is every byte;
   - the kernel's boot log has the exact line for this disk: the "swap: ..." line naming the
-    device, its size, its slots and the id tools/mkswap.py wrote, or "no swap device: paging off";
+    device, its size, its slots and the id tools/mkswap.py wrote, and "paging on" (the pager is
+    on by default with a swap device; "paging off (nopager)" when the configuration's command
+    line has that word), or "no swap device: paging off";
   - with a swap area, no paging/ test skipped, and once paging/slot-round-trip passed, the slots
     changed on the host's side too: the data is in the image file, not only in the emulator.
 
@@ -68,8 +70,10 @@ def header_id(path, offset):
     return size, ident
 
 
-def make(kind, index, path):
-    """Writes a fresh image for kind at path; returns the disk's description (a dict)."""
+def make(kind, index, path, nopager=False):
+    """Writes a fresh image for kind at path; returns the disk's description (a dict).  nopager:
+    the kernel's command line says so, and the "swap: ..." line ends "paging off (nopager)"."""
+    paging = "paging off (nopager)" if nopager else "paging on"
     if os.path.exists(path):
         os.remove(path)
     name = POSITIONS[index]
@@ -77,7 +81,7 @@ def make(kind, index, path):
         mkswap(path, "--size", "64M" if kind == "swap" else "8M")
         size, ident = header_id(path, 0)
         disk = {"path": path, "index": index, "kind": kind, "writable": (PAGE, size),
-                "expect": "swap: %s whole disk, %d KiB, %d slots, id %016x" % (name, size // 1024, size // PAGE - 1, ident)}
+                "expect": "swap: %s whole disk, %d KiB, %d slots, id %016x, %s" % (name, size // 1024, size // PAGE - 1, ident, paging)}
         if kind in INJECT:
             disk["blkdebug"] = path + ".blkdebug"
             with open(disk["blkdebug"], "w") as f:
@@ -102,7 +106,7 @@ def make(kind, index, path):
     size, ident = header_id(path, start * SECTOR)
     return {"path": path, "index": index, "kind": kind,
             "writable": (start * SECTOR + PAGE, start * SECTOR + size),
-            "expect": "swap: %s partition 2, %d KiB, %d slots, id %016x" % (name, size // 1024, size // PAGE - 1, ident)}
+            "expect": "swap: %s partition 2, %d KiB, %d slots, id %016x, %s" % (name, size // 1024, size // PAGE - 1, ident, paging)}
 
 
 def _hash(path, lo, hi):

@@ -32,8 +32,9 @@
  * commit - writes pages out when fewer than n + PAGER_LOW frames are free, until n + PAGER_HIGH
  * are or the clock has gone round twice.
  *
- * Off at boot (mm_pager_enable turns it on): with it off, the reserve and the slots are not
- * in the commit limit and nothing here runs, so memory behaves exactly as without a swap device.
+ * On from boot with a swap device (kernel/main.c calls mm_pager_enable unless the command line
+ * says `nopager`).  With it off, the reserve and the slots are not in the commit limit and
+ * nothing here runs, so memory behaves exactly as without a swap device.
  */
 #include "mm/core/core.h"
 #include "mm/core/pte_sw.h"
