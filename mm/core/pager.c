@@ -101,6 +101,12 @@ static bool page_out(vaddr_t va)
     return true;
 }
 
+bool pager_page_out(vaddr_t va)
+{
+    pte_t *p = on ? pte_lookup(va, NULL) : NULL;
+    return p && candidate(*p) && page_out(va);
+}
+
 /* The address space whose private arena is space k, NULL for the shared (k == n) and system
  * (k == n + 1) arenas. */
 static struct as *space_as(uint32_t k)
