@@ -145,7 +145,8 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
  * the one shared/system page - gets one more lock, owned by that linear page; every page must
  * be committed (demand-zero pages are made present).  frames (optional) gets the frame numbers.
  * MM_EINVAL / MM_ENOENT / MM_EACCES as the range is bad, not committed or lacks the access;
- * MM_ELIMIT when a count would pass PFN_COUNT_MAX; MM_ENOMEM without pool room; nothing locked. */
+ * MM_ELIMIT when a count would pass PFN_COUNT_MAX; MM_ENOMEM without pool room, or when a page
+ * in swap could not be read back (the disk failed: the pager reported it); nothing locked. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames);
 /* One linear lock off each page; _total: all of each page's linear locks (PL_TOTALUNLOCK).
  * MM_ENOTLOCKED (nothing changed) when a page has no linear lock.  Never a record's lock or a

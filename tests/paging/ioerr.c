@@ -1,7 +1,8 @@
 /*
  * tests/paging/ioerr.c - the pager when the swap disk fails: a read back that fails terminates
- * a ring-3 access with its report and is STATUS_IN_PAGE_ERROR to a kernel probe, the page
- * staying committed and in swap; a write that fails leaves the page in memory, dirty, its
+ * a ring-3 access with its report, is STATUS_IN_PAGE_ERROR to a kernel probe and the lock
+ * services' out-of-memory answer (VMLock 8, _LinPageLock 0), the page staying committed and in
+ * swap; a write that fails leaves the page in memory, dirty, its
  * contents intact, and its slot marked bad.
  *
  * The errors come from outside: the matrix configurations qemu-swap-read-errors and
@@ -106,6 +107,17 @@ TEST(paging_io_error_page_in, "paging/io-error-page-in")
             e = test_fail(__FILE__, __LINE__, "after the raise: MDL flags %x, in swap %u, read errors %u -> %u",
                           mdl->MdlFlags, mm_page_in_swap(va), p1.read_errors, p2.read_errors);
         IoFreeMdl(mdl);
+    }
+    /* The lock services read back too: the failed read is their out-of-memory answer
+     * (VMLock 8, _LinPageLock 0), nothing locked, the page still in swap. */
+    if (!e && !skip) {
+        KernVMLock_t h;
+        uint32_t locked0 = mm_locked_frames();
+        USHORT vr = DevHelp_VMLock(0, va, PAGE_SIZE, DEVHLP_NO_LIST, (LIN)&h, NULL);
+        ULONG lr = _LinPageLock(va >> PAGE_SHIFT, 1, 0);
+        if (vr != ERROR_NOT_ENOUGH_MEMORY || lr != 0 || !mm_page_in_swap(va) || mm_locked_frames() != locked0)
+            e = test_fail(__FILE__, __LINE__, "locks of a page whose read fails: VMLock %u, _LinPageLock %u, in swap %u, "
+                          "locked frames %u -> %u", vr, lr, mm_page_in_swap(va), locked0, mm_locked_frames());
     }
     if (r != 0xFFFFFFFFu && _PageFree((PVOID)r, 0) != 1 && !e) e = "_PageFree refused";
     ballast_release();
