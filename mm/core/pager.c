@@ -24,7 +24,9 @@
  * and the frame is freed, no write.  Any other page is written: the entry goes to "in
  * transition" (the frame kept, the translation flushed) for the synchronous write, then to
  * "swapped" and the frame is freed.  A write the disk fails puts the entry back present and
- * dirty, and marks the slot bad (slot.c: never handed out again).  A page-in by a write fault
+ * dirty, and marks the slot bad (slot.c: never handed out again) and out of the commit limit
+ * (new commits are refused rather than promised a slot that cannot hold a page; what is
+ * committed already stays so).  A page-in by a write fault
  * gives the slot back at once (the page is dirty from the first instruction).
  *
  * Trigger: no thread.  pfn_make_room(n) (pfn.h), called where the core is about to take frames
@@ -93,6 +95,7 @@ static bool page_out(vaddr_t va)
                 ata_err_name(err));
         slot_free(slot);
         slot_mark_bad(slot);
+        if (pfn_count.swap_slots) pfn_count.swap_slots--;   /* it no longer backs commit */
         pte_end_transition(va, (e | PTE_D) & ~PTE_SW_RAW);
         return false;
     }

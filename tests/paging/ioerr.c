@@ -3,7 +3,7 @@
  * a ring-3 access with its report, is STATUS_IN_PAGE_ERROR to a kernel probe and the lock
  * services' out-of-memory answer (VMLock 8, _LinPageLock 0), the page staying committed and in
  * swap; a write that fails leaves the page in memory, dirty, its
- * contents intact, and its slot marked bad.
+ * contents intact, and its slot marked bad and out of the commit limit.
  *
  * The errors come from outside: the matrix configurations qemu-swap-read-errors and
  * qemu-swap-write-errors put the swap disk behind QEMU's blkdebug driver, failing every read,
@@ -152,7 +152,9 @@ TEST(paging_io_error_page_out, "paging/io-error-page-out")
     if (!e && _PageCommit(blk >> PAGE_SHIFT, n, PD_ZEROINIT, 0, PC_USER | PC_WRITEABLE) != 1) e = "_PageCommit refused";
     mm_pager_get_stats(&p0);
     swapdev_get_stats(&s0);
+    uint32_t limit0 = mm_commit_limit();
     if (!e) fill(blk, n, 0x6000000u);
+    uint32_t limit1 = mm_commit_limit();
     mm_pager_get_stats(&p1);
     swapdev_get_stats(&s1);
     bool skip = !e && p1.write_errors == p0.write_errors;
@@ -176,6 +178,9 @@ TEST(paging_io_error_page_out, "paging/io-error-page-out")
         e = test_fail(__FILE__, __LINE__, "%u failed writes (disk %u), %u slots marked bad, slots in use %u -> %u",
                       p1.write_errors - p0.write_errors, s1.write_errors - s0.write_errors,
                       p1.slots_bad - p0.slots_bad, p0.slots_used, p1.slots_used);
+    if (!e && !skip && limit1 != limit0 - (p1.slots_bad - p0.slots_bad))   /* the fill only moved frames */
+        e = test_fail(__FILE__, __LINE__, "commit limit %u -> %u with %u slots marked bad: a bad slot still backs commit",
+                      limit0, limit1, p1.slots_bad - p0.slots_bad);
     if (blk != 0xFFFFFFFFu && _PageFree((PVOID)blk, 0) != 1 && !e) e = "_PageFree refused";
     ballast_release();
     e = pager_end(e);
