@@ -109,8 +109,7 @@ void swapdev_probe(void)
         kprintf("no swap device: paging off\n");
         return;
     }
-    kprintf("swap: %s, %u KiB, %u slots, id %016llx\n", sw.name, sw.area->sectors / 2, sw.slots,
-            sw.area->id);
+    /* The "swap: ..." line is kernel/main.c's, once it knows whether paging is on. */
 }
 
 bool swapdev_present(void) { return sw.area != NULL; }

@@ -6,8 +6,9 @@
  * 1 <= s <= swapdev_slots(), is the 8 sectors at the area's start + 8 * s.  swapdev_probe()
  * picks the first area it finds: ata0 master, ata0 slave, ata1 master, ata1 slave; on each disk
  * the whole disk (a header at LBA 0), else its primary partitions 1-4 in order.  The boot log
- * names it ("swap: ata0 master partition 1, 65536 KiB, 16383 slots, id ...") or says
- * "no swap device: paging off".  A disk without a header is never written (drivers/ata.h).
+ * says "no swap device: paging off"; with a device, kernel/main.c names it once it has turned
+ * the pager on ("swap: ata0 master partition 1, 65536 KiB, 16383 slots, id ..., paging on";
+ * "paging off (nopager)" when the command line says so).  A disk without a header is never written (drivers/ata.h).
  *
  * The interface for the pager:
  *   swapdev_probe()              once at boot, after mm_init (kernel/main.c)

@@ -86,7 +86,7 @@ static const struct { const char *key; enum arg_kind kind; } known_args[] = {
     { "test", ARG_TEXT }, { "test-order", ARG_TEXT }, { "bench", ARG_TEXT },
     { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG }, { "screen-all", ARG_FLAG }, { "monitor", ARG_FLAG },
     { "stress-steps", ARG_NUMBER }, { "stress-seed", ARG_NUMBER }, { "stress-cross", ARG_NUMBER },
-    { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER },
+    { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER }, { "nopager", ARG_FLAG },
 };
 
 /* A whole number, decimal or 0x-hex, and nothing else; false for anything else. */
@@ -112,6 +112,19 @@ uint32_t cmdline_number(const char *key, uint32_t dflt)
     const char *v = cmdline_get(key);
     uint32_t n;
     return v && parse_number(v, &n) ? n : dflt;
+}
+
+/* Demand paging is on whenever there is a swap device, unless the command line says `nopager`
+ * (memory then behaves exactly as without one: mm/core/pager.c).  The log line names the area
+ * and says which. */
+static void swap_start(void)
+{
+    const struct ata_swap *a = swapdev_area();
+    if (!a) return;                   /* swapdev_probe said "no swap device: paging off" */
+    bool want = !cmdline_has("nopager");
+    mm_status st = want ? mm_pager_enable() : MM_ENOENT;
+    kprintf("swap: %s, %u KiB, %u slots, id %016llx, paging %s\n", swapdev_name(), a->sectors / 2, swapdev_slots(),
+            a->id, st == MM_OK ? "on" : want ? "off (the pager refused)" : "off (nopager)");
 }
 
 /* One warning per word the kernel does not understand; the number of warnings. */
@@ -250,6 +263,7 @@ void kmain(uint32_t magic, paddr_t mbi)
     print_layout();
     firmware_verify();
     swapdev_probe();                  /* the disk for paging out: drivers/swapdev.h */
+    swap_start();
     console_status("Pagoda %s | %s family %u | %u MiB RAM | %s", PAGODA_VERSION, x86.cpuid ? x86.vendor : "no CPUID",
                    x86.family, (mm_total_frames() + 255) / 256, cmdline_get("test") ? "running tests" : "booting");
     user_init();

@@ -145,7 +145,8 @@ mm_status mm_protect(vaddr_t va, uint32_t npages, uint32_t and_mask, uint32_t or
  * the one shared/system page - gets one more lock, owned by that linear page; every page must
  * be committed (demand-zero pages are made present).  frames (optional) gets the frame numbers.
  * MM_EINVAL / MM_ENOENT / MM_EACCES as the range is bad, not committed or lacks the access;
- * MM_ELIMIT when a count would pass PFN_COUNT_MAX; MM_ENOMEM without pool room; nothing locked. */
+ * MM_ELIMIT when a count would pass PFN_COUNT_MAX; MM_ENOMEM without pool room, or when a page
+ * in swap could not be read back (the disk failed: the pager reported it); nothing locked. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames);
 /* One linear lock off each page; _total: all of each page's linear locks (PL_TOTALUNLOCK).
  * MM_ENOTLOCKED (nothing changed) when a page has no linear lock.  Never a record's lock or a
@@ -355,12 +356,16 @@ uint32_t mm_entry_flags(pte_t e);
 /* ---- added for demand paging: the pager (mm/core/pager.c) ------------------------------------ */
 /* Turns the pager on: the swap device's slots (drivers/swapdev.h) join the commit limit, a
  * reserve of frames is kept for pageable memory, and unlocked pageable pages are written out
- * under a low watermark.  MM_ENOENT without a swap device.  Off at boot: kernel/main.c or a test
- * turns it on.  mm_pager_disable: MM_EBUSY, nothing changed, while a page is swapped out or the
+ * under a low watermark.  MM_ENOENT without a swap device.  kernel/main.c turns it on at boot
+ * when there is one, unless the command line says `nopager`.  mm_pager_disable: MM_EBUSY, nothing changed, while a page is swapped out or the
  * charge would not fit in RAM alone. */
 mm_status mm_pager_enable(void);
 mm_status mm_pager_disable(void);
 bool mm_pager_on(void);
+/* Is va's entry "swapped out" (committed, its contents in a slot, no frame)?  After a fault on
+ * va was not resolved, true says why: the disk failed the read back (the personalities' "in
+ * page error"), not a bad address. */
+bool mm_page_in_swap(vaddr_t va);
 struct mm_pager_stats {
     uint32_t page_outs;          /* pages written to a slot and their frames freed */
     uint32_t clean_drops;        /* clean pages whose slot copy was still valid: freed, no write */

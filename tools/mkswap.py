@@ -9,7 +9,7 @@
 Pagoda pages only to an area with this header (drivers/swapdev.h): the first 4 KiB of the area,
 slot 0, hold the magic "PAGODA-SWAP-AREA", the version, the slot size, the area's size in bytes
 (header page included, whole 4 KiB pages) and a random id that the kernel's boot log shows
-("swap: ata0 master partition 1, 65536 KiB, 16383 slots, id ...").  Whatever the area held
+("swap: ata0 master partition 1, 65536 KiB, 16383 slots, id ..., paging on").  Whatever the area held
 before is overwritten by the pager; nothing outside it is ever written.  The tool prints what
 it did, with the id.
 

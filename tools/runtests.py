@@ -172,7 +172,8 @@ def run_config(cfg, pattern, timeout, seed=1):
     env = dict(os.environ, BOCHS_TIMEOUT=os.environ.get("BOCHS_TIMEOUT", str(max(timeout - 20, 10))))
     disk = None
     if cfg.get("disk"):
-        disk = testdisk.make(cfg["disk"][0], cfg["disk"][1], os.path.join(LOGS, cfg["name"] + ".disk.img"))
+        disk = testdisk.make(cfg["disk"][0], cfg["disk"][1], os.path.join(LOGS, cfg["name"] + ".disk.img"),
+                             "nopager" in cfg["cmdline"].split())
         disk_before = testdisk.fingerprint(disk)
         if cfg["boot"] == "bochs":
             env["BOCHS_DISK"] = disk["path"]

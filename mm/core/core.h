@@ -82,4 +82,8 @@ bool syspte_is_header(vaddr_t va);                           /* mm/core/syspte.c
 /* mm/core/pager.c: reads the swapped-out page va (current address space) back; from_fault:
  * a fault's, counted as one.  false when the pager is off, no frame or the disk failed. */
 bool pager_page_in(vaddr_t va, bool from_fault);
+/* Writes the page va (current address space) out now, or drops it if its slot copy is valid;
+ * false, nothing changed, unless the pager is on and va is a page it may take.  For the
+ * benchmark rows (tests/bench/paging.c): the clock decides otherwise. */
+bool pager_page_out(vaddr_t va);
 #endif

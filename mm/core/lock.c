@@ -173,7 +173,9 @@ static void lock_pages(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frame
 /* ---- linear locks: the public half -------------------------------------------------------- */
 
 /* Checks, then every refusable step, then the pages are made present (which cannot fail once
- * lock_check saw frames for them), so a refused lock changes nothing at all. */
+ * lock_check saw frames for them - except, with the pager on, a read back the swap disk fails:
+ * MM_ENOMEM, nothing locked, the pages read back so far present, the same committed pages, and
+ * the lock table possibly grown by lt_reserve), so a refused lock changes nothing else. */
 mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
 {
     mm_status st = lock_check(va, npages, flags);
@@ -186,7 +188,7 @@ mm_status mm_lock(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *frames)
         if (e && e->count > PFN_COUNT_MAX - 1) return MM_ELIMIT;
     }
     if (!lt_reserve(npages)) return MM_ENOMEM;        /* the last refusal: nothing changed yet */
-    core_make_present(va, npages);
+    if ((st = core_make_present(va, npages)) != MM_OK) return st;   /* a page the disk failed to read */
     for (uint32_t i = 0; i < npages; i++) {
         struct llock *e = lt_get(as, vpn + i);
         e->pfn = pte_pfn(p[i]);
@@ -298,7 +300,10 @@ mm_status mm_lock_record(vaddr_t va, uint32_t npages, uint32_t flags, pfn_t *fra
     if (!room_for_locks(MiGetPteAddress(va), NULL, npages, npages)) return MM_ELIMIT;
     struct mm_lockrec *r = rec_new(npages);
     if (!r) return MM_ENOMEM;
-    core_make_present(va, npages);                    /* cannot fail: checked in lock_check */
+    if ((st = core_make_present(va, npages)) != MM_OK) {   /* only a read the swap disk failed */
+        kfree(r);
+        return st;
+    }
     lock_pages(va, npages, flags, r->frames);
     if (frames) memcpy(frames, r->frames, npages * sizeof(pfn_t));
     rec_link(r);

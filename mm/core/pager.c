@@ -24,7 +24,9 @@
  * and the frame is freed, no write.  Any other page is written: the entry goes to "in
  * transition" (the frame kept, the translation flushed) for the synchronous write, then to
  * "swapped" and the frame is freed.  A write the disk fails puts the entry back present and
- * dirty, and marks the slot bad (slot.c: never handed out again).  A page-in by a write fault
+ * dirty, and marks the slot bad (slot.c: never handed out again) and out of the commit limit
+ * (new commits are refused rather than promised a slot that cannot hold a page; what is
+ * committed already stays so).  A page-in by a write fault
  * gives the slot back at once (the page is dirty from the first instruction).
  *
  * Trigger: no thread.  pfn_make_room(n) (pfn.h), called where the core is about to take frames
@@ -32,8 +34,9 @@
  * commit - writes pages out when fewer than n + PAGER_LOW frames are free, until n + PAGER_HIGH
  * are or the clock has gone round twice.
  *
- * Off at boot (mm_pager_enable turns it on): with it off, the reserve and the slots are not
- * in the commit limit and nothing here runs, so memory behaves exactly as without a swap device.
+ * On from boot with a swap device (kernel/main.c calls mm_pager_enable unless the command line
+ * says `nopager`).  With it off, the reserve and the slots are not in the commit limit and
+ * nothing here runs, so memory behaves exactly as without a swap device.
  */
 #include "mm/core/core.h"
 #include "mm/core/pte_sw.h"
@@ -50,6 +53,12 @@ static uint32_t hand_space;     /* 0 .. address spaces - 1: private arenas; then
 static vaddr_t hand_va;
 
 bool mm_pager_on(void) { return on; }
+
+bool mm_page_in_swap(vaddr_t va)
+{
+    pte_t *p = pte_lookup(va, NULL);
+    return p && pte_is_swapped(*p);
+}
 
 /* ---- page-out --------------------------------------------------------------------------------- */
 
@@ -86,12 +95,19 @@ static bool page_out(vaddr_t va)
                 ata_err_name(err));
         slot_free(slot);
         slot_mark_bad(slot);
+        if (pfn_count.swap_slots) pfn_count.swap_slots--;   /* it no longer backs commit */
         pte_end_transition(va, (e | PTE_D) & ~PTE_SW_RAW);
         return false;
     }
     pte_end_transition(va, pte_make_swapped(slot, e));
     st.page_outs++;
     return true;
+}
+
+bool pager_page_out(vaddr_t va)
+{
+    pte_t *p = on ? pte_lookup(va, NULL) : NULL;
+    return p && candidate(*p) && page_out(va);
 }
 
 /* The address space whose private arena is space k, NULL for the shared (k == n) and system

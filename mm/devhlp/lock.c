@@ -140,7 +140,10 @@ static uint32_t core_lock_flags(ULONG Flags, vaddr_t va)
  *   PAGEFIXED, PC_FIXED, contiguous commits) and pages that anyone has locked, or that are
  *   mapped elsewhere too, never move: 33 (ERROR_LOCK_VIOLATION), as OS/2 would wait for them.
  *   NOBLOCK: 32792 instead of 33 for those, and for pages that are committed but not yet
- *   resident (demand-zero).  A count that would overflow (2^32 - 2^16 locks on a frame): 8.
+ *   resident (demand-zero, or written out by the pager: reading one back is disk I/O, a wait),
+ *   with nothing read back.  Without NOBLOCK a page in swap is read back, then locked; while
+ *   locked the pager never takes it; a read the disk fails is 8 (ERROR_NOT_ENOUGH_MEMORY, as
+ *   no frame), nothing locked.  A count that would overflow (2^32 - 2^16 locks on a frame): 8.
  *   Range: non-zero, no wrap, committed, inside one object (region) -> else 87.
  *   pPagelist: -1 = no list (returns 0 entries), else room for the worst case
  *   ceil((off + len) / 4096) entries (checked before anything is relocated or locked); the

@@ -146,8 +146,9 @@ VOID MmBuildMdlForNonPagedPool(PMDL mdl)
 static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
 {
     NT_TRY_FRAME t;
+    volatile ULONG i = 0;                             /* the page a fault stopped at */
     if (NT_TRY(&t)) {
-        for (ULONG i = 0; i < n; i++) {
+        for (i = 0; i < n; i++) {
             pfn_t f;
             uint32_t bits;
             if (mm_translate(first_page + i * PAGE_SIZE, &f, &bits) && !mm_frame_is_ram(f)) continue;
@@ -160,6 +161,9 @@ static NTSTATUS probe_pages(vaddr_t first_page, ULONG n, bool write)
         NT_TRY_END(&t);
         return STATUS_SUCCESS;
     }
+    /* A page still in swap after its fault: the disk failed the read (NT: the I/O status of the
+     * page-in, STATUS_IN_PAGE_ERROR), not a bad address. */
+    if (i < n && mm_page_in_swap(first_page + i * PAGE_SIZE)) return STATUS_IN_PAGE_ERROR;
     return NtExceptionStatus(&t);
 }
 
@@ -223,7 +227,10 @@ static NTSTATUS lock_pages(PMDL mdl, vaddr_t first_page, ULONG n, uint32_t need,
  *     in.  Only running out of frames while faulting demand-zero pages in can leave the pages
  *     faulted in so far present (they stay committed to their owner; the touch is the probe);
  *   - on any failure nothing stays locked, every PFN entry is LIST_HEAD and Process is NULL;
- *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them.
+ *   - MDL_IO_SPACE frames are "locked" as I/O: the core keeps no count for them;
+ *   - a page the pager has written out is read back by the probe's touch (then locked: it stays
+ *     until MmUnlockPages); a read the swap disk fails is STATUS_IN_PAGE_ERROR, as NT's page-in
+ *     I/O status, with the page left committed and in swap.
  */
 NTSTATUS MmProbeAndLockPagesEx(PMDL mdl, KPROCESSOR_MODE mode, LOCK_OPERATION op)
 {

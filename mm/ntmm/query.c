@@ -30,7 +30,10 @@
  * (va inside the self-map's 4 MiB): in a 4 KiB PTE, bit 7 is the PAT bit, which our MmWriteCombined
  * mappings set (PAT entry 5); NT avoids that by reprogramming PAT entry 1 instead.  Consequence,
  * documented and tested: MmIsAddressValid(MiGetPteAddress(va)) is FALSE when va lies in a large
- * page although reading it does not fault (it reads the large page's data).
+ * page although reading it does not fault (it reads the large page's data).  Paging: a page the
+ * pager has written out (mm/core/pager.c) is FALSE, as in NT - the read would fault, and the
+ * fault reads it back - and asking brings nothing back; a page is TRUE only for as long as
+ * nothing pages it out: a caller that needs it to stay locks it (MmProbeAndLockPages).
  */
 BOOLEAN MmIsAddressValid(PVOID va)
 {
@@ -51,6 +54,8 @@ BOOLEAN MmIsAddressValid(PVOID va)
  * ReactOS: the same, except a valid PDE with an invalid PTE leaves the result uninitialised.
  * Ours: NT's, and 0 for anything not mapped.  The large frame is PDE bits 22-31 (bit 12 is the
  * PAT bit of a 4 MiB PDE and bits 13-21 are reserved without PSE-36, which we do not use).
+ * Paging: 0 for a page in swap (not read back); the address of a pageable page holds only while
+ * it is locked - unlocked, the pager may free its frame (and read it back into another).
  */
 /* (The definition is in mm/ntmm/ntmm.h, static inline.) */
 

@@ -78,6 +78,10 @@ fail_region:
  * range inside a PAGEMAPGLOBAL alias: failure.  Each page becomes present and its lock count
  * goes up by one.  Returns 1 (or the alias address with PAGEMAPGLOBAL), 0 on failure with
  * nothing locked.
+ * Ours, paging: a page in swap is read back first (a demand-zero one gets its frame), then
+ * locked: while locked the pager never takes it.  A read the swap disk fails is a failure (0):
+ * the pages read back so far stay present (they are the same committed pages), nothing is
+ * locked.
  */
 ULONG _LinPageLock(ULONG page, ULONG npages, ULONG flags)
 {

@@ -88,7 +88,9 @@ static DWORD alloc_protect(const struct region *r)
  * Protect in the same region (free space: up to the next region).  State MEM_COMMIT /
  * MEM_RESERVE / MEM_FREE; Protect (committed only) in the ring-3 view above; Type MEM_PRIVATE
  * for reserved and committed memory; AllocationBase = the region's base; for MEM_FREE the other
- * fields are 0, for MEM_RESERVE Protect is 0.  0xFFC00000-0xFFFFFFFF is always MEM_FREE.
+ * fields are 0, for MEM_RESERVE Protect is 0.  0xFFC00000-0xFFFFFFFF is always MEM_FREE.  A
+ * page the pager has written out is MEM_COMMIT with its protection, like a present one (the
+ * query reads nothing back).
  * Returns 28 (the bytes written; signature and return value inferred, A.4), 0 on a bad pointer
  * (the caller-buffer rule, mm/core/caller.c: e.g. kernel-image data, the pool, page tables) or size.
  */

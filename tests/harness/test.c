@@ -220,11 +220,28 @@ static const char *check_after(const struct test *t, const struct mm_counts *bef
     return NULL;
 }
 
+/* The pager, paused for one test (test.h). */
+static bool pager_paused;
+
+const char *test_pager_pause(void)
+{
+    if (!mm_pager_on()) return NULL;
+    if (mm_pager_disable() != MM_OK) return "the pager cannot be turned off (a page is in swap)";
+    pager_paused = true;
+    return NULL;
+}
+
+void test_pager_resume(void)
+{
+    if (pager_paused && mm_pager_enable() == MM_OK) pager_paused = false;
+}
+
 static int run_one(const struct test *t, int *passed, int *failed, int *skipped)
 {
     struct mm_counts before;
     mm_counts_take(&before);
     const char *r = t->fn();
+    test_pager_resume();                              /* whatever path the test left by */
     if (r && !strncmp(r, "skip: ", 6)) {
         const char *after = check_after(t, &before);
         if (!after) { kprintf("skip    %s: %s\n", t->name, r + 6); (*skipped)++; return 0; }

@@ -28,6 +28,14 @@ struct test { const char *name; test_fn fn; uint32_t flags; const char *file; };
 
 #define PASS NULL
 const char *test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Memory without paging, for a test whose subject is the RAM-only commit limit or running out
+ * of frames (with the pager on - by default with a swap device - commits go on into swap and
+ * pages leave instead).  test_pager_pause turns the pager off until the test returns (the
+ * harness turns it back on, or test_pager_resume does sooner): NULL, or why it cannot (a page
+ * is in swap), and PAGER_PAUSE SKIPs the test with that reason. */
+const char *test_pager_pause(void);
+void test_pager_resume(void);
+#define PAGER_PAUSE() do { if (test_pager_pause()) SKIP("the pager is on and cannot be turned off: a page is in swap"); } while (0)
 #define CHECK(c) do { if (!(c)) return test_fail(__FILE__, __LINE__, "%s", #c); } while (0)
 #define CHECK_EQ(a, b) do {                                                     \
         uint32_t _a = (uint32_t)(a), _b = (uint32_t)(b);                        \

@@ -185,7 +185,7 @@ TEST(ntmm_zw_refused, "ntmm/zw-refused-change-nothing")
     ballast_take(1024);
     before_take(&b);
     p = NULL;
-    s = (mm_available_frames() + 16) * PAGE_SIZE;
+    s = (mm_commit_limit() - mm_commit_charge() + 16) * PAGE_SIZE;   /* RAM and, with the pager on, swap */
     NTSTATUS st = zalloc(&p, &s, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     const char *w = unchanged(&b, "ZwAllocateVirtualMemory over the commit limit");
     ballast_release();

@@ -15,11 +15,16 @@
 #include "mm/ntmm/ntmm.h"
 #include "tests/suites/hostile/hostile.h"   /* ballast_take */
 
+/* The pager as the test found it: on from boot (kernel/main.c) unless `nopager`.  A test that
+ * turned it on turns it off again (pager_restore); one that found it on leaves it on. */
+static bool pager_was_on;
 #define PAGER_ON()                                          \
     do {                                                    \
         NEED_SWAP();                                        \
+        pager_was_on = mm_pager_on();                       \
         CHECK_EQ(mm_pager_enable(), MM_OK);                 \
     } while (0)
+static mm_status pager_restore(void) { return pager_was_on ? MM_OK : mm_pager_disable(); }
 
 /* Fills / checks the pages [va, va + n) with the pattern of tag + page index (ring 0: a user
  * page is written in a user-access window). */
@@ -125,7 +130,7 @@ TEST(paging_overcommit, "paging/overcommit-three-spaces-three-apis")
     for (uint32_t k = 0; k < 3; k++)
         if (as[k]) as_destroy(as[k]);
     if (e) {
-        mm_pager_disable();
+        pager_restore();
         return e;
     }
     kprintf("paging: %u pages in 3 address spaces, %u frames of RAM: %u page-outs, %u clean drops, %u page-ins "
@@ -140,7 +145,7 @@ TEST(paging_overcommit, "paging/overcommit-three-spaces-three-apis")
     mm_pager_get_stats(&p1);
     CHECK_EQ(p1.swapped, 0);                                 /* the address spaces took their slots along */
     CHECK_EQ(p1.slots_used, 0);
-    CHECK_EQ(mm_pager_disable(), MM_OK);
+    CHECK_EQ(pager_restore(), MM_OK);
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
     return PASS;
@@ -196,9 +201,9 @@ TEST(paging_locks_hold, "paging/locked-pages-stay-under-pressure")
     _LinPageUnLock(blk >> PAGE_SHIFT, 8, 0);
     if (big) DevHelp_VMFree(big);
     DevHelp_VMFree(blk);
-    if (!e && mm_pager_disable() != MM_OK) e = "mm_pager_disable refused after everything was freed";
+    if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
     if (e) {
-        mm_pager_disable();
+        pager_restore();
         return e;
     }
     /* Every write to swap was a page-out (the pager's count), and none of them was a locked
@@ -230,7 +235,7 @@ TEST(paging_accessed_dirty, "paging/cpu-sets-accessed-and-dirty")
     *(volatile uint32_t *)h = 1;                             /* now the read page is written */
     if (!e && !(pte_read(h) & PTE_D)) e = test_fail(__FILE__, __LINE__, "a write left D clear: %08x", pte_read(h));
     _PageFree((PVOID)h, 0);
-    CHECK_EQ(mm_pager_disable(), MM_OK);
+    CHECK_EQ(pager_restore(), MM_OK);
     return e;
 }
 
@@ -251,7 +256,7 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     LIN big = 0;
     if (DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &big, NULL) != NO_ERROR) {
         ballast_release();
-        mm_pager_disable();
+        pager_restore();
         return test_fail(__FILE__, __LINE__, "VMAlloc of %u pageable pages refused", n);
     }
     fill_pages(big, n, 0x3000000u);
@@ -266,7 +271,7 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     if (dirty) {
         DevHelp_VMFree(big);
         ballast_release();
-        mm_pager_disable();
+        pager_restore();
         return test_fail(__FILE__, __LINE__, "%u pages still dirty after %u read passes", dirty, passes);
     }
     struct swapdev_stats s0, s1;
@@ -279,7 +284,7 @@ TEST(paging_clean_not_rewritten, "paging/clean-page-not-rewritten")
     int bad = check_pages(big, n, 0x3000000u);
     DevHelp_VMFree(big);
     ballast_release();
-    CHECK_EQ(mm_pager_disable(), MM_OK);
+    CHECK_EQ(pager_restore(), MM_OK);
     CHECK_MSG(bad < 0, "page %d lost its contents", bad);
     CHECK_MSG(p1.page_ins > p0.page_ins && p1.clean_drops > p0.clean_drops,
               "a pass over %u pages: %u page-ins, %u clean drops", n, p1.page_ins - p0.page_ins,
@@ -305,7 +310,7 @@ TEST(paging_lock_pages_in, "paging/lock-reads-swapped-pages-back")
     LIN blk = 0;
     if (DevHelp_VMAlloc(0, n * PAGE_SIZE, VMDHA_NOPHYSADDR, &blk, NULL) != NO_ERROR) {
         ballast_release();
-        mm_pager_disable();
+        pager_restore();
         return test_fail(__FILE__, __LINE__, "VMAlloc of %u pageable pages refused", n);
     }
     fill_pages(blk, n, 0x4000000u);
@@ -336,7 +341,7 @@ TEST(paging_lock_pages_in, "paging/lock-reads-swapped-pages-back")
     }
     DevHelp_VMFree(blk);
     ballast_release();
-    if (mm_pager_disable() != MM_OK && !e) e = "mm_pager_disable refused after everything was freed";
+    if (pager_restore() != MM_OK && !e) e = "mm_pager_disable refused after everything was freed";
     if (e) return e;
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);

@@ -1134,7 +1134,7 @@ NT(h_ZwAllocateVirtualMemory, "ZwAllocateVirtualMemory")
     if (!e) {
         ballast_take(1024);
         hrun_rebase(r);
-        const uint32_t a[6] = { cur, 0, 0, (mm_available_frames() + 1) * P, R | C, RW };
+        const uint32_t a[6] = { cur, 0, 0, (mm_commit_limit() - mm_commit_charge() + 1) * P, R | C, RW };
         e = hrun_check(r, "more than the commit limit", t_ZwAllocateVirtualMemory(a), STATUS_COMMITMENT_LIMIT);
         ballast_release();
         hrun_rebase(r);
