@@ -43,6 +43,9 @@
 #include "mm/core/slot.h"
 #include "drivers/swapdev.h"
 
+/* Disk errors logged one by one before they are only counted (mm_pager_get_stats, `stats`). */
+#define IO_ERRORS_LOGGED 8u
+
 #define PAGER_LOW 32u          /* frames: page-out starts below n + this many free */
 #define PAGER_HIGH 64u         /* and goes on up to n + this many */
 #define PAGER_RESERVE 64u      /* frames kept for pageable memory (pfn_available) */
@@ -91,8 +94,9 @@ static bool page_out(vaddr_t va)
     hyper_unmap(m);
     if (err) {
         st.write_errors++;
-        kprintf("pager: writing %08x to slot %u failed (%s): the page stays in memory, the slot is bad\n", va, slot,
-                ata_err_name(err));
+        if (st.write_errors <= IO_ERRORS_LOGGED)        /* a dying disk fails every write: the first few */
+            kprintf("pager: writing %08x to slot %u failed (%s): the page stays in memory, the slot is bad%s\n", va,
+                    slot, ata_err_name(err), st.write_errors == IO_ERRORS_LOGGED ? " (further write errors are only counted)" : "");
         slot_free(slot);
         slot_mark_bad(slot);
         if (pfn_count.swap_slots) pfn_count.swap_slots--;   /* it no longer backs commit */
@@ -182,7 +186,9 @@ bool pager_page_in(vaddr_t va, bool from_fault)
     hyper_unmap(m);
     if (err) {
         st.read_errors++;
-        kprintf("pager: reading %08x from slot %u failed (%s)\n", va, slot, ata_err_name(err));
+        if (st.read_errors <= IO_ERRORS_LOGGED)
+            kprintf("pager: reading %08x from slot %u failed (%s)%s\n", va, slot, ata_err_name(err),
+                    st.read_errors == IO_ERRORS_LOGGED ? " (further read errors are only counted)" : "");
         pfn_free(f);
         return false;
     }
