@@ -22,6 +22,7 @@
  *   caller.c     which memory a caller's buffer may be
  *   pager.c      demand paging: the clock, page-out, page-in; the only core file that calls the
  *                swap device (drivers/swapdev.h).  Layers below reach it through pfn.h's hooks
+ *   pageout.c    write-back and discard on request (the VxD paging services), over pager.c
  *   fault.c      demand-zero and swapped-out page faults
  *   check.c      mm_check(), the invariant checker
  *   view.c       read-only typed views for the kernel monitor
@@ -82,4 +83,13 @@ bool syspte_is_header(vaddr_t va);                           /* mm/core/syspte.c
 /* mm/core/pager.c: reads the swapped-out page va (current address space) back; from_fault:
  * a fault's, counted as one.  false when the pager is off, no frame or the disk failed. */
 bool pager_page_in(vaddr_t va, bool from_fault);
+/* mm/core/pager.c, for pageout.c (current address space).  pager_candidate: e is a page the
+ * pager may take (present, pageable, counted, unpinned, its frame movable).  pager_page_dirty:
+ * that page would cost a write to leave memory (D set, written by a device, or no slot holds
+ * a copy).  pager_write_back: writes a dirty candidate page to a slot and leaves it present and
+ * clean, the slot its frame's copy (a later page-out drops it, no write); true if it is clean
+ * now, false when no slot is free or the disk failed (the page stays dirty). */
+bool pager_candidate(pte_t e);
+bool pager_page_dirty(pte_t e);
+bool pager_write_back(vaddr_t va);
 #endif

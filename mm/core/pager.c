@@ -94,6 +94,46 @@ static bool page_out(vaddr_t va)
     return true;
 }
 
+/* ---- for pageout.c: write-back in place ------------------------------------------------------- */
+
+bool pager_candidate(pte_t e) { return candidate(e); }
+
+bool pager_page_dirty(pte_t e)
+{
+    struct pfn *r = &pfn_db[pte_pfn(e)];
+    return (e & PTE_D) || (r->flags & PFNF_DIRTY) || !r->slot;
+}
+
+/* The page stays mapped throughout: D is cleared (and the translation flushed) before the copy
+ * is taken, so a store that landed after it would set D again and the copy would be stale, not
+ * lost - and none can: nothing else runs during the synchronous write. */
+bool pager_write_back(vaddr_t va)
+{
+    pte_t e = pte_read(va);
+    struct pfn *r = &pfn_db[pte_pfn(e)];
+    if (!pager_page_dirty(e)) return true;
+    uint32_t slot = r->slot;                          /* a stale copy's slot is reused */
+    if (!slot) slot = slot_alloc();
+    if (!slot) return false;
+    r->slot = 0;
+    pte_update(va, e & ~PTE_D);
+    void *m = hyper_map(pte_pfn(e));
+    int err = swapdev_write(slot, m);
+    hyper_unmap(m);
+    if (err) {
+        st.write_errors++;
+        kprintf("pager: writing back %08x to slot %u failed (%s): the page stays dirty, the slot is bad\n", va,
+                slot, ata_err_name(err));
+        slot_free(slot);
+        slot_mark_bad(slot);
+        pte_update(va, pte_read(va) | PTE_D);
+        return false;
+    }
+    r->slot = (uint16_t)slot;
+    r->flags &= ~PFNF_DIRTY;
+    return true;
+}
+
 /* The address space whose private arena is space k, NULL for the shared (k == n) and system
  * (k == n + 1) arenas. */
 static struct as *space_as(uint32_t k)

@@ -58,6 +58,8 @@ typedef void *PVOID;
 #define VMMID_CopyPageTable       VMM_SERVICE(0x061)
 #define VMMID_LinPageLock         VMM_SERVICE(0x063)
 #define VMMID_LinPageUnLock       VMM_SERVICE(0x064)
+#define VMMID_PageOutDirtyPages   VMM_SERVICE(0x068)
+#define VMMID_PageDiscardPages    VMM_SERVICE(0x069)
 #define VMMID_GetNulPageHandle    VMM_SERVICE(0x06A)
 #define VMMID_MapPhysToLinear     VMM_SERVICE(0x06C)
 #define VMMID_GetDemandPageInfo   VMM_SERVICE(0x06F)
@@ -203,6 +205,12 @@ void _GetDemandPageInfo(DemandInfoStruc *pDemandInfo, ULONG flags);
 /* mm/vxd/lock.c */
 ULONG _LinPageLock(ULONG page, ULONG npages, ULONG flags);
 ULONG _LinPageUnLock(ULONG page, ULONG npages, ULONG flags);
+/* mm/vxd/paging.c.  Win95: the pageswap device's flush of dirty pages (PAGEPDP* flags) and a
+ * VxD's "these contents are no longer needed" (PAGEDISCARD, PAGEZEROINIT).  Ours: over the
+ * pager (mm/core/pageout.c); with it off, _PageOutDirtyPages returns 0 and _PageDiscardPages
+ * checks its input and changes nothing.  Contracts in paging.c. */
+ULONG _PageOutDirtyPages(ULONG nPages, ULONG flags);
+ULONG _PageDiscardPages(ULONG LinPgNum, ULONG VM, ULONG nPages, ULONG flags);
 /* mm/vxd/physreg.c */
 ULONG _MapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags);
 ULONG _UnmapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags);
