@@ -27,9 +27,14 @@
  *     move or give away the frame under its owner.
  *   - PAGELOCKED / PC_LOCKED blocks hold their lock for life, like PAGEFIXED / PC_FIXED: there
  *     is no _PageUnLock here, and _LinPageUnLock only undoes _LinPageLock.
- *   - There is no pager and no swap file, so the "paging goes through DOS" condition of
- *     PAGELOCKEDIFDP / PC_LOCKEDIFDP is false: those pages are made present but not locked,
- *     and _LinPageLock/_LinPageUnLock with PAGELOCKEDIFDP validate the range and lock nothing.
+ *   - PAGELOCKEDIFDP / PC_LOCKEDIFDP.  Win95: "locked if the pager uses DOS or BIOS for
+ *     paging" - memory a VxD touches while the pager could be in real-mode I/O (where a page
+ *     fault would have to re-enter DOS) is locked only on such systems.  Ours: the pager
+ *     (mm/core/pager.c) writes the swap disk through protected-mode ATA (drivers/ata.c), never
+ *     DOS or the BIOS, so the condition is false: those pages are made present when committed,
+ *     then left unlocked and pageable - the pager may write them out under pressure like any
+ *     PD_ZEROINIT page - and _LinPageLock/_LinPageUnLock with PAGELOCKEDIFDP validate the range
+ *     and lock nothing.
  *   - "Initialization" (PAGEMAPFREEPHYSREG needs it; PAGELOCKEDIFDP and _MapFreePhysReg are
  *     refused during it) is the time vxd_init() runs and any vxd_run_init() call: a VxD's
  *     Sys_Critical_Init/Device_Init.  After it is "after Init_Complete".

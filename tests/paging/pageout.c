@@ -9,6 +9,7 @@
 #include "mm/mm.h"
 #include "mm/core/pfn.h"
 #include "mm/core/pte.h"
+#include "mm/core/core.h"            /* pager_candidate */
 #include "mm/vxd/vxd.h"
 
 #define PAGER_ON()                                          \
@@ -289,5 +290,51 @@ TEST(paging_services_off, "paging/pageout-services-without-the-pager")
     CHECK_EQ(after, before);
     CHECK_EQ(w1, w0);
     CHECK_EQ(free1, free0);
+    return PASS;
+}
+
+/* ---- PAGELOCKEDIFDP ------------------------------------------------------------------------------ */
+
+/* "Locked if the pager uses DOS or BIOS for paging": ours uses protected-mode ATA, so a
+ * PAGELOCKEDIFDP block and PC_LOCKEDIFDP pages are present at once, unlocked, and leave memory
+ * under pressure like any swappable page - and come back intact. */
+TEST(paging_lockedifdp_pages_out, "paging/lockedifdp-pages-page-out")
+{
+    PAGER_ON();
+    struct mm_counts start;
+    mm_counts_take(&start);
+    ULONG h = _PageAllocate(NB, PG_SYS, 0, 0, 0, 0, NULL, PAGELOCKEDIFDP);
+    ULONG r = _PageReserve(PR_SYSTEM, NB, 0);
+    CHECK(h && r != 0xFFFFFFFFu);
+    CHECK_EQ(_PageCommit(PG(r), NB, PD_ZEROINIT, 0, PC_LOCKEDIFDP | PC_WRITEABLE), 1);
+    const char *e = PASS;
+    for (uint32_t i = 0; !e && i < NB; i++) {
+        pte_t a = pte_read(h + i * PAGE_SIZE), b = pte_read(r + i * PAGE_SIZE);
+        if (!(a & PTE_P) || !(b & PTE_P) || !pager_candidate(a) || !pager_candidate(b))
+            e = test_fail(__FILE__, __LINE__, "page %u: PTEs %08x %08x (want present, pageable, unlocked)", i, a, b);
+    }
+    fill_pages(h, NB, 0x4300000u);
+    fill_pages(r, NB, 0x4310000u);
+    uint32_t n = mm_free_frames() + 2 * NB + 64, out_h = 0, out_r = 0;
+    ULONG big = e ? 0 : _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, 0);
+    if (!e && !big) e = "the pressure block was refused";
+    for (uint32_t round = 0; !e && round < 2 && !(out_h && out_r); round++)
+        for (uint32_t i = 0; i < n; i++) *(volatile uint32_t *)(big + i * PAGE_SIZE) = i;
+    for (uint32_t i = 0; !e && i < NB; i++) {
+        out_h += pte_is_swapped(pte_read(h + i * PAGE_SIZE));
+        out_r += pte_is_swapped(pte_read(r + i * PAGE_SIZE));
+    }
+    if (!e && (!out_h || !out_r))
+        e = test_fail(__FILE__, __LINE__, "under %u pages of pressure: %u PAGELOCKEDIFDP and %u PC_LOCKEDIFDP pages in swap",
+                      n, out_h, out_r);
+    if (!e && check_pages(h, NB, 0x4300000u) >= 0) e = "a PAGELOCKEDIFDP page came back wrong";
+    if (!e && check_pages(r, NB, 0x4310000u) >= 0) e = "a PC_LOCKEDIFDP page came back wrong";
+    if (big) _PageFree((PVOID)big, 0);
+    _PageFree((PVOID)h, 0);
+    _PageFree((PVOID)r, 0);
+    mm_pager_disable();
+    if (e) return e;
+    CHECK_MM_OK();
+    CHECK_NOTHING_MOVED(&start);
     return PASS;
 }
