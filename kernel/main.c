@@ -86,7 +86,8 @@ static const struct { const char *key; enum arg_kind kind; } known_args[] = {
     { "test", ARG_TEXT }, { "test-order", ARG_TEXT }, { "bench", ARG_TEXT },
     { "e9", ARG_FLAG }, { "mb-nommap", ARG_FLAG }, { "screen-all", ARG_FLAG }, { "monitor", ARG_FLAG },
     { "stress-steps", ARG_NUMBER }, { "stress-seed", ARG_NUMBER }, { "stress-cross", ARG_NUMBER },
-    { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER }, { "nopager", ARG_FLAG },
+    { "stress-check", ARG_NUMBER }, { "stress-trace", ARG_NUMBER }, { "stress-pressure", ARG_NUMBER },
+    { "stress-room", ARG_NUMBER }, { "nopager", ARG_FLAG },
 };
 
 /* A whole number, decimal or 0x-hex, and nothing else; false for anything else. */

@@ -401,4 +401,32 @@ mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn);
 mm_status mm_insert_frame(vaddr_t va, pfn_t pfn, uint32_t prot, enum mm_insert how);
 mm_status mm_exchange_frame(vaddr_t va, pfn_t pfn, enum mm_insert how, pfn_t *old);
 mm_status mm_unmap_movable(vaddr_t va, uint32_t npages);   /* all movable, then decommitted */
+/* ---- added for the VxD paging services: write-back and discard on request (mm/core/pageout.c) -- */
+/* Writes dirty pageable pages to the swap device and leaves them present and clean: D clear, a
+ * slot holding their copy, so the pager can later free their frames without a write.  "Dirty":
+ * a present, unlocked pageable page that would cost a write to leave memory (written since it
+ * was last read back or written, or never written at all); locked, fixed and swapped-out pages
+ * are never counted nor written.  The scan goes on from where the last call stopped, through
+ * every address space, at most once round, until max pages are written; it returns how many
+ * were (a page the disk fails or no free slot can take stays dirty and is not counted).
+ *   MM_FLUSH_QUERY       write nothing: return how many pages are dirty now (max and the other
+ *                        flags are ignored)
+ *   MM_FLUSH_CLEAR_BASE  forget the base (applied before MM_FLUSH_SET_BASE)
+ *   MM_FLUSH_SET_BASE    the scan's current point becomes the base: from then on, once a scan
+ *                        has come round to it, every call returns 0 (the whole address space
+ *                        was scanned) until the base is cleared or set again
+ * With the pager off there is no swap device to write to and no page is dirty: 0. */
+#define MM_FLUSH_QUERY      0x1u
+#define MM_FLUSH_SET_BASE   0x2u
+#define MM_FLUSH_CLEAR_BASE 0x4u
+uint32_t mm_flush_dirty(uint32_t max, uint32_t flags);
+/* The pages of [va, va + npages) (one region or system-PTE allocation of the current address
+ * space, every page committed: else MM_EINVAL / MM_ENOENT, nothing changed) that the pager may
+ * take - present, unlocked, pageable - lose their A bit (the clock takes them first); with
+ * MM_DISCARD_CONTENTS they go back to demand-zero instead: their frames and slot copies are
+ * freed without a write, and the next touch reads zeroes.  Other pages (locked, fixed, swapped
+ * out, not yet touched) are left as they are.  *done (if given): pages changed.  With the pager
+ * off no page is subject to paging: after the checks nothing changes (MM_OK, *done = 0). */
+#define MM_DISCARD_CONTENTS 0x1u
+mm_status mm_discard(vaddr_t va, uint32_t npages, uint32_t flags, uint32_t *done);
 #endif

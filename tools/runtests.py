@@ -216,6 +216,8 @@ def run_config(cfg, pattern, timeout, seed=1):
         why = "triple fault"
     elif "PANIC" in text:
         why = "kernel panic"
+    elif "boot: warning:" in text:              # a word of the configuration's command line it does not know
+        why = "the kernel warned about its command line: " + text.split("boot: warning:", 1)[1].splitlines()[0].strip()
     elif cfg["boot"] == "vga" and summary and not text.startswith("Pagoda tests done: "):
         why = "the screen's status line (row 0) does not say the tests are done"
     elif cfg["boot"] == "vga" and "ring-3 run terminated" in text:

@@ -22,6 +22,7 @@
  *   caller.c     which memory a caller's buffer may be
  *   pager.c      demand paging: the clock, page-out, page-in; the only core file that calls the
  *                swap device (drivers/swapdev.h).  Layers below reach it through pfn.h's hooks
+ *   pageout.c    write-back and discard on request (the VxD paging services), over pager.c
  *   fault.c      demand-zero and swapped-out page faults
  *   check.c      mm_check(), the invariant checker
  *   view.c       read-only typed views for the kernel monitor
@@ -86,4 +87,13 @@ bool pager_page_in(vaddr_t va, bool from_fault);
  * false, nothing changed, unless the pager is on and va is a page it may take.  For the
  * benchmark rows (tests/bench/paging.c): the clock decides otherwise. */
 bool pager_page_out(vaddr_t va);
+/* mm/core/pager.c, for pageout.c (current address space).  pager_candidate: e is a page the
+ * pager may take (present, pageable, counted, unpinned, its frame movable).  pager_page_dirty:
+ * that page would cost a write to leave memory (D set, written by a device, or no slot holds
+ * a copy).  pager_write_back: writes a dirty candidate page to a slot and leaves it present and
+ * clean, the slot its frame's copy (a later page-out drops it, no write); true if it is clean
+ * now, false when no slot is free or the disk failed (the page stays dirty). */
+bool pager_candidate(pte_t e);
+bool pager_page_dirty(pte_t e);
+bool pager_write_back(vaddr_t va);
 #endif

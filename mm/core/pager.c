@@ -46,6 +46,14 @@
 /* Disk errors logged one by one before they are only counted (mm_pager_get_stats, `stats`). */
 #define IO_ERRORS_LOGGED 8u
 
+/* A slot whose write failed: never used again, and no longer part of the commit limit. */
+static void slot_went_bad(uint32_t slot)
+{
+    slot_free(slot);
+    slot_mark_bad(slot);
+    if (pfn_count.swap_slots) pfn_count.swap_slots--;
+}
+
 #define PAGER_LOW 32u          /* frames: page-out starts below n + this many free */
 #define PAGER_HIGH 64u         /* and goes on up to n + this many */
 #define PAGER_RESERVE 64u      /* frames kept for pageable memory (pfn_available) */
@@ -97,9 +105,7 @@ static bool page_out(vaddr_t va)
         if (st.write_errors <= IO_ERRORS_LOGGED)        /* a dying disk fails every write: the first few */
             kprintf("pager: writing %08x to slot %u failed (%s): the page stays in memory, the slot is bad%s\n", va,
                     slot, ata_err_name(err), st.write_errors == IO_ERRORS_LOGGED ? " (further write errors are only counted)" : "");
-        slot_free(slot);
-        slot_mark_bad(slot);
-        if (pfn_count.swap_slots) pfn_count.swap_slots--;   /* it no longer backs commit */
+        slot_went_bad(slot);
         pte_end_transition(va, (e | PTE_D) & ~PTE_SW_RAW);
         return false;
     }
@@ -112,6 +118,46 @@ bool pager_page_out(vaddr_t va)
 {
     pte_t *p = on ? pte_lookup(va, NULL) : NULL;
     return p && candidate(*p) && page_out(va);
+}
+
+/* ---- for pageout.c: write-back in place ------------------------------------------------------- */
+
+bool pager_candidate(pte_t e) { return candidate(e); }
+
+bool pager_page_dirty(pte_t e)
+{
+    struct pfn *r = &pfn_db[pte_pfn(e)];
+    return (e & PTE_D) || (r->flags & PFNF_DIRTY) || !r->slot;
+}
+
+/* The page stays mapped throughout: D is cleared (and the translation flushed) before the copy
+ * is taken, so a store that landed after it would set D again and the copy would be stale, not
+ * lost - and none can: nothing else runs during the synchronous write. */
+bool pager_write_back(vaddr_t va)
+{
+    pte_t e = pte_read(va);
+    struct pfn *r = &pfn_db[pte_pfn(e)];
+    if (!pager_page_dirty(e)) return true;
+    uint32_t slot = r->slot;                          /* a stale copy's slot is reused */
+    if (!slot) slot = slot_alloc();
+    if (!slot) return false;
+    r->slot = 0;
+    pte_update(va, e & ~PTE_D);
+    void *m = hyper_map(pte_pfn(e));
+    int err = swapdev_write(slot, m);
+    hyper_unmap(m);
+    if (err) {
+        st.write_errors++;
+        if (st.write_errors <= IO_ERRORS_LOGGED)
+            kprintf("pager: writing back %08x to slot %u failed (%s): the page stays dirty, the slot is bad\n", va,
+                    slot, ata_err_name(err));
+        slot_went_bad(slot);
+        pte_update(va, pte_read(va) | PTE_D);
+        return false;
+    }
+    r->slot = (uint16_t)slot;
+    r->flags &= ~PFNF_DIRTY;
+    return true;
 }
 
 /* The address space whose private arena is space k, NULL for the shared (k == n) and system

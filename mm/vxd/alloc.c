@@ -64,8 +64,9 @@ static bool commit_block(vaddr_t va, uint32_t n, uint32_t prot, uint32_t cf, boo
  * PG_HOOKED (VM must be the system VM's handle, vxd_sys_vm(); shared arena, ring 3 read/write).
  * Flags: PAGEZEROINIT, PAGEUSEALIGN (only with PAGEFIXED, as the Win 3.1 doc demands; not
  * limited to init time, as in Win95), PAGECONTIG (ignored without PAGEUSEALIGN), PAGEFIXED and
- * PAGELOCKED (present, and locked for the block's life), PAGELOCKEDIFDP (present, unlocked: no
- * DOS paging here; refused during init), PAGEMAPFREEPHYSREG (alone, PG_SYS, every other
+ * PAGELOCKED (present, and locked for the block's life), PAGELOCKEDIFDP (present at allocation,
+ * then unlocked and pageable like any swappable block: "locked if the pager pages through DOS",
+ * and ours never does - it uses protected-mode ATA; refused during init), PAGEMAPFREEPHYSREG (alone, PG_SYS, every other
  * argument 0, init only).  Any other bit, or PAGELOCKED with PAGELOCKEDIFDP: failure.
  * With PAGEUSEALIGN: AlignMask 2^k - 1 applies to the first frame number, frames lie in
  * [minPhys, maxPhys), *PhysAddr (NULL allowed; else a caller buffer, mm/core/caller.c, or the call
@@ -105,10 +106,10 @@ ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG 
     if (!r) return 0;
     uint32_t cf = 0;                                  /* PAGEZEROINIT or not: commits are zeroed */
     if (flags & (PAGEFIXED | PAGELOCKED)) cf |= MM_COMMIT_PIN | MM_COMMIT_PRESENT;
-    if (flags & PAGELOCKEDIFDP) cf |= MM_COMMIT_PRESENT;
-    if (!(flags & (PAGEFIXED | PAGELOCKED | PAGELOCKEDIFDP))) cf |= MM_COMMIT_PAGEABLE;   /* the pager may take it */
+    if (!(flags & (PAGEFIXED | PAGELOCKED))) cf |= MM_COMMIT_PAGEABLE;   /* the pager may take it */
     pfn_t first = PFN_NONE;
     if (!commit_block(r->base, nPages, prot, cf, align, flags & PAGECONTIG, &q, &first)) goto fail_block;
+    if ((cf & MM_COMMIT_PAGEABLE) && (flags & PAGELOCKEDIFDP) && !vxd_make_present(r->base, nPages, false)) goto fail_block;
     /* The caller's buffer is checked last, so that a probe that makes a demand-zero page of it
      * present is never followed by a failure that would leave that frame taken. */
     if (align && PhysAddr && !vxd_ptr_ok(PhysAddr, sizeof *PhysAddr, true, CALLER_STACK_FLOOR(8)))
@@ -167,9 +168,10 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
     struct region *r = vxd_reserve(arena, 0, n, 1, VXD_ALLOC);
     if (!r) return NULL;
     bool ok = true;
-    if (nf & (PAGEFIXED | PAGELOCKED | PAGELOCKEDIFDP)) {
-        uint32_t cf = MM_COMMIT_PRESENT | ((nf & (PAGEFIXED | PAGELOCKED)) ? MM_COMMIT_PIN : 0);
-        ok = mm_commit(r->base, n, prot, cf, NULL, NULL) == MM_OK;
+    if (nf & (PAGEFIXED | PAGELOCKED)) {
+        ok = mm_commit(r->base, n, prot, MM_COMMIT_PRESENT | MM_COMMIT_PIN, NULL, NULL) == MM_OK;
+    } else if (nf & PAGELOCKEDIFDP) {                 /* present now, pageable: vxd_make_present */
+        ok = mm_commit(r->base, n, prot, MM_COMMIT_PAGEABLE, NULL, NULL) == MM_OK && vxd_make_present(r->base, n, false);
     } else {
         for (uint32_t i = 0; ok && i < copy_n; i++) {
             struct mm_page_info pi;
@@ -187,7 +189,8 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
  * _PageReAllocate: hMem = a _PageAllocate block (not PAGEUSEALIGN - the Win 3.1 rule - not a
  * free physical region, not PC_STATIC: freeing the old block would need PR_STATIC); nPages != 0.
  * flags: PAGEZEROINIT (new pages zero, old kept), PAGEZEROREINIT (everything zero), PAGENOCOPY
- * (old contents not kept; we hand out zeroes), PAGELOCKED, PAGELOCKEDIFDP (not during init).
+ * (old contents not kept; we hand out zeroes), PAGELOCKED, PAGELOCKEDIFDP (not during init;
+ * present, pageable: as _PageAllocate).
  * The block always moves (to a new block of the same type; fixed and locked blocks stay so):
  * it is never PR_FIXED, which is the only thing that would pin it.  On success the old handle
  * is gone; returns the new address in EAX and vxd_edx.  The new block's demand-zero pages are

@@ -119,3 +119,10 @@ void vxd_init(void)
     vxd_phys_init();
     init_phase = false;
 }
+
+bool vxd_make_present(vaddr_t va, uint32_t npages, bool dirty)
+{
+    if (mm_lock(va, npages, dirty ? MM_LOCK_DIRTY : 0, NULL) != MM_OK) return false;
+    mm_unlock(va, npages);
+    return true;
+}

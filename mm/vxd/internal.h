@@ -42,6 +42,13 @@ bool vxd_align_ok(ULONG mask);           /* 2^k - 1, k <= 20 */
 uint32_t vxd_prot(ULONG pc);             /* PC_WRITEABLE/PC_USER/PC_CACHE* -> MM_PROT_ / MM_CACHE_ */
 ULONG vxd_pc_bits(uint32_t prot);        /* MM_PROT_* -> PC_WRITEABLE/PC_USER */
 
+/* PAGELOCKEDIFDP / PC_LOCKEDIFDP pages, committed pageable demand-zero: made present now (a lock
+ * taken and dropped at once, so the charge and the pager's counts follow the core's one path)
+ * and left unlocked - pageable, since our pager never pages through DOS or the BIOS; dirty: the
+ * frames count as written (PC_DIRTY: the pager writes them before it frees them).  false,
+ * nothing present, when the frames cannot be had. */
+bool vxd_make_present(vaddr_t va, uint32_t npages, bool dirty);
+
 void vxd_vmmcall_init(void);             /* mm/vxd/vmmcall.c */
 void vxd_phys_init(void);                /* mm/vxd/phys.c */
 #endif

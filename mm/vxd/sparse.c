@@ -65,8 +65,8 @@ ULONG _PageReserve(ULONG page, ULONG npages, ULONG flags)
  * _PageCommit: the range lies in one reservation (or _PageAllocate block).  hpd: PD_ZEROINIT,
  * PD_NOINIT, PD_FIXEDZERO, PD_FIXED (the last two need PC_FIXED); there are no registered
  * pagers, so pagerdata must be 0 (PC_INCR then changes nothing).  flags: PC_FIXED / PC_LOCKED
- * (present and locked for the pages' life), PC_LOCKEDIFDP (present; no DOS paging here, so not
- * locked), PC_PRESENT, PC_DIRTY, PC_USER, PC_WRITEABLE (without it read-only, for ring 0 too:
+ * (present and locked for the pages' life), PC_LOCKEDIFDP (present now, then unlocked and
+ * pageable: our pager pages through protected-mode ATA, never DOS or the BIOS), PC_PRESENT, PC_DIRTY, PC_USER, PC_WRITEABLE (without it read-only, for ring 0 too:
  * CR0.WP), PC_CACHEWT, PC_CACHEDIS, PC_STATIC, PC_INCR, PC_PAGEFLUSH (accepted; nothing to
  * touch).  With PC_FIXED/PC_LOCKED/PC_LOCKEDIFDP no page may be committed yet; without them
  * committed pages are left as they are (the VirtualAlloc reading of the cut DDK sentence).
@@ -86,10 +86,16 @@ ULONG _PageCommit(ULONG page, ULONG npages, ULONG hpd, ULONG pagerdata, ULONG fl
     bool pin = flags & (PC_FIXED | PC_LOCKED);
     uint32_t cf = 0;                                  /* PD_ZEROINIT or not: commits are zeroed */
     if (pin) cf |= MM_COMMIT_PIN;
-    if (pin || (flags & (PC_PRESENT | PC_LOCKEDIFDP))) cf |= MM_COMMIT_PRESENT;
+    bool ifdp = !pin && (flags & PC_LOCKEDIFDP);     /* no page committed yet: commit_target */
+    if (pin || (!ifdp && (flags & PC_PRESENT))) cf |= MM_COMMIT_PRESENT;
     if (flags & PC_DIRTY) cf |= MM_COMMIT_DIRTY;
-    if (!(flags & (PC_FIXED | PC_LOCKED | PC_LOCKEDIFDP))) cf |= MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE;
+    if (ifdp) cf |= MM_COMMIT_PAGEABLE;
+    else if (!pin) cf |= MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE;
     if (mm_commit(va, npages, vxd_prot(flags), cf, NULL, NULL) != MM_OK) return 0;
+    if (ifdp && !vxd_make_present(va, npages, flags & PC_DIRTY)) {
+        mm_decommit(va, npages);
+        return 0;
+    }
     note_static(r, flags);
     return 1;
 }

@@ -31,6 +31,8 @@ T(_GetFreePageCount, a[0])
 T(_CopyPageTable, a[0], a[1], (ULONG *)a[2], a[3])
 T(_LinPageLock, a[0], a[1], a[2])
 T(_LinPageUnLock, a[0], a[1], a[2])
+T(_PageOutDirtyPages, a[0], a[1])
+T(_PageDiscardPages, a[0], a[1], a[2], a[3])
 T(_MapPhysToLinear, a[0], a[1], a[2])
 T(_MapFreePhysReg, a[0], a[1], a[2])
 T(_UnmapFreePhysReg, a[0], a[1], a[2])
@@ -61,6 +63,7 @@ static const struct service {
     { VMMID_PageCommit, false, t_PageCommit },           { VMMID_PageDecommit, false, t_PageDecommit },
     { VMMID_PageCommitPhys, false, t_PageCommitPhys },   { VMMID_PageModifyPermissions, false, t_PageModifyPermissions },
     { VMMID_PageQuery, false, t_PageQuery },             { VMMID_PageCommitContig, false, t_PageCommitContig },
+    { VMMID_PageOutDirtyPages, false, t_PageOutDirtyPages }, { VMMID_PageDiscardPages, false, t_PageDiscardPages },
 };
 
 static void vmmcall(struct trapframe *tf)

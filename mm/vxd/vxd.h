@@ -27,9 +27,14 @@
  *     move or give away the frame under its owner.
  *   - PAGELOCKED / PC_LOCKED blocks hold their lock for life, like PAGEFIXED / PC_FIXED: there
  *     is no _PageUnLock here, and _LinPageUnLock only undoes _LinPageLock.
- *   - There is no pager and no swap file, so the "paging goes through DOS" condition of
- *     PAGELOCKEDIFDP / PC_LOCKEDIFDP is false: those pages are made present but not locked,
- *     and _LinPageLock/_LinPageUnLock with PAGELOCKEDIFDP validate the range and lock nothing.
+ *   - PAGELOCKEDIFDP / PC_LOCKEDIFDP.  Win95: "locked if the pager uses DOS or BIOS for
+ *     paging" - memory a VxD touches while the pager could be in real-mode I/O (where a page
+ *     fault would have to re-enter DOS) is locked only on such systems.  Ours: the pager
+ *     (mm/core/pager.c) writes the swap disk through protected-mode ATA (drivers/ata.c), never
+ *     DOS or the BIOS, so the condition is false: those pages are made present when committed,
+ *     then left unlocked and pageable - the pager may write them out under pressure like any
+ *     PD_ZEROINIT page - and _LinPageLock/_LinPageUnLock with PAGELOCKEDIFDP validate the range
+ *     and lock nothing.
  *   - "Initialization" (PAGEMAPFREEPHYSREG needs it; PAGELOCKEDIFDP and _MapFreePhysReg are
  *     refused during it) is the time vxd_init() runs and any vxd_run_init() call: a VxD's
  *     Sys_Critical_Init/Device_Init.  After it is "after Init_Complete".
@@ -58,6 +63,8 @@ typedef void *PVOID;
 #define VMMID_CopyPageTable       VMM_SERVICE(0x061)
 #define VMMID_LinPageLock         VMM_SERVICE(0x063)
 #define VMMID_LinPageUnLock       VMM_SERVICE(0x064)
+#define VMMID_PageOutDirtyPages   VMM_SERVICE(0x068)
+#define VMMID_PageDiscardPages    VMM_SERVICE(0x069)
 #define VMMID_GetNulPageHandle    VMM_SERVICE(0x06A)
 #define VMMID_MapPhysToLinear     VMM_SERVICE(0x06C)
 #define VMMID_GetDemandPageInfo   VMM_SERVICE(0x06F)
@@ -203,6 +210,12 @@ void _GetDemandPageInfo(DemandInfoStruc *pDemandInfo, ULONG flags);
 /* mm/vxd/lock.c */
 ULONG _LinPageLock(ULONG page, ULONG npages, ULONG flags);
 ULONG _LinPageUnLock(ULONG page, ULONG npages, ULONG flags);
+/* mm/vxd/paging.c.  Win95: the pageswap device's flush of dirty pages (PAGEPDP* flags) and a
+ * VxD's "these contents are no longer needed" (PAGEDISCARD, PAGEZEROINIT).  Ours: over the
+ * pager (mm/core/pageout.c); with it off, _PageOutDirtyPages returns 0 and _PageDiscardPages
+ * checks its input and changes nothing.  Contracts in paging.c. */
+ULONG _PageOutDirtyPages(ULONG nPages, ULONG flags);
+ULONG _PageDiscardPages(ULONG LinPgNum, ULONG VM, ULONG nPages, ULONG flags);
 /* mm/vxd/physreg.c */
 ULONG _MapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags);
 ULONG _UnmapFreePhysReg(ULONG LinPgNum, ULONG nPages, ULONG flags);

@@ -240,8 +240,11 @@ static int run_one(const struct test *t, int *passed, int *failed, int *skipped)
 {
     struct mm_counts before;
     mm_counts_take(&before);
+    bool pager0 = mm_pager_on();
     const char *r = t->fn();
     test_pager_resume();                              /* whatever path the test left by */
+    if (mm_pager_on() != pager0 && (!r || !strncmp(r, "skip: ", 6)))   /* a test leaves it as found */
+        r = pager0 ? "the test left the pager off" : "the test left the pager on";
     if (r && !strncmp(r, "skip: ", 6)) {
         const char *after = check_after(t, &before);
         if (!after) { kprintf("skip    %s: %s\n", t->name, r + 6); (*skipped)++; return 0; }

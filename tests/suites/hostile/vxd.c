@@ -28,6 +28,8 @@
 #define LOCK_VALID    (PAGELOCKEDIFDP | PAGEMAPGLOBAL | PAGEMARKDIRTY)
 #define UNLOCK_VALID  (PAGELOCKEDIFDP | PAGEMAPGLOBAL | PL_TOTALUNLOCK | PAGEMARKPAGEOUT)
 #define MPL_VALID     (MPL_HardwareCoherentCached | MPL_FrameBufferCached | MPL_Cached)
+#define PODP_VALID    (PAGEPDPSETBASE | PAGEPDPCLEARBASE | PAGEPDPQUERYDIRTY)
+#define PDP_VALID     (PAGEDISCARD | PAGEZEROINIT)
 
 /* ---- thunks ---------------------------------------------------------------------------------- */
 
@@ -54,6 +56,10 @@ T(_MapFreePhysReg, a[0], a[1], a[2])
 T(_UnmapFreePhysReg, a[0], a[1], a[2])
 T(_XchgFreePhysReg, a[0], a[1], a[2])
 T(_MapPhysToLinear, a[0], a[1], a[2])
+T(_PageOutDirtyPages, a[0], a[1])
+T(_PageDiscardPages, a[0], a[1], a[2], a[3])
+/* _PageDiscardPages with (page, nPages, VM, flags): the shape NOT_SPARSE fills. */
+static uint32_t t_PageDiscardPagesPN(const uint32_t *a) { return _PageDiscardPages(a[0], a[2], a[1], a[3]); }
 static uint32_t t_GetNulPageHandle(const uint32_t *a) { (void)a; return _GetNulPageHandle(); }
 
 /* A caller buffer whose bytes prove a failing call wrote nothing into it. */
@@ -767,6 +773,54 @@ VXD(h_MapPhysToLinear, "_MapPhysToLinear")
     };
     HTABLE(r, t_MapPhysToLinear, rows);
     HSWEEP(r, { t_MapPhysToLinear, { 0xB8000, 16, 0 }, 2, MPL_VALID, F, undo_nothing });   /* aliases are permanent */
+    return PASS;
+}
+
+/* ---- the pager's services ------------------------------------------------------------------------ */
+
+VXD(h_PageDiscardPages, "_PageDiscardPages")
+{
+    struct hlist l;
+    ranges(fx, pf, &l);
+    HLIST(r, &l, { t_PageDiscardPages, { 0, 0, 0, PAGEDISCARD }, 0, 2, true, 0, 0, 0, 0 });
+    NOT_SPARSE(r, pf, t_PageDiscardPagesPN, 0, { 0, PAGEDISCARD, 0 });
+    uint32_t p = PG(pf->res2);
+    const struct hcase rows[] = {
+        { "an uncommitted page", NULL, 0, { PG(pf->res) + 2, 0, 1, PAGEDISCARD } },
+        { "committed then uncommitted pages", NULL, 0, { PG(pf->res), 0, 4, PAGEDISCARD } },
+        { "committed then uncommitted, no PAGEDISCARD", NULL, 0, { PG(pf->res), 0, 4, 0 } },
+        { "nPages 0xFFFFFFFF", NULL, 0, { p, 0, F, PAGEDISCARD } },
+        { "nPages 0x100001", NULL, 0, { p, 0, 0x100001, PAGEDISCARD } },
+        { "VM 1", NULL, 0, { p, 1, 1, PAGEDISCARD } },
+        { "VM -1", NULL, 0, { p, F, 1, PAGEDISCARD } },
+        { "VM a block handle", NULL, 0, { p, pf->hf, 1, PAGEDISCARD } },
+        { "a core region of another owner", NULL, 0, { PG(fx->blk_va), 0, 1, PAGEDISCARD } },
+    };
+    HTABLE(r, t_PageDiscardPages, rows);
+    /* The control: res2's pages are committed and never touched, so a discard changes nothing
+     * and succeeds. */
+    HSWEEP(r, { t_PageDiscardPages, { p, 0, 1, 0 }, 3, PDP_VALID, 0, undo_nothing });
+    return PASS;
+}
+
+/* _PageOutDirtyPages has no range and no pointer: its hostile input is its flags.  A reserved
+ * bit must write nothing (0, the counts and page tables unchanged) whether or not the pager is
+ * on; tests/paging/pageout.c shows the same with dirty pages waiting. */
+VXD(h_PageOutDirtyPages, "_PageOutDirtyPages")
+{
+    const struct hcase rows[] = {
+        { "PAGEZEROINIT", NULL, 0, { 100, PAGEZEROINIT } },
+        { "PAGEDISCARD", NULL, 0, { 100, PAGEDISCARD } },
+        { "PAGEMARKDIRTY", NULL, 0, { F, PAGEMARKDIRTY } },
+        { "PAGEPDPQUERYDIRTY | bit 0", NULL, 0, { 0, PAGEPDPQUERYDIRTY | 1 } },
+        { "PAGEPDPSETBASE | PAGELOCKED", NULL, 0, { 1, PAGEPDPSETBASE | PAGELOCKED } },
+        { "every bit", NULL, 0, { F, F } },
+    };
+    HTABLE(r, t_PageOutDirtyPages, rows);
+    for (uint32_t b = 0; b < 32; b++) {
+        if (PODP_VALID & (1u << b)) continue;
+        HCASE(r, "a reserved flag bit", _PageOutDirtyPages(F, 1u << b), 0);
+    }
     return PASS;
 }
 

@@ -80,7 +80,7 @@ static void hold_map(struct seq *q, struct sx_map *m, bool fixed)
 {
     for (uint32_t p = 0; m && p < m->npages && q->nheld < MAX_HELD; p++) {
         uint16_t c = m->cell[p];
-        if (c == SX_NOCELL || !sx.cells[c].present || (fixed && !m->pinned[p] && m->kind != SX_NT_CONTIG)) continue;
+        if (!sx_cell_in_ram(c) || (fixed && !m->pinned[p] && m->kind != SX_NT_CONTIG)) continue;
         q->held[q->nheld++] = (struct held){ { NULL, 0 }, mref(m), p, c, sx.cells[c].pfn, fixed };
     }
 }
@@ -309,7 +309,7 @@ static const char *reuse(struct seq *q)
     }
     if (sx_chance(40)) {                            /* an orphan comes back into view */
         for (uint16_t c = 0; c < SX_MAX_CELLS; c++)
-            if (sx.cells[c].used && sx.cells[c].present && !sx.cells[c].maps) { RUN(sx_iospace_cell(c, NULL)); break; }
+            if (sx.cells[c].used && sx_cell_in_ram(c) && !sx.cells[c].maps) { RUN(sx_iospace_cell(c, NULL)); break; }
     }
     for (uint32_t j = 0; j < q->nlocks && sx_chance(40); j++) {
         struct sx_lock *l = live_lock(q->locks[j]);

@@ -71,7 +71,7 @@ static USHORT vmlock_prediction(const struct sx_map *m, uint32_t i, uint32_t k, 
 {
     for (uint32_t p = i; p < i + k; p++) {                  /* page by page, as the personality */
         if (m->cell[p] == SX_NOCELL) return ERROR_INVALID_PARAMETER;
-        if ((f & VMDHL_NOBLOCK) && !sx.cells[m->cell[p]].present) return ERROR_NOBLOCK;
+        if ((f & VMDHL_NOBLOCK) && !sx_cell_in_ram(m->cell[p])) return ERROR_NOBLOCK;
     }
     for (uint32_t p = i; p < i + k; p++) {
         if ((f & VMDHL_VERIFY) && (f & VMDHL_WRITE) && !(m->prot[p] & MM_PROT_WRITE)) return ERROR_ACCESS_DENIED;
@@ -81,16 +81,18 @@ static USHORT vmlock_prediction(const struct sx_map *m, uint32_t i, uint32_t k, 
 }
 
 /* What each page was before a relocating VMLock: a demand page gets a fresh frame first, so it
- * is movable whatever it gets. */
-struct before { bool present[SX_MAX_PAGES], movable[SX_MAX_PAGES]; pfn_t pfn[SX_MAX_PAGES]; };
+ * is movable whatever it gets; so does a page in swap (read back onto any frame) and, with the
+ * pager on, a page it may take (the call's own frame needs can send it out and back). */
+struct before { bool present[SX_MAX_PAGES], movable[SX_MAX_PAGES], paged[SX_MAX_PAGES]; pfn_t pfn[SX_MAX_PAGES]; };
 
 static void note_before(const struct sx_map *m, uint32_t i, uint32_t k, struct before *b)
 {
     for (uint32_t p = 0; p < k; p++) {
         const struct sx_cell *x = &sx.cells[m->cell[i + p]];
-        b->present[p] = x->present;
+        b->present[p] = x->present && !x->out;
         b->pfn[p] = x->pfn;
         b->movable[p] = sx_cell_movable(x);
+        b->paged[p] = sx_cell_pager_may_take(x);
     }
 }
 
@@ -118,13 +120,13 @@ static const char *vmlock_relocation(struct sx_map *m, uint32_t i, uint32_t k, U
     bool moved = false, stuck = false;                /* stuck: a page that must move cannot */
     for (uint32_t p = 0; p < k; p++) {
         now[p] = pte_pfn(sx_pte(m, i + p));
-        if (b->present[p] && now[p] != b->pfn[p]) moved = true;
+        if (b->present[p] && !b->paged[p] && now[p] != b->pfn[p]) moved = true;
     }
     if (e == NO_ERROR) {
         for (uint32_t p = 0; p < k; p++) {
             struct sx_cell *x = &sx.cells[m->cell[i + p]];
             if (!b->present[p] || now[p] == b->pfn[p]) continue;
-            if (!reloc || !b->movable[p])
+            if ((!reloc || !b->movable[p]) && !b->paged[p])
                 return sx_fail("VMLock(%x) moved page %08x (frame %x -> %x) although it has %u mappings, %u pins, "
                                "%u record and %u linear locks%s", f, m->base + (i + p) * PAGE_SIZE, b->pfn[p], now[p],
                                x->maps, x->pins, x->rec, x->llocks, x->fixed ? " (fixed memory)" : "");
@@ -419,7 +421,7 @@ static pfn_t other_frame(const struct sx_lock *l, uint32_t p)
     if (w == 0) {
         uint16_t c = (uint16_t)sx_below(SX_MAX_CELLS);
         for (uint32_t n = 0; n < SX_MAX_CELLS; n++, c = (uint16_t)((c + 1) % SX_MAX_CELLS))
-            if (sx.cells[c].used && sx.cells[c].present) return sx.cells[c].pfn;
+            if (sx.cells[c].used && sx_cell_in_ram(c)) return sx.cells[c].pfn;
     }
     if (w == 1 && sx.nrecent) return sx.recent[sx_below(MIN(sx.nrecent, SX_RECENT))];
     return sx.cells[l->cell[(p + 1) % l->npages]].pfn;
@@ -481,9 +483,9 @@ const char *sx_mdl_forged(void)
     sx_describe("MmUnlockPages of a forged MDL (%u pages%s)", n, v ? ", mapped at another owner's mapping" : "");
     for (ULONG p = 0; p < n && p < 8; p++) {
         uint16_t c = (uint16_t)sx_below(SX_MAX_CELLS);
-        for (uint32_t t = 0; t < SX_MAX_CELLS && !(sx.cells[c].used && sx.cells[c].present); t++)
+        for (uint32_t t = 0; t < SX_MAX_CELLS && !(sx.cells[c].used && sx_cell_in_ram(c)); t++)
             c = (uint16_t)((c + 1) % SX_MAX_CELLS);
-        MmGetMdlPfnArray(mdl)[p] = sx.cells[c].used && sx.cells[c].present ? sx.cells[c].pfn : 0x100 + p;
+        MmGetMdlPfnArray(mdl)[p] = sx.cells[c].used && sx_cell_in_ram(c) ? sx.cells[c].pfn : 0x100 + p;
     }
     CSHORT flags = mdl->MdlFlags;
     PVOID msva = mdl->MappedSystemVa;

@@ -14,6 +14,10 @@
  *     read through hyperspace instead;
  *   - the frame's PFN record agrees: state used, map_count = the model's mappings, lock_count
  *     = pins + record locks + linear locks, pins = pins;
+ *   - with the pager on, a pageable cell that one mapping holds and nobody locks may have
+ *     changed frames or be in swap (its entry "swapped", prot kept): the model follows it
+ *     (sx_follow_pager) and checks its contents, not its frame - read back through its address
+ *     (a page-in) every 16th sweep while it is in swap;
  *   - the two frame-lifetime invariants: a cell that is locked (any owner) or pinned, or that
  *     fixed memory made, is still on the frame it had then (its anchor) - so locked and fixed
  *     memory never moved - and that frame is in use; and a frame whose last owner went (the
@@ -94,7 +98,7 @@ bool sx_cell_movable(const struct sx_cell *x)
 uint16_t sx_cell_of_pfn(pfn_t f)
 {
     for (uint16_t c = 0; c < SX_MAX_CELLS; c++)
-        if (sx.cells[c].used && sx.cells[c].present && sx.cells[c].pfn == f) return c;
+        if (sx.cells[c].used && sx.cells[c].present && !sx.cells[c].out && sx.cells[c].pfn == f) return c;
     return SX_NOCELL;
 }
 
@@ -105,11 +109,74 @@ static void cell_gone(uint16_t c)
 {
     struct sx_cell *x = &sx.cells[c];
     x->used = 0;
-    if (!x->present) return;
+    if (!x->present || x->out) return;
     struct pfn *r = pfn_get(x->pfn);
     if (!r || r->state != PFN_FREE)
         note_pending("frame %x lost its last owner but is not free (state %u)", x->pfn, r ? r->state : 0);
     sx.recent[sx.nrecent++ % SX_RECENT] = x->pfn;
+}
+
+/* ---- the pager ---------------------------------------------------------------------------- */
+
+bool sx_cell_pager_may_take(const struct sx_cell *x)
+{
+    return mm_pager_on() && x->pageable && x->maps == 1 && !sx_cell_locked(x) && !x->fixed;
+}
+
+/* Page i of m (an object's own page) against what the pager may have done: a cell in swap that
+ * is present again is on whatever frame it got (a lock or a fault brought it back); a movable
+ * pageable one may be on another frame or in swap. */
+static void follow_page(struct sx_map *m, uint32_t i)
+{
+    uint16_t c = m->cell[i];
+    if (c == SX_NOCELL || !SX_IS_OBJECT(m->kind)) return;
+    struct sx_cell *x = &sx.cells[c];
+    pte_t e = sx_pte(m, i);
+    if (!x->present) {
+        if (!pte_is_swapped(e)) return;              /* demand-zero, or present: sx_learn's */
+        sx_cell_present(c, 0);                       /* touched and taken since the model looked */
+        x->pins = m->pinned[i];
+        x->pageable = 1;
+        x->out = 1;
+        x->home_map = (uint8_t)sx_map_index(m);
+        x->home_page = (uint8_t)i;
+        sx.st.paged_out++;
+        return;
+    }
+    if (x->maps == 1) {
+        x->home_map = (uint8_t)sx_map_index(m);
+        x->home_page = (uint8_t)i;
+        if (e & PTE_P) x->pageable = (e & PTE_SW_PAGEABLE) != 0;
+    }
+    if (x->out) {
+        if (!(e & PTE_P)) return;
+        x->pfn = x->anchor = pte_pfn(e);
+        x->out = 0;
+        return;
+    }
+    if (!sx_cell_pager_may_take(x)) return;
+    if ((e & PTE_P) && pte_pfn(e) != x->pfn) {
+        x->pfn = x->anchor = pte_pfn(e);
+        sx.st.paged_moves++;
+    } else if (pte_is_swapped(e)) {
+        x->out = 1;
+        sx.st.paged_out++;
+    }
+}
+
+void sx_follow_pager(void)
+{
+    if (!mm_pager_on()) return;
+    for (uint32_t k = 0; k < SX_MAX_MAPS; k++)
+        for (uint32_t i = 0; sx.maps[k].used && i < sx.maps[k].npages; i++) follow_page(&sx.maps[k], i);
+}
+
+/* Before a lock is counted: the frame the page has now (the lock may have read it back). */
+static void refresh(struct sx_cell *x)
+{
+    if (!mm_pager_on() || !x->pageable || x->home_map >= SX_MAX_MAPS) return;
+    struct sx_map *m = &sx.maps[x->home_map];
+    if (m->used && x->home_page < m->npages && &sx.cells[m->cell[x->home_page]] == x) follow_page(m, x->home_page);
 }
 
 /* A present cell becomes locked: from now on it must stay on this frame.  (A frame that was
@@ -123,6 +190,7 @@ static void lock_gained(struct sx_cell *x, bool was_locked)
 void sx_cell_lock(uint16_t c)
 {
     struct sx_cell *x = &sx.cells[c];
+    refresh(x);
     bool was = sx_cell_locked(x);
     x->rec++;
     lock_gained(x, was);
@@ -141,6 +209,7 @@ void sx_cell_unlock(uint16_t c)
 void sx_page_llock(struct sx_map *m, uint32_t i, uint32_t n)
 {
     struct sx_cell *x = &sx.cells[m->cell[i]];
+    follow_page(m, i);
     bool was = sx_cell_locked(x);
     m->llocks[i] += n;
     x->llocks += n;
@@ -299,6 +368,7 @@ const char *sx_learn(struct sx_map *m)
         sx_cell_present(c, pte_pfn(e));
         sx.cells[c].pins = m->pinned[i];
     }
+    for (uint32_t i = 0; mm_pager_on() && i < m->npages; i++) follow_page(m, i);
     return NULL;
 }
 
@@ -348,6 +418,28 @@ static const char *check_entry(struct sx_map *m, uint32_t i)
         return NULL;
     }
     struct sx_cell *x = &sx.cells[c];
+    if (mm_pager_on()) {
+        follow_page(m, i);
+        e = sx_pte(m, i);
+    }
+    if (x->present && x->out) {
+        if (!pte_is_swapped(e) || (e & MM_PROT_MASK) != m->prot[i])
+            return sx_fail("%s page %08x is in swap, the model says, but its entry is %08x (prot %x)", kind_name(m->kind),
+                           va, e, m->prot[i]);
+        if (!sx_visible(m) || (sx.sweep + c) % 16) return NULL;
+        /* Read back through its address: the fault brings it in, onto some frame. */
+        uint32_t a = 0, b = 0;
+        if (!uprobe_read(va, &a) || !uprobe_read(va + PAGE_SIZE - 4, &b))
+            return sx_fail("%s page %08x in swap faults on a read: vector %u cr2 %08x", kind_name(m->kind), va,
+                           probe_last.vector, probe_last.cr2);
+        sx.st.swap_reads++;
+        if (a != x->tag || b != (x->tag ? x->tag ^ SX_TAG2 : 0))
+            return sx_fail("%s page %08x read back from swap holds %08x/%08x, the model says %08x", kind_name(m->kind),
+                           va, a, b, x->tag);
+        x->seen = sx.sweep;
+        follow_page(m, i);
+        return NULL;
+    }
     if (!x->present) {
         if ((e & PTE_P) || !(e & PTE_NP_DEMAND) || (e & MM_PROT_MASK) != m->prot[i])
             return sx_fail("%s page %08x should be demand-zero prot %x, entry %08x", kind_name(m->kind), va, m->prot[i], e);
@@ -418,8 +510,9 @@ const char *sx_verify_all(void)
             if (r) return r;
         }
     }
+    sx_follow_pager();                               /* the reads above may have paged */
     for (uint16_t c = 0; c < SX_MAX_CELLS; c++) {
-        if (!sx.cells[c].used || !sx.cells[c].present) continue;
+        if (!sx.cells[c].used || !sx.cells[c].present || sx.cells[c].out) continue;
         const char *r = check_lifetime(c);
         if (!r) r = check_cell(c);
         if (r) return r;
@@ -431,7 +524,12 @@ const char *sx_verify_all(void)
 
 const char *sx_unchanged(const struct mm_counts *b, const char *what)
 {
-    const char *moved = test_what_moved(b);
+    /* With the pager on, free frames are its to move: a call may make room (write pages out)
+     * before it finds it must fail, and a page-out or page-in changes no owner and no contents.
+     * Every other count must stay; the run's end still compares free frames exactly. */
+    struct mm_counts adj = *b;
+    if (mm_pager_on()) adj.free_frames = mm_free_frames();
+    const char *moved = test_what_moved(&adj);
     return moved ? sx_fail("%s failed but changed something: %s", what, moved) : NULL;
 }
 

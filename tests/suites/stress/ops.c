@@ -69,7 +69,7 @@ static void fill_object(struct sx_map *m, uint32_t first, uint32_t n, uint8_t pr
 bool sx_range_present(const struct sx_map *m, uint32_t i, uint32_t k)
 {
     for (uint32_t p = i; p < i + k; p++)
-        if (p >= m->npages || m->cell[p] == SX_NOCELL || !sx.cells[m->cell[p]].present) return false;
+        if (p >= m->npages || !sx_cell_in_ram(m->cell[p])) return false;
     return true;
 }
 

@@ -26,11 +26,24 @@
  * once broken, so a failure is still caught, within that window, and the printed replay line
  * asks for stress-check=1 to find the exact step.  The model sweep runs after every step always.
  *
+ * With a swap device the pager runs under the stress: sx_run turns it on if it is off (and off
+ * again at the end).  stress-pressure=N puts it to work: all free frames but stress-room=M
+ * (default 320) are held as ballast, then a pageable ballast of N pages more than the frames
+ * left is written, and SX_BALLAST_TOUCH of its pages are written again before each step.  So
+ * the pager sits at its watermark throughout and its clock, going round a few hundred pageable
+ * pages, takes the generator's unlocked pageable pages along with the ballast's - out to swap
+ * and back, onto other frames - while the model follows them (tests/suites/stress/model.c).
+ * The pressure is pageable memory, not held frames, so that what the generator allocates
+ * unpageable (page tables, fixed and locked memory) still finds the frames the pager keeps
+ * free: the pager makes room only where a pageable page or a present commit needs it.
+ *
  * On a failure (or a panic) the seed, the step, what the step did and the replay command are
  * printed; the model is then torn down as far as it goes so the rest of the suite can run.
  */
 #include "tests/suites/stress/stress.h"
 #include "mm/x86.h"
+#include "drivers/swapdev.h"
+#include "tests/suites/hostile/hostile.h"   /* ballast_take */
 
 #define SHORT_STEPS 3000u          /* under QEMU (CPUID's hypervisor bit) */
 #define SHORT_STEPS_SLOW 800u      /* Bochs, a real PC: an emulator 20-50x slower, or no hurry */
@@ -39,6 +52,7 @@
 #define LONG_STEPS  1000000u
 #define CROSS_WEIGHT 2u            /* about one step in 60 is a cross-API sequence */
 #define CROSS_WEIGHT_HEAVY 120u    /* stress/cross-api-seed-*: every other step */
+#define SX_BALLAST_TOUCH 8u        /* stress-pressure: ballast pages written per step */
 
 static uint32_t arg(const char *key, uint32_t dflt)
 {
@@ -123,6 +137,13 @@ static void print_stats(const char *label)
             s->per_kind[SX_VXD_BLOCK], s->per_kind[SX_VXD_RESERVE], s->per_kind[SX_DH_ALLOC],
             s->per_kind[SX_NT_CONTIG], s->per_kind[SX_P2G], s->per_kind[SX_G2P], s->per_kind[SX_LPL_GLOBAL],
             s->per_kind[SX_IOSPACE], s->per_kind[SX_MDLMAP], s->per_kind[SX_PL2LIN]);
+    if (mm_pager_on()) {
+        struct mm_pager_stats p;
+        mm_pager_get_stats(&p);
+        kprintf("stress: %s: the pager: %u pages seen moved to another frame, %u seen in swap, %u read back by the "
+                "sweep; since boot %u page-outs, %u clean drops, %u page-ins\n", label, s->paged_moves, s->paged_out,
+                s->swap_reads, p.page_outs, p.clean_drops, p.page_ins);
+    }
     kprintf("stress: %s: later NT objects: pool %u, non-cached %u, page MDLs %u, Zw virtual memory %u\n", label,
             s->per_kind[SX_NT_POOL], s->per_kind[SX_NT_NCACHE], s->per_kind[SX_NT_PAGES], s->per_kind[SX_NT_VM]);
     kprintf("stress: %s: owners: %u cross-API sequences (%u calls), %u orphaned frames (%u freed by their last "
@@ -135,9 +156,15 @@ static void print_stats(const char *label)
 const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cross_weight)
 {
     memset(&sx, 0, sizeof sx);
+    /* The pager, when there is a swap device: turned on here (and off at the end) unless it is
+     * on already; the ballast, if asked for, with it. */
+    bool pager_mine = swapdev_present() && !mm_pager_on() && mm_pager_enable() == MM_OK;
+    uint32_t pressure = mm_pager_on() ? arg("stress-pressure", 0) : 0;
     LIN data;
-    if (DevHelp_VMAlloc(VMDHA_FIXED, sizeof *sx.data, VMDHA_NOPHYSADDR, &data, NULL) != NO_ERROR)
+    if (DevHelp_VMAlloc(VMDHA_FIXED, sizeof *sx.data, VMDHA_NOPHYSADDR, &data, NULL) != NO_ERROR) {
+        if (pager_mine) mm_pager_disable();
         return test_fail(__FILE__, __LINE__, "no page for the generator's data");
+    }
     sx.data = (struct sx_data *)data;
     sx_seed(&sx.rng, seed);
     sx.seed = seed;
@@ -149,11 +176,26 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     uint32_t trace_from = arg("stress-trace", 0);
     struct mm_counts start;                               /* the generator's data already made */
     mm_counts_take(&start);
+    ULONG ballast = 0;
+    uint32_t ballast_n = 0, ballast_next = 0;
+    uint32_t held = pressure ? ballast_take(arg("stress-room", 320)) : 0;
+    if (pressure) {
+        uint32_t n = ballast_n = mm_free_frames() + pressure;
+        ballast = _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, 0);
+        for (uint32_t i = 0; ballast && i < n; i++) *(volatile uint32_t *)(ballast + i * PAGE_SIZE) = i;
+        kprintf("stress: %s: the pager on, %u frames held, a pageable ballast of %u pages written, %u frames free\n",
+                label, held, ballast ? n : 0, mm_free_frames());
+    }
     kprintf("stress: %s: seed %u, %u steps, mm_check every %u step(s)\n", label, seed, steps, sx.check_every);
     panic_hook = print_replay;
     const char *r = NULL;
     for (sx.step = 1; sx.step <= steps && !r; sx.step++) {
         sx.trace = trace_from && sx.step >= trace_from;
+        /* The ballast's pages, a few each step in turn: each in swap comes back and, once free
+         * frames run low, sends others - the generator's among them - out. */
+        for (uint32_t k = 0; ballast && k < SX_BALLAST_TOUCH; k++, ballast_next = (ballast_next + 1) % ballast_n)
+            *(volatile uint32_t *)(ballast + ballast_next * PAGE_SIZE) += 1;
+        sx_follow_pager();
         r = run_step();
         if (!r) r = sx_verify_all();
         if (!r && (sx.step % sx.check_every == 0 || sx.step == steps)) r = sx_check_now();
@@ -170,12 +212,16 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     if (t && !r) sx_dump();
     panic_hook = NULL;
     print_stats(label);
+    if (ballast) _PageFree((PVOID)ballast, 0);
+    if (held) ballast_release();
     const char *moved = test_what_moved(&start);
     bool freed = DevHelp_VMFree(data) == NO_ERROR;       /* the generator's data goes last */
+    mm_status off = pager_mine ? mm_pager_disable() : MM_OK;
     if (r) return test_fail(__FILE__, __LINE__, "seed %u step %u: see the stress lines above", seed, sx.step);
     if (t) return test_fail(__FILE__, __LINE__, "teardown: %s", t);
     if (moved) return test_fail(__FILE__, __LINE__, "leak: %s", moved);
     if (!freed) return test_fail(__FILE__, __LINE__, "VMFree of the generator's data");
+    if (off != MM_OK) return test_fail(__FILE__, __LINE__, "mm_pager_disable after the run: %d", off);
     return PASS;
 }
 

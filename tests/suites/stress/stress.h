@@ -109,6 +109,11 @@ struct sx_cell {
     pfn_t pfn;               /* when present */
     pfn_t anchor;            /* the frame it had when it became fixed or locked */
     uint32_t seen;           /* sweep number of the last content check */
+    /* The pager (with it on): a pageable cell that one counted mapping holds and nobody locks,
+     * pins or made fixed may change frames or leave memory (`out`: its entry says "in swap",
+     * it has no frame) while its contents stay; home: that mapping (map index, page). */
+    uint8_t pageable, out;
+    uint8_t home_map, home_page;
 };
 
 struct sx_map {
@@ -141,6 +146,7 @@ struct sx_stats {
     uint32_t orphans, orphans_freed, recycled, relocated, reloc_refused, total_unlocks, total_refused;
     uint32_t stale_refused, edited_mdls, forged_mdls, view_unlocks;
     uint32_t cross, cross_steps;
+    uint32_t paged_moves, paged_out, swap_reads;   /* what the model saw the pager do */
 };
 
 #define SX_RECENT 32             /* frames that went back to the free list lately */
@@ -222,6 +228,14 @@ bool sx_range_committed(const struct sx_map *m, uint32_t i, uint32_t n);
 /* The current contents through the mapping (probed: a fault is a failure). */
 const char *sx_check_page(struct sx_map *m, uint32_t i);
 const char *sx_verify_all(void);                /* every map, every cell, against the kernel */
+/* With the pager on: learns, from the entries, which movable pageable cells changed frames or
+ * went to swap since the model last looked (no I/O: entries only).  The driver calls it before
+ * each step, so an operation predicts from the frames pages have now. */
+void sx_follow_pager(void);
+/* The cell may be moved or taken by the pager right now (as the model sees it). */
+bool sx_cell_pager_may_take(const struct sx_cell *x);
+/* The cell has a frame now: committed, touched, and not in swap. */
+static inline bool sx_cell_in_ram(uint16_t c) { return c != SX_NOCELL && sx.cells[c].present && !sx.cells[c].out; }
 uint32_t sx_new_tag(void);
 void sx_dump(void);                             /* the model's maps and locks, after a failure */
 

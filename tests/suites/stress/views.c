@@ -34,7 +34,7 @@ static bool global_region(const struct sx_map *m) { return m->base >= SHARED_STA
 static bool all_present(const struct sx_map *m, uint32_t i, uint32_t k)
 {
     for (uint32_t p = i; p < i + k; p++)
-        if (m->cell[p] == SX_NOCELL || !sx.cells[m->cell[p]].present) return false;
+        if (!sx_cell_in_ram(m->cell[p])) return false;
     return true;
 }
 
@@ -248,6 +248,9 @@ static const char *q_copypagetable(const struct sx_map *m, uint32_t i, vaddr_t v
     ULONG r = _CopyPageTable(PG(va), 1, &buf, 0);
     if (r != (ULONG)pde) return sx_fail("_CopyPageTable(%08x) returned %u", va, r);
     if (!r) return c == SX_NOCELL ? NULL : sx_fail("_CopyPageTable: no table under committed %08x", va);
+    if (c != SX_NOCELL && sx.cells[c].out)          /* in swap: not present, the protection kept */
+        return (buf & (PTE_P | MM_PROT_MASK)) == m->prot[i] ? NULL
+               : sx_fail("_CopyPageTable(%08x) = %08x for a page in swap (prot %x)", va, buf, m->prot[i]);
     ULONG want = c == SX_NOCELL ? 0 : sx.cells[c].present ? (sx.cells[c].pfn << PAGE_SHIFT) | PTE_P | m->prot[i]
                                                          : PTE_NP_DEMAND | m->prot[i];
     ULONG mask = c != SX_NOCELL && sx.cells[c].present ? (PTE_FRAME | PTE_P | MM_PROT_MASK) : (PTE_P | PTE_NP_DEMAND | MM_PROT_MASK);
@@ -258,7 +261,7 @@ static const char *q_copypagetable(const struct sx_map *m, uint32_t i, vaddr_t v
 static const char *q_physical(const struct sx_map *m, uint32_t i, vaddr_t va, uint32_t off)
 {
     uint16_t c = m->cell[i];
-    bool present = c != SX_NOCELL && sx.cells[c].present;
+    bool present = sx_cell_in_ram(c);
     PHYSICAL_ADDRESS pa = MmGetPhysicalAddress((PVOID)(va + off));
     uint32_t want = present ? (sx.cells[c].pfn << PAGE_SHIFT) + off : 0;
     if (pa.HighPart || pa.LowPart != want) return sx_fail("MmGetPhysicalAddress(%08x) = %08x, the model says %08x", va + off, pa.LowPart, want);
@@ -273,7 +276,7 @@ static const char *q_physical(const struct sx_map *m, uint32_t i, vaddr_t va, ui
 static const char *q_pagelist(const struct sx_map *m, uint32_t i, vaddr_t va, uint32_t off)
 {
     uint16_t c = m->cell[i];
-    bool present = c != SX_NOCELL && sx.cells[c].present;
+    bool present = sx_cell_in_ram(c);
     ULONG count = 0;
     USHORT e = DevHelp_LinToPageList(va + off, 1, (LIN)sx.data->pagelist, &count);
     if (e != (present ? NO_ERROR : ERROR_INVALID_ADDRESS)) return sx_fail("LinToPageList(%08x) returned %u", va + off, e);
