@@ -73,10 +73,10 @@ static bool commit_block(vaddr_t va, uint32_t n, uint32_t prot, uint32_t cf, boo
  * fails) receives the first page's physical address.
  * Quirk (KB Q180579): maxPhys = 0xFFFFFFFF is silently taken as 0x1000 (16 MiB), as Win95 does,
  * so a large request can fail "mysteriously"; any other maxPhys above 0x100000 is 4 GiB.
- * Ours: a block that is not fixed or locked is committed demand-zero and charged (mm/core/vm.c, top):
- * each page keeps a free frame for its first touch (Win9x counts such pages against RAM plus the
- * swap file, which we do not have), so the allocation fails when that many frames are not free
- * beyond those committed demand-zero pages already hold.
+ * Ours: a block that is not fixed or locked is committed demand-zero, pageable, and charged
+ * (mm/core/vm.c, top): as Win9x counts such pages against RAM plus the swap file, the allocation
+ * fails when they do not fit the commit limit - the RAM left to pageable memory plus the swap
+ * slots when the pager is on (mm/core/pager.c), the free frames not already promised when not.
  * Returns the block's linear address (= handle) in EAX and in vxd_edx; 0 and 0 on failure.
  */
 ULONG _PageAllocate(ULONG nPages, ULONG pType, ULONG VM, ULONG AlignMask, ULONG minPhys,

@@ -111,8 +111,8 @@ static ULONG unlock_global(vaddr_t va, uint32_t npages)
 /*
  * _LinPageUnLock: undoes one _LinPageLock per page.  flags: 0; PAGEMAPGLOBAL (page/npages
  * must be exactly an alias _LinPageLock returned: its lock goes and the alias is unmapped);
- * PAGELOCKEDIFDP (nothing was locked: the range is checked); PAGEMARKPAGEOUT (accepted: no
- * pager); PL_TOTALUNLOCK (our value 0x00080000: every _LinPageLock of each page goes at once, as
+ * PAGELOCKEDIFDP (nothing was locked: the range is checked); PAGEMARKPAGEOUT (accepted; the
+ * pager's clock decides what leaves, as it does for any unlocked page); PL_TOTALUNLOCK (our value 0x00080000: every _LinPageLock of each page goes at once, as
  * Win9x's per-page count - but only those: a fixed commit's own lock, a VMLock handle's, an
  * MDL's and a PAGEMAPGLOBAL alias's belong to their owners and stay).
  * Returns 1, or 0 on bad input, a range inside an alias without PAGEMAPGLOBAL, or when any page
