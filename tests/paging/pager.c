@@ -58,10 +58,11 @@ static void read_pages(vaddr_t va, uint32_t n)
     }
 }
 
-/* Pages to commit so that the total passes RAM by a quarter, within what swap can hold. */
+/* Pages to commit so that the total passes RAM by a quarter and is 32 MiB at least (at -m 8M
+ * with a 64 MiB swap disk: four times RAM), within what swap can hold. */
 static uint32_t more_than_ram(void)
 {
-    uint32_t n = mm_total_frames() + mm_total_frames() / 4;
+    uint32_t n = MAX(mm_total_frames() + mm_total_frames() / 4, (32u << 20) / PAGE_SIZE);
     uint32_t limit = mm_commit_limit() - mm_commit_charge();
     return n < limit - 256 ? n : limit - 256;
 }
