@@ -11,7 +11,7 @@
 #   make test         every configuration of tests/matrix.conf; ends with "N passed, N failed"; TESTARGS
 #   make iso          build/pagoda.iso (GRUB, BIOS; CD or USB stick)
 #   make bench        the benchmark table (tools/bench.py), also in build/bench-results.txt; BENCHARGS
-#   make stress       the long randomized stress: a million operations (build/stress.log); STRESSARGS
+#   make stress       the long randomized stress: a million operations under paging (build/stress.log); STRESSARGS
 #   make sweep        every test area booted alone on 8/12/32/64 MiB, 486 and Pentium III (tools/area-sweep.py)
 #   make check-clang  the same kernel built with clang --target=i686-elf and ld.lld (build-clang/)
 #   make deps         install (as root) or name the packages the build needs (tools/deps.sh)
@@ -282,22 +282,35 @@ bench: $(BUILD)/kernel.elf
 
 # The long randomized stress (tests/suites/stress/stress.c): test=stress/long, a million operations of
 # the three personalities over several processes from one seed, the shadow-model sweep and
-# mm_check() after every one (32 MiB keeps mm_check cheap; -cpu max has every paging feature).
-# STRESSARGS goes first on the kernel command line, so it wins: STRESSARGS="stress-seed=7
-# stress-steps=200000".  A failure prints the seed, the step and a replay line.  The serial log is
-# $(BUILD)/stress.log; the summary lines and the wall time are printed.  Not part of `make test`,
-# which runs the short fixed-seed stress/random-seed-* on every configuration.
+# mm_check() after every one (32 MiB keeps mm_check cheap; -cpu max has every paging feature);
+# then 100,000 more under paging pressure: a fresh 64 MiB swap disk (build/stress-swap.img) and
+# stress-pressure=64, which keeps the pager at its low watermark so the generator's unlocked
+# pageable pages go to swap and come back under the model.  STRESSARGS goes first on both command
+# lines, so it wins: STRESSARGS="stress-seed=7 stress-steps=200000".  A failure prints the seed,
+# the step and a replay line.  The serial logs are $(BUILD)/stress.log and stress-paging.log; the
+# summary lines and the wall times are printed.  Not part of `make test`, which runs the short
+# fixed-seed stress/random-seed-* on every configuration (and qemu-stress-swap-8M under paging).
 STRESSARGS ?=
 STRESS_TIMEOUT ?= 3600
+STRESS_SWAP := $(BUILD)/stress-swap.img
+STRESS_QEMU = timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf -display none $(QEMU_BASE) -nodefaults \
+              -cpu max -m 32M
+STRESS_REPORT = grep -a -e '^stress:' -e '^ok' -e '^not ok' -e 'PANIC' -e ' passed, '
 stress: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@echo "make stress: test=stress/long $(STRESSARGS) stress-steps=1000000, -cpu max -m 32M, log $(BUILD)/stress.log" >&2
 	@start=$$(date +%s); \
-	timeout $(STRESS_TIMEOUT) $(QEMU) -kernel $(BUILD)/kernel.elf -display none $(QEMU_BASE) -nodefaults -cpu max -m 32M \
-	    -append "test=stress/long $(STRESSARGS) stress-steps=1000000" -serial file:$(BUILD)/stress.log; \
-	status=$$?; \
-	grep -a -e '^stress:' -e '^ok' -e '^not ok' -e 'PANIC' -e ' passed, ' $(BUILD)/stress.log; \
+	$(STRESS_QEMU) -append "test=stress/long $(STRESSARGS) stress-steps=1000000" -serial file:$(BUILD)/stress.log; \
+	status=$$?; $(STRESS_REPORT) $(BUILD)/stress.log; \
 	echo "make stress: $$(( $$(date +%s) - start )) s, QEMU exit status $$status ($(QEMU_EXIT_PASS) = pass, 124 = timeout)"; \
+	[ $$status -eq $(QEMU_EXIT_PASS) ]
+	@rm -f $(STRESS_SWAP) && python3 tools/mkswap.py $(STRESS_SWAP) --size 64M >/dev/null
+	@echo "make stress: test=stress/long $(STRESSARGS) stress-steps=100000 stress-pressure=64, swap $(STRESS_SWAP), log $(BUILD)/stress-paging.log" >&2
+	@start=$$(date +%s); \
+	$(STRESS_QEMU) -drive if=ide,index=0,format=raw,file=$(STRESS_SWAP) \
+	    -append "test=stress/long $(STRESSARGS) stress-steps=100000 stress-pressure=64" -serial file:$(BUILD)/stress-paging.log; \
+	status=$$?; $(STRESS_REPORT) $(BUILD)/stress-paging.log; \
+	echo "make stress: under paging: $$(( $$(date +%s) - start )) s, QEMU exit status $$status ($(QEMU_EXIT_PASS) = pass, 124 = timeout)"; \
 	[ $$status -eq $(QEMU_EXIT_PASS) ]
 
 # The sub-make prints its steps with the build-clang/ prefix (obj_name strips only build/).

@@ -32,7 +32,9 @@
 
 enum pfn_state { PFN_NOTRAM, PFN_FREE, PFN_USED, PFN_PAGETABLE, PFN_PAGEDIR, PFN_SYSTEM, PFN_RESERVED };
 #define PFNF_ZEROED  0x01   /* free frame known to be all zero */
-#define PFNF_DIRTY   0x02   /* written by DMA or through an alias (PAGEMARKDIRTY, VMDHL_WRITE) */
+#define PFNF_DIRTY   0x02   /* may have been written other than through the page's own PTE (a second
+                               mapping, a lock: DMA; PAGEMARKDIRTY, VMDHL_WRITE), so a swap copy of
+                               it cannot be trusted: the pager writes it again (pager.c) */
 #define PFNF_CONTIG_START 0x04   /* first / last frame of an NT contiguous allocation */
 #define PFNF_CONTIG_END   0x08
 #define PFNF_KPOOL   0x10   /* a system frame of the kernel pool (the rights policy, pte.c) */
@@ -202,6 +204,7 @@ static inline void pfn_lock(pfn_t p)
     if (!r || r->state == PFN_NOTRAM) return;
     if (r->lock_count >= PFN_COUNT_MAX) pfn_count_panic("pfn_lock", p);
     if (r->lock_count++ == 0) pfn_count.locked++;
+    r->flags |= PFNF_DIRTY;                       /* the lock's owner (a device) may write it */
 }
 
 static inline void pfn_unlock(pfn_t p)

@@ -305,6 +305,18 @@ static inline __attribute__((always_inline)) void take_refs(pte_t e)
     take_frame_refs(pte_pfn(e), e);
 }
 
+/* take_refs for an entry that is a new view of its frame (not the same entry rewritten): when the
+ * frame is mapped elsewhere too, writes through that view leave this entry's D bit clear, so a
+ * swap copy of the frame cannot be trusted any more (PFNF_DIRTY: the pager writes it again). */
+static inline __attribute__((always_inline)) void take_view_refs(pte_t e)
+{
+    take_refs(e);
+    if ((e & (PTE_P | PTE_SW_RAW)) == PTE_P) {
+        struct pfn *r = &pfn_db[pte_pfn(e)];
+        if (r->map_count > 1) r->flags |= PFNF_DIRTY;
+    }
+}
+
 static inline __attribute__((always_inline)) void drop_refs(pte_t e)
 {
     if (!(e & PTE_P)) return;
@@ -319,7 +331,8 @@ static pte_t pte_store(vaddr_t va, pte_t new)
 {
     pte_t *p = MiGetPteAddress(va);
     pte_t old = *p;
-    take_refs(new);
+    if ((old & new & PTE_P) && pte_pfn(old) == pte_pfn(new)) take_refs(new);   /* the same view, rewritten */
+    else take_view_refs(new);
     *p = new;
     if (old & PTE_P) x86_invlpg(va);
     drop_refs(old);
@@ -339,7 +352,7 @@ static __attribute__((noinline)) void install_general(vaddr_t va, pte_t e)
         panic("pte_install(%08x, %08x): entry %08x", va, e, pde_table(pde) ? *p : 0);
     e = rights_apply(va, e);
     pte_t old = *p;
-    take_refs(e);
+    take_view_refs(e);
     *p = e;
     charge_follow(old, e);                           /* a demand-zero page made present */
     table_count(va, pde, old, e);
@@ -362,7 +375,7 @@ void pte_install(vaddr_t va, pte_t e)
         install_general(va, e);                      /* panics in pfn_ref */
         return;
     }
-    r->map_count++;
+    if (r->map_count++) r->flags |= PFNF_DIRTY;     /* as pfn_ref: a second view */
     *p = e;
     if (t->state == PFN_PAGETABLE) t->map_count++;
 }
@@ -576,7 +589,7 @@ void pte_install_copy(vaddr_t va, uint32_t npages, const pte_t *src, pte_t keep,
             pte_t e = rights_apply(s.va + i * PAGE_SIZE, tmpl | (from[i] & keep)), old = p[i];
             if ((old & PTE_P) || !(e & PTE_P))
                 panic("pte_install_copy(%08x, %08x): entry %08x", s.va + i * PAGE_SIZE, e, old);
-            take_refs(e);
+            take_view_refs(e);
             p[i] = e;
             charge_follow(old, e);
             added += !old;

@@ -10,6 +10,7 @@
 #include "mm/mm.h"
 #include "mm/core/pfn.h"
 #include "mm/core/pte.h"
+#include "mm/core/core.h"             /* pager_page_out */
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"
 #include "mm/ntmm/ntmm.h"
@@ -347,4 +348,42 @@ TEST(paging_lock_pages_in, "paging/lock-reads-swapped-pages-back")
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
     return PASS;
+}
+
+/* A page read back from swap keeps its slot as a clean copy, and the pager drops it without a
+ * write while its own PTE stays clean.  A write through another view of the frame (an alias, an
+ * MDL's system mapping, a device behind a lock) does not set that PTE's D bit, so such a view
+ * must spoil the copy: the page is written again, not dropped with stale contents.  (Found by
+ * the stress under paging: an MDL mapping's writes were lost.) */
+TEST(paging_alias_write_spoils_copy, "paging/write-through-another-view-is-not-lost")
+{
+    PAGER_ON();
+    struct region *r = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL), *v = NULL;
+    const char *e = r ? NULL : "no system block";
+    if (!e && mm_commit(r->base, 1, MM_PROT_WRITE, MM_COMMIT_PAGEABLE, NULL, NULL) != MM_OK) e = "pageable commit";
+    if (!e) {
+        fill_pages(r->base, 1, 0xA0000000u);
+        if (!pager_page_out(r->base)) e = "the page could not be written out";
+    }
+    if (!e) {
+        read_pages(r->base, 1);                              /* back, with its slot as a clean copy */
+        v = mm_reserve(ARENA_SYSTEM, 0, 1, 1, OWNER_TEST, NULL);
+        if (!v || mm_alias(v->base, r->base, 1, MM_PROT_WRITE) != MM_OK) e = "alias";
+    }
+    if (!e) {
+        fill_pages(v->base, 1, 0xB0000000u);                 /* through the other view only */
+        CHECK_MSG(!(pte_read(r->base) & PTE_D), "the page's own PTE is dirty: the test proves nothing");
+        mm_release(v);
+        v = NULL;
+        struct swapdev_stats s0, s1;
+        swapdev_get_stats(&s0);
+        if (!pager_page_out(r->base)) e = "the page could not leave memory";
+        swapdev_get_stats(&s1);
+        if (!e && s1.writes == s0.writes) e = "dropped as clean: the write through the alias was not saved";
+        if (!e && check_pages(r->base, 1, 0xB0000000u) >= 0) e = "read back without the write through the alias";
+    }
+    if (v) mm_release(v);
+    if (r) mm_release(r);
+    if (pager_restore() != MM_OK && !e) e = "mm_pager_disable refused after everything was freed";
+    return e;
 }

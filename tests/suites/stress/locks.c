@@ -142,7 +142,10 @@ static const char *vmlock_relocation(struct sx_map *m, uint32_t i, uint32_t k, U
     }
     if (moved) return sx_fail("VMLock(%x) returned %u but moved pages", f, e);
     if (contig) {
+        /* Only present pages have frames: a page in swap (paging under pressure) has a slot
+         * number where the frame would be, and reading it back may be what ran out of memory. */
         bool fits = consecutive(now, k);
+        for (uint32_t p = 0; p < k; p++) fits &= (sx_pte(m, i + p) & PTE_P) != 0;
         for (uint32_t p = 0; low && p < k; p++) fits &= now[p] < ISA_DMA_LIMIT_PFN;
         if (fits) return sx_fail("VMLock(%x) returned %u for a range that qualifies already", f, e);
         for (uint32_t p = 0; p < k; p++) stuck |= !b->movable[p];
