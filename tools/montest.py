@@ -36,34 +36,9 @@ class Dead(Exception):
     pass
 
 
-class Qmp:
-    """Just enough QMP (as tools/vgarun.py): the greeting, qmp_capabilities, one command at a time."""
-
-    def __init__(self, path, deadline):
-        self.s = connect(path, deadline)
-        self.f = self.s.makefile("rw")
-        self._reply()
-        self.cmd("qmp_capabilities")
-
-    def _reply(self):
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise Dead("QMP connection closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.f.flush()
-        r = self._reply()
-        if "error" in r:
-            raise RuntimeError("%s: %s" % (name, r["error"]))
-        return r["return"]
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+def Qmp(path, deadline):
+    """tools/qemu.py's QMP client; a closed connection is Dead here."""
+    return qemu.Qmp(path, deadline, closed=Dead)
 
 
 def connect(path, deadline):

@@ -9,7 +9,10 @@ drivers/console.c): QEMU exits with status (V << 1) | 1 when the kernel writes V
 the kernel's QEMU_EXIT_PASS 0x10 and QEMU_EXIT_FAIL 0x11 (drivers/console.h) become 33 and 35.
 An even status therefore never comes from the kernel.
 """
+import json
 import os
+import socket
+import time
 
 QEMU = os.environ.get("QEMU", "qemu-system-i386")
 EXIT_DEVICE = "isa-debug-exit,iobase=0xf4,iosize=0x04"
@@ -56,3 +59,45 @@ def reset_log(path):
 def kernel_boot(kernel, cmdline):
     """Boot kernel.elf through QEMU's Multiboot loader with this kernel command line."""
     return ["-kernel", kernel, "-append", cmdline]
+
+
+class Qmp:
+    """Just enough QMP over a unix socket (QEMU -qmp unix:PATH,server=on,wait=off), shared by
+    vgarun.py and montest.py: the greeting, qmp_capabilities, then one command at a time.  A
+    closed connection raises `closed` (EOFError unless the caller names its own)."""
+
+    def __init__(self, path, deadline, closed=EOFError):
+        self.closed = closed
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                self.s.close()
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.f = self.s.makefile("rw")
+        self._reply()                              # greeting
+        self.cmd("qmp_capabilities")
+
+    def _reply(self):
+        while True:
+            line = self.f.readline()
+            if not line:
+                raise self.closed("QMP connection closed")
+            msg = json.loads(line)
+            if "event" not in msg:
+                return msg
+
+    def cmd(self, name, **args):
+        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
+        self.f.flush()
+        r = self._reply()
+        if "error" in r:
+            raise RuntimeError("%s: %s" % (name, r["error"]))
+        return r["return"]
+
+    def hmp(self, line):
+        return self.cmd("human-monitor-command", **{"command-line": line})

@@ -21,43 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, os.environ.get("PAGODA_BUILD", "build"))
 
 
-class Qmp:
-    """Just enough QMP: the greeting, qmp_capabilities, then one command at a time."""
-
-    def __init__(self, path, deadline):
-        while True:
-            try:
-                self.s = socket.socket(socket.AF_UNIX)
-                self.s.connect(path)
-                break
-            except OSError:
-                self.s.close()
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
-        self.f = self.s.makefile("rw")
-        self._reply()                              # greeting
-        self.cmd("qmp_capabilities")
-
-    def _reply(self):
-        while True:
-            line = self.f.readline()
-            if not line:
-                raise EOFError("QMP connection closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def cmd(self, name, **args):
-        self.f.write(json.dumps({"execute": name, "arguments": args}) + "\n")
-        self.f.flush()
-        r = self._reply()
-        if "error" in r:
-            raise RuntimeError("%s: %s" % (name, r["error"]))
-        return r["return"]
-
-    def hmp(self, line):
-        return self.cmd("human-monitor-command", **{"command-line": line})
+Qmp = qemu.Qmp
 
 
 def halted(regs):
