@@ -14,7 +14,7 @@ the text screen (`pmemsave` of 0xB8000, 80x25 cells of character + attribute) an
 Exit status: 0 = the CPU stopped and the screen was saved; 3 = QEMU died first (a triple fault
 with -no-reboot, see CPULOG); 124 = no halt within PAGODA_VGA_TIMEOUT seconds (default 120).
 """
-import json, os, re, socket, subprocess, sys, tempfile, time
+import os, re, subprocess, sys, tempfile, time
 import qemu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
