@@ -32,7 +32,6 @@ static void fill(vaddr_t va, uint32_t n, uint32_t tag)
 }
 
 /* Turns the pager on for the test; off again at the end only if it was off. */
-static bool pager_was_on;
 static const char *pager_begin(void)
 {
     pager_was_on = mm_pager_on();

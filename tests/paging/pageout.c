@@ -12,16 +12,6 @@
 #include "mm/core/core.h"            /* pager_candidate */
 #include "mm/vxd/vxd.h"
 
-/* The pager as the test found it (on from boot with a swap disk, unless `nopager`): a test that
- * turned it on turns it off again; one that found it on leaves it on. */
-static bool pager_was_on;
-#define PAGER_ON()                                          \
-    do {                                                    \
-        NEED_SWAP();                                        \
-        pager_was_on = mm_pager_on();                       \
-        CHECK_EQ(mm_pager_enable(), MM_OK);                 \
-    } while (0)
-static void pager_restore(void) { if (!pager_was_on) mm_pager_disable(); }
 
 #define PG(va) ((uint32_t)(va) >> PAGE_SHIFT)
 
@@ -140,7 +130,7 @@ TEST(paging_podp_cleans, "paging/pageoutdirtypages-writes-each-dirty-page-once")
 out:
     _PageFree((PVOID)h, 0);
     _PageFree((PVOID)ro, 0);
-    pager_restore();
+    (void)pager_restore();
     if (e) return e;
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
@@ -184,7 +174,7 @@ TEST(paging_podp_then_drop, "paging/flushed-page-leaves-without-a-write")
     if (!e && bad >= 0) e = test_fail(__FILE__, __LINE__, "page %d came back wrong", bad);
     if (big) _PageFree((PVOID)big, 0);
     _PageFree((PVOID)h, 0);
-    pager_restore();
+    (void)pager_restore();
     return e;
 }
 
@@ -205,7 +195,7 @@ TEST(paging_podp_base, "paging/pageoutdirtypages-base")
     uint32_t f = _PageOutDirtyPages(100, PAGEPDPCLEARBASE), g = _PageOutDirtyPages(100, 0);
     uint32_t w2 = swap_writes();
     _PageFree((PVOID)h, 0);
-    pager_restore();
+    (void)pager_restore();
     CHECK_MSG(a == 3 && b == 3 && c == NB - 6, "with a base: %u, %u, %u pages (want 3, 3, %u)", a, b, c, NB - 6);
     CHECK_EQ(d, 0);                                /* the whole address space was scanned */
     CHECK_EQ(q, 1);                                /* the query still counts */
@@ -260,7 +250,7 @@ TEST(paging_discard, "paging/discardpages-drops-contents-without-a-write")
     _LinPageUnLock(PG(h) + 7, 1, 0);
     _PageFree((PVOID)h, 0);
     _PageFree((PVOID)hf, 0);
-    pager_restore();
+    (void)pager_restore();
     if (e) return e;
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
@@ -337,7 +327,7 @@ TEST(paging_lockedifdp_pages_out, "paging/lockedifdp-pages-page-out")
     if (big) _PageFree((PVOID)big, 0);
     _PageFree((PVOID)h, 0);
     _PageFree((PVOID)r, 0);
-    pager_restore();
+    (void)pager_restore();
     if (e) return e;
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);

@@ -9,6 +9,7 @@
 #include "drivers/ata.h"
 #include "drivers/swapdev.h"
 #include "drivers/console.h"
+#include "mm/mm.h"
 
 /* A salt from the PIT clock, taken once: every boot writes different bytes. */
 static inline uint32_t paging_salt(void)
@@ -47,4 +48,15 @@ static inline int pattern_mismatch(const void *p, uint32_t bytes, uint32_t tag)
 static inline uint32_t elapsed_ms(uint32_t t0) { return (pit_clock() - t0) / PIT_TICKS_PER_MS; }
 
 #define NEED_SWAP() do { if (!swapdev_present()) SKIP("no swap disk"); } while (0)
+/* The pager as a test found it: on from boot with a swap disk (kernel/main.c) unless `nopager`.
+ * PAGER_ON turns it on for the test; pager_restore turns it off again only if the test turned
+ * it on (the harness fails a test that leaves it otherwise).  MM_EBUSY while a page is in swap. */
+static bool pager_was_on;
+#define PAGER_ON()                                          \
+    do {                                                    \
+        NEED_SWAP();                                        \
+        pager_was_on = mm_pager_on();                       \
+        CHECK_EQ(mm_pager_enable(), MM_OK);                 \
+    } while (0)
+static inline mm_status pager_restore(void) { return pager_was_on ? MM_OK : mm_pager_disable(); }
 #endif
