@@ -34,18 +34,6 @@
         _r;                                                                                      \
     })
 
-static void fill_pages(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) pattern_fill((void *)(va + i * PAGE_SIZE), PAGE_SIZE, tag + i);
-}
-
-static int check_pages(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++)
-        if (pattern_mismatch((const void *)(va + i * PAGE_SIZE), PAGE_SIZE, tag + i) >= 0) return (int)i;
-    return -1;
-}
-
 static bool page_zero(vaddr_t va)
 {
     const volatile uint32_t *w = (const volatile uint32_t *)va;

@@ -17,47 +17,6 @@
 #include "tests/suites/hostile/hostile.h"   /* ballast_take */
 
 
-/* Fills / checks the pages [va, va + n) with the pattern of tag + page index (ring 0: a user
- * page is written in a user-access window). */
-static void fill_pages(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        x86_user_access_begin();
-        pattern_fill((void *)(va + i * PAGE_SIZE), PAGE_SIZE, tag + i);
-        x86_user_access_end();
-    }
-}
-
-static int check_pages(vaddr_t va, uint32_t n, uint32_t tag)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        x86_user_access_begin();
-        int bad = pattern_mismatch((const void *)(va + i * PAGE_SIZE), PAGE_SIZE, tag + i);
-        x86_user_access_end();
-        if (bad >= 0) return (int)i;
-    }
-    return -1;
-}
-
-/* Reads one word of each page (read faults only). */
-static void read_pages(vaddr_t va, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++) {
-        x86_user_access_begin();
-        (void)*(volatile uint32_t *)(va + i * PAGE_SIZE);
-        x86_user_access_end();
-    }
-}
-
-/* Pages to commit so that the total passes RAM by a quarter and is 32 MiB at least (at -m 8M
- * with a 64 MiB swap disk: four times RAM), within what swap can hold. */
-static uint32_t more_than_ram(void)
-{
-    uint32_t n = MAX(mm_total_frames() + mm_total_frames() / 4, (32u << 20) / PAGE_SIZE);
-    uint32_t limit = mm_commit_limit() - mm_commit_charge();
-    return n < limit - 256 ? n : limit - 256;
-}
-
 /* ---- overcommit ------------------------------------------------------------------------------- */
 
 struct block { vaddr_t va; uint32_t n, tag; };
