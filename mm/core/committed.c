@@ -65,6 +65,10 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
 {
     uint32_t need = core_absent(va, npages);
     if (!need) return MM_OK;
+    if (pfn_count.free < need) {                  /* only when enough can leave: else nothing does */
+        struct pfn_want w = { need, 1, 0, 0, PFN_NONE, false, true };
+        if (!pfn_frees_hook || !pfn_frees_hook(&w)) return MM_ENOMEM;
+    }
     pfn_make_room(need);
     need = core_absent(va, npages);
     if (need > pfn_count.free) return MM_ENOMEM;

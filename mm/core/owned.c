@@ -52,6 +52,10 @@ uint32_t mm_alloc_locked_frames(uint32_t n, uint32_t run, const struct mm_frame_
 {
     *rec = NULL;
     if (!n || !run || (run & (run - 1)) || n % run || !frames || !req || (req->align & (req->align - 1))) return 0;
+    /* With the pager on, single frames of the first range may be made free by paging out first
+     * (pfn_room_in: only if all n can be, so a request that cannot be met pages nothing out);
+     * runs, and the ranges `skip` further, take what is free. */
+    if (run == 1) pfn_room_in(n, req->min, req->max);
     if (all && n > pfn_available()) return 0;            /* cannot be met: try nothing */
     uint32_t got = 0;
     /* Range k is [min + k * skip, max + k * skip).  Where it overlaps the ranges before, those

@@ -30,9 +30,21 @@
  * gives the slot back at once (the page is dirty from the first instruction).
  *
  * Trigger: no thread.  pfn_make_room(n) (pfn.h), called where the core is about to take frames
- * and no page is half-handled - a demand-zero or swap fault, core_make_present, a present
- * commit - writes pages out when fewer than n + PAGER_LOW frames are free, until n + PAGER_HIGH
- * are or the clock has gone round twice.
+ * for charged pages and no page is half-handled - a demand-zero or swap fault,
+ * core_make_present - writes pages out when fewer than n + PAGER_LOW frames are free, until
+ * n + PAGER_HIGH are or the clock has gone round twice.
+ *
+ * Room for what is not pageable: a page table, a directory, a fixed or contiguous commit, held
+ * or owned frames take ordinary frames, and with RAM full of pageable pages there may be none
+ * free.  Before such an allocation the core asks (pfn_room_for, pfn_room_in, pfn_alloc_run_room:
+ * pfn.h), and frees_for() below writes pages out - but first counts whether that can succeed,
+ * so a call refused anyway sends no page to swap: the charge and the reserve do not change
+ * when pages leave (pfn_obtainable), so more than that is refused at once; n frames anywhere
+ * need n - free candidates (the clock then chooses them); n frames inside a window need its
+ * free frames plus the candidates holding its frames; a run needs n consecutive frames each
+ * free or a candidate's, and exactly those candidates leave (the run need not lie where the
+ * clock would look).  A write the disk fails on the way is the one way to be refused after
+ * pages left.
  *
  * On from boot with a swap device (kernel/main.c calls mm_pager_enable unless the command line
  * says `nopager`).  With it off, the reserve and the slots are not in the commit limit and
@@ -216,6 +228,121 @@ static void make_room(uint32_t n)
     }
 }
 
+/* ---- room for a caller that is about to take frames ------------------------------------------ */
+
+/* Every candidate page of every space, in the clock's order from the start: fn(va, entry, ctx)
+ * with that space's directory loaded; fn returns false to stop the walk. */
+typedef bool walk_fn(vaddr_t va, pte_t e, void *ctx);
+static void walk_candidates(walk_fn *fn, void *ctx)
+{
+    uint32_t nas = as_count();
+    struct as *prev = core_current_as;
+    for (uint32_t k = 0; k < nas + 2; k++) {
+        struct as *a = k < nas ? space_as(k) : NULL;
+        struct region *list = a ? a->regions : *region_list_for(k == nas ? ARENA_SHARED : ARENA_SYSTEM);
+        if (a) core_switch_as(a);
+        for (struct region *r = list; r; r = r->next)
+            for (vaddr_t va = r->base, end = r->base + r->npages * PAGE_SIZE; va < end; va += PAGE_SIZE) {
+                pte_t *p = pte_lookup(va, NULL);
+                if (!p) {
+                    va = (va | (LARGE_PAGE_SIZE - 1)) + 1 - PAGE_SIZE;
+                    continue;
+                }
+                if (candidate(*p) && !fn(va, *p, ctx)) goto done;
+            }
+    }
+done:
+    core_switch_as(prev);
+}
+
+/* The frames of [lo, hi): marked (pfn.scratch, which only mm_check uses otherwise) when a
+ * candidate page holds them, counted until `want`. */
+struct window { pfn_t lo, hi; uint32_t want, got; };
+
+static bool mark_one(vaddr_t va, pte_t e, void *ctx)
+{
+    (void)va;
+    struct window *w = ctx;
+    pfn_t f = pte_pfn(e);
+    if (f >= w->lo && f < w->hi) {
+        pfn_db[f].scratch = 1;
+        w->got++;
+    }
+    return w->got < w->want;
+}
+
+/* Pages out marked frames of the window until `want` of its frames are free (got counts them). */
+static bool evict_one(vaddr_t va, pte_t e, void *ctx)
+{
+    struct window *w = ctx;
+    pfn_t f = pte_pfn(e);
+    if (f >= w->lo && f < w->hi && pfn_db[f].scratch == 1 && page_out(va)) w->got++;
+    return w->got < w->want;
+}
+
+static uint32_t mark_window(pfn_t lo, pfn_t hi, uint32_t want)
+{
+    for (pfn_t p = lo; p < hi; p++) pfn_db[p].scratch = 0;
+    struct window w = { lo, hi, want, 0 };
+    walk_candidates(mark_one, &w);
+    return w.got;
+}
+
+/* The first run of want->n frames in [lo, hi) each free or marked, by want's alignment and
+ * boundary rules; PFN_NONE if there is none. */
+static pfn_t find_evictable_run(const struct pfn_want *want, pfn_t lo, pfn_t hi)
+{
+    uint32_t n = want->n, align = want->align ? want->align : 1, b = want->boundary;
+    for (pfn_t s = (lo + align - 1) & ~(align - 1); s < hi && hi - s >= n;) {
+        if (b && s / b != (s + n - 1) / b) {            /* crosses a boundary: go to it */
+            s = ((s / b + 1) * b + align - 1) & ~(align - 1);
+            continue;
+        }
+        uint32_t i = 0;
+        while (i < n && (pfn_db[s + i].state == PFN_FREE || pfn_db[s + i].scratch == 1)) i++;
+        if (i == n) return s;
+        s = (s + i + 1 + align - 1) & ~(align - 1);        /* past the frame that stays */
+    }
+    return PFN_NONE;
+}
+
+/* pfn_frees_hook (pfn.h): page out so that an allocation of *want can succeed, only if it can. */
+static bool frees_for(const struct pfn_want *want)
+{
+    uint32_t n = want->n;
+    if (!n || (!want->charged && pfn_obtainable() < n)) return false;   /* the charge or reserve refuses it */
+    pfn_t lo = want->min, hi = want->max > pfn_max ? pfn_max : want->max;
+    if (lo >= hi || hi - lo < n) return false;
+    if (!want->run && !lo && hi == pfn_max) {           /* anywhere: the clock chooses */
+        if (pfn_count.free >= n) return true;
+        struct window w = { 0, pfn_max, n - pfn_count.free, 0 };
+        walk_candidates(mark_one, &w);                  /* enough that can leave? */
+        if (w.got < w.want) return false;
+        make_room(n);
+        if (pfn_count.free < n) {                        /* the hand's second chances ran out */
+            w = (struct window){ 0, pfn_max, n - pfn_count.free, 0 };
+            walk_candidates(evict_one, &w);
+        }
+        return pfn_count.free >= n;
+    }
+    if (!want->run) {                                    /* n single frames inside the window */
+        uint32_t have = pfn_free_in(lo, hi);
+        if (have >= n) return true;
+        if (mark_window(lo, hi, n - have) < n - have) return false;
+        struct window w = { lo, hi, n - have, 0 };
+        walk_candidates(evict_one, &w);
+        return w.got >= w.want;
+    }
+    mark_window(lo, hi, ~0u);
+    pfn_t s = find_evictable_run(want, lo, hi);
+    if (s == PFN_NONE) return false;
+    uint32_t busy = 0;
+    for (uint32_t i = 0; i < n; i++) busy += pfn_db[s + i].state != PFN_FREE;
+    struct window w = { s, s + n, busy, 0 };
+    if (busy) walk_candidates(evict_one, &w);
+    return w.got >= busy;
+}
+
 /* ---- page-in ------------------------------------------------------------------------------------ */
 
 bool pager_page_in(vaddr_t va, bool from_fault)
@@ -261,6 +388,7 @@ mm_status mm_pager_enable(void)
     pfn_count.reserve = PAGER_RESERVE;
     pfn_room_hook = make_room;
     pfn_pagein_hook = pagein_hook;
+    pfn_frees_hook = frees_for;
     hand_space = 0;
     hand_va = 0;
     on = true;
@@ -279,6 +407,7 @@ mm_status mm_pager_disable(void)
     pfn_count.swap_slots = pfn_count.reserve = 0;
     pfn_room_hook = NULL;
     pfn_pagein_hook = NULL;
+    pfn_frees_hook = NULL;
     on = false;
     return MM_OK;
 }

@@ -25,6 +25,7 @@ bool pfn_poison_on_free = true;
 void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
 void (*pfn_room_hook)(uint32_t n);
 bool (*pfn_pagein_hook)(vaddr_t va);
+bool (*pfn_frees_hook)(const struct pfn_want *w);
 
 static pfn_t free_head[2] = { PFN_NONE, PFN_NONE };   /* [0] low (< 16 MiB), [1] high */
 
@@ -339,4 +340,28 @@ pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t b
     if (s == PFN_NONE) return PFN_NONE;
     for (uint32_t i = 0; i < n; i++) take(s + i, flags);
     return s;
+}
+
+pfn_t pfn_alloc_run_room(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags)
+{
+    pfn_t s = pfn_alloc_run(n, align, min, max, boundary, flags);
+    if (s != PFN_NONE || !pfn_frees_hook) return s;
+    struct pfn_want w = { n, align, boundary, min, max, true, (flags & PFN_ALLOC_CHARGED) != 0 };
+    return pfn_frees_hook(&w) ? pfn_alloc_run(n, align, min, max, boundary, flags) : PFN_NONE;
+}
+
+uint32_t pfn_free_in(pfn_t min, pfn_t max)
+{
+    if (max > pfn_max) max = pfn_max;
+    if (!min && max == pfn_max) return pfn_count.free;
+    uint32_t n = 0;
+    for (pfn_t p = min; p < max; p++) n += pfn_db[p].state == PFN_FREE;
+    return n;
+}
+
+bool pfn_room_in(uint32_t n, pfn_t min, pfn_t max)
+{
+    if (pfn_available() >= n && pfn_free_in(min, max) >= n) return true;
+    struct pfn_want w = { n, 1, 0, min, max, false, false };
+    return pfn_frees_hook && pfn_frees_hook(&w);
 }

@@ -125,12 +125,19 @@ static inline uint32_t pfn_commit_limit(void)
     uint32_t room = pfn_count.free + pfn_count.pageable;
     return (room > pfn_count.reserve ? room - pfn_count.reserve : 0) + pfn_count.swap_slots;
 }
-static inline uint32_t pfn_available(void)
+/* What pfn_available() would be with every present pageable frame free: paging out moves frames
+ * from present pageable to free, which changes neither the room (free + pageable) nor the limit
+ * nor the charge - so an ordinary allocation of more than this is refused whatever leaves. */
+static inline uint32_t pfn_obtainable(void)
 {
     uint32_t room = pfn_count.free + pfn_count.pageable, limit = pfn_commit_limit();
     uint32_t a = limit > pfn_count.charged ? limit - pfn_count.charged : 0;
     uint32_t left = room > pfn_count.reserve ? room - pfn_count.reserve : 0;
-    if (a > left) a = left;
+    return a < left ? a : left;
+}
+static inline uint32_t pfn_available(void)
+{
+    uint32_t a = pfn_obtainable();
     return a < pfn_count.free ? a : pfn_count.free;
 }
 /* The pager's two entries for the layers below it (set while it is on, NULL otherwise; the
@@ -144,11 +151,42 @@ static inline void pfn_make_room(uint32_t n)
 {
     if (pfn_room_hook) pfn_room_hook(n);
 }
+
+/* Frames a caller is about to take: n of them inside [min, max) (max may be PFN_NONE), one run
+ * (`run`: aligned to `align`, not crossing a multiple of `boundary`) or any n; `charged` for the
+ * frames of charged pages being resolved (PFN_ALLOC_CHARGED: the charge already holds room for
+ * them, so only free frames count). */
+struct pfn_want { uint32_t n, align, boundary; pfn_t min, max; bool run, charged; };
+/* pfn_frees_hook(w) (the pager's, set while it is on): writes pages out until an allocation of w
+ * can succeed - and only if it can, so a call that is refused anyway loses no page to swap: it
+ * first counts what could leave (the window's free frames plus its evictable pages, or a run of
+ * frames each free or evictable) and changes nothing when that is not enough.  Evictable: what
+ * the pager may take at all (pager.c, top: pageable, unlocked, mapped once).  True when the
+ * allocation can now succeed.  Called only where no page is half-handled: before an operation
+ * changes anything (pfn_room_for below, the run wrappers in pfn.c), never from inside one. */
+extern bool (*pfn_frees_hook)(const struct pfn_want *w);
+/* Room for n ordinary frames anywhere, paging out when that is what stands in the way (a page
+ * table, a directory, a present commit): true when pfn_available() >= n now. */
+static inline bool pfn_room_for(uint32_t n)
+{
+    if (pfn_available() >= n) return true;
+    struct pfn_want w = { n, 1, 0, 0, PFN_NONE, false, false };
+    return pfn_frees_hook && pfn_frees_hook(&w) && pfn_available() >= n;
+}
+/* Free frames in [min, max): a count over the window's records (the slow path of the above). */
+uint32_t pfn_free_in(pfn_t min, pfn_t max);
 int pfn_free(pfn_t p);                    /* 0, or -1 (double free, not RAM, still referenced) */
 
 /* Runs: n frames, first frame a multiple of `align` (power of two, in frames), all inside
  * [min, max), not crossing a multiple of `boundary` frames (0 = no boundary rule). */
 pfn_t pfn_alloc_run(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags);
+/* pfn_alloc_run, and when it fails with the pager on, once more after the pager made the run
+ * free (pfn_frees_hook) - if it can; a refused call pages nothing out.  Only where no page is
+ * half-handled (the same rule as pfn_room_for). */
+pfn_t pfn_alloc_run_room(uint32_t n, uint32_t align, pfn_t min, pfn_t max, uint32_t boundary, uint32_t flags);
+/* Before taking n single frames of [min, max) one by one (a frame request's per-frame loop): true
+ * when they can be had now, paging out first if that is what stands in the way. */
+bool pfn_room_in(uint32_t n, pfn_t min, pfn_t max);
 
 /* Reference helpers used by the PTE transition code; a frame whose counts all reach zero
  * goes back to the free list.  They run once per page of every range operation, so the common

@@ -147,6 +147,7 @@ static void dir_window_set(uint32_t i, pfn_t pd)
 pfn_t pte_new_directory(void)
 {
     if (ndirs == MAX_DIRS) return PFN_NONE;
+    pfn_room_for(1);
     pfn_t pd = pfn_alloc(0);
     if (pd == PFN_NONE) return PFN_NONE;
     pfn_db[pd].state = PFN_PAGEDIR;
@@ -185,6 +186,7 @@ pte_t *pte_ensure(vaddr_t va)
     pte_t pde = *MiGetPdeAddress(va);
     if (pde & PTE_P) return (pde & PDE_PS) ? NULL : MiGetPteAddress(va);
     if (pdi == SELFMAP_PDI || va >= INVALID_START) return NULL;
+    pfn_room_for(1);                              /* the pager, when on: a table is not pageable */
     pfn_t pt = pfn_alloc(PFN_ALLOC_ZERO);         /* filled before it becomes reachable */
     if (pt == PFN_NONE) return NULL;
     pfn_db[pt].state = PFN_PAGETABLE;

@@ -25,7 +25,9 @@
  *   - non-pageable consumption - an ordinary frame allocation (pfn_alloc, pfn_alloc_run: page
  *     tables, directories, present commits, contiguous runs, held runs) - is refused when it
  *     would push the charge over the limit or leave pageable memory fewer frames than the
- *     reserve (pfn_available).  Locking a pageable page takes its frame out of the pageable
+ *     reserve (pfn_available).  With the pager on, such an allocation first has pages written
+ *     out when free frames are what stands in the way - and only then (pfn_room_for and its
+ *     kin, mm/core/pager.c: a refused call pages nothing out).  Locking a pageable page takes its frame out of the pageable
  *     count only as far as the pager is concerned (it will not move it); the charge stays.
  *     Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c, core_make_present in
  *     committed.c, the pager's page-in) may take any free frame, and that keeps limit - charge
@@ -119,11 +121,13 @@ static bool alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct
     if (flags & MM_COMMIT_CONTIG) {
         struct mm_frame_req any = { 0, PFN_NONE, 1, 0 };
         const struct mm_frame_req *q = req ? req : &any;
-        pfn_t s = pfn_alloc_run(n, q->align ? q->align : 1, q->min, q->max, q->boundary, zf);
+        pfn_t s = pfn_alloc_run_room(n, q->align ? q->align : 1, q->min, q->max, q->boundary, zf);
         if (s == PFN_NONE) return false;
         for (uint32_t i = 0; i < n; i++) frames[i] = s + i;
         return true;
     }
+    if (req) pfn_room_in(n, req->min, req->max);
+    else pfn_room_for(n);
     for (uint32_t i = 0; i < n; i++) {
         frames[i] = req ? pfn_alloc_run(1, 1, req->min, req->max, 0, zf) : pfn_alloc(zf);
         if (frames[i] == PFN_NONE) {
@@ -132,6 +136,14 @@ static bool alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct
         }
     }
     return true;
+}
+
+/* The page tables [va, va + npages) still lacks. */
+static uint32_t missing_tables(vaddr_t va, uint32_t npages)
+{
+    uint32_t m = 0;
+    for_each_pte_span(s, va, npages) m += !s.pt && !pde_large(s.pde);
+    return m;
 }
 
 /* The pages of [va, va + npages) not committed yet (a page without a table counts as not
@@ -181,7 +193,15 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
     uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
-    if (flags & MM_COMMIT_PRESENT) pfn_make_room(todo);   /* the pager, when on: frames to take */
+    /* With the pager on, frames that stand in the way are written out first (pfn_room_for):
+     * resident pages are not pageable, nor are the tables - but only when that is enough, so a
+     * commit refused anyway sends no page to swap.  A charged commit that cannot fit after its
+     * tables is refused here, before a table is made. */
+    uint32_t tables = missing_tables(va, npages);
+    if (!(flags & MM_COMMIT_PRESENT) && !commit_fits(todo + tables)) return MM_ENOMEM;
+    if ((flags & MM_COMMIT_PRESENT) && pfn_obtainable() < todo + tables) return MM_ENOMEM;
+    if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req && !pfn_room_for(todo + tables))
+        return MM_ENOMEM;
     uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
     if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req)
         return commit_any(va, npages, todo, bits, first_pfn);
@@ -405,7 +425,7 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
     if (!absent && run_ok(va, npages, &q)) return MM_OK;
     st = relocatable(va, npages, NULL);
     if (st != MM_OK) return st;
-    pfn_t s = pfn_alloc_run(npages, q.align, q.min, q.max, q.boundary, 0);
+    pfn_t s = pfn_alloc_run_room(npages, q.align, q.min, q.max, q.boundary, 0);
     if (s == PFN_NONE) return MM_ENOMEM;
     if (core_make_present(va, npages) != MM_OK) {    /* demand-zero pages: fresh frames first */
         for (uint32_t i = 0; i < npages; i++) pfn_free(s + i);
@@ -431,6 +451,7 @@ mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_re
         to[i] = PFN_NONE;
     }
     if (st == MM_OK && moves) st = relocatable(va, npages, need);
+    if (st == MM_OK && moves) pfn_room_in(moves, req->min, req->max);
     for (uint32_t i = 0; st == MM_OK && moves && i < npages; i++) {
         if (!need[i]) continue;
         to[i] = pfn_alloc_run(1, 1, req->min, req->max, 0, 0);
@@ -533,7 +554,7 @@ pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero)
 {
     struct mm_frame_req q = req ? *req : (struct mm_frame_req){ 0, PFN_NONE, 1, 0 };
     (void)zero;
-    pfn_t s = pfn_alloc_run(n, q.align ? q.align : 1, q.min, q.max, q.boundary, PFN_ALLOC_ZERO);
+    pfn_t s = pfn_alloc_run_room(n, q.align ? q.align : 1, q.min, q.max, q.boundary, PFN_ALLOC_ZERO);
     for (uint32_t i = 0; s != PFN_NONE && i < n; i++) pfn_hold(s + i);
     return s;
 }
