@@ -104,8 +104,9 @@ static uint32_t left_memory(const struct mm_pager_stats *a, const struct mm_page
 }
 
 /* Each case: squeeze, the call, its checks, give it back, release the ballast. */
-static const char *fixed_cases(void)
+static const char *fixed_cases(const struct pressure *p)
 {
+    (void)p;
     struct mm_pager_stats p0, p1;
     ULONG phys = 0;
 
@@ -196,27 +197,6 @@ static const char *fixed_cases(void)
     return PASS;
 }
 
-TEST(paging_room_for_resident, "paging/resident-allocations-page-out-first")
-{
-    PAGER_ON();
-    struct mm_counts start;
-    mm_counts_take(&start);
-    struct pressure p;
-    const char *e = pressure_on(&p, 0x5100000u);
-    if (!e) e = fixed_cases();
-    if (!e) e = pressure_intact(&p, 0x5100000u);
-    ballast_release();
-    pressure_off(&p);
-    if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
-    if (e) {
-        (void)pager_restore();
-        return e;
-    }
-    CHECK_MM_OK();
-    CHECK_NOTHING_MOVED(&start);
-    return PASS;
-}
-
 /* A hash of every entry of the block: any page written out or read back changes it. */
 static uint32_t entries_hash(vaddr_t va, uint32_t n)
 {
@@ -256,16 +236,18 @@ static const char *refused_cases(const struct pressure *p)
     return PASS;
 }
 
-TEST(paging_refused_pages_nothing_out, "paging/refused-allocation-pages-nothing-out")
+/* The pressure on, `cases` under it, everything given back: the pager as it was, every counter
+ * as at the start. */
+static const char *under_pressure(const char *(*cases)(const struct pressure *), uint32_t tag)
 {
     PAGER_ON();
     struct mm_counts start;
     mm_counts_take(&start);
     struct pressure p;
-    const char *e = pressure_on(&p, 0x5200000u);
-    if (!e) e = refused_cases(&p);
+    const char *e = pressure_on(&p, tag);
+    if (!e) e = cases(&p);
     ballast_release();
-    if (!e) e = pressure_intact(&p, 0x5200000u);
+    if (!e) e = pressure_intact(&p, tag);
     pressure_off(&p);
     if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
     if (e) {
@@ -275,4 +257,14 @@ TEST(paging_refused_pages_nothing_out, "paging/refused-allocation-pages-nothing-
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
     return PASS;
+}
+
+TEST(paging_room_for_resident, "paging/resident-allocations-page-out-first")
+{
+    return under_pressure(fixed_cases, 0x5100000u);
+}
+
+TEST(paging_refused_pages_nothing_out, "paging/refused-allocation-pages-nothing-out")
+{
+    return under_pressure(refused_cases, 0x5200000u);
 }
