@@ -244,12 +244,16 @@ uint32_t mm_frame_locks(pfn_t p);
 uint32_t mm_free_frames(void);          /* frames on the free lists, charged ones included */
 uint32_t mm_locked_frames(void);
 uint32_t mm_total_frames(void);
-/* The commit charge (mm/core/vm.c, top): committed demand-zero pages, each holding a free frame;
- * the limit it may reach (free frames, until something can be paged out); and the free frames
- * no charge holds - what an allocation, or a new demand-zero commit, can still have. */
+/* The commit charge (mm/core/vm.c, top): committed demand-zero pages and pageable pages; the
+ * limit it may reach (free and pageable frames less the pager's reserve, plus swap slots); the
+ * free frames no charge holds - what an allocation can have without paging anything out; and
+ * what a resident (fixed, locked) allocation can have counting the pages the pager could write
+ * out for it (mm/core/pager.c: room for resident memory) - mm_available_frames() with the pager
+ * off.  The last walks every pageable page: a query, not for a loop. */
 uint32_t mm_commit_charge(void);
 uint32_t mm_commit_limit(void);
 uint32_t mm_available_frames(void);
+uint32_t mm_lockable_frames(void);
 
 /* Frames with no mapping, held for their owner (Win9x PCCNOLIN: never freed); always zeroed. */
 pfn_t mm_hold_run(uint32_t n, const struct mm_frame_req *req, bool zero);

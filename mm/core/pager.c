@@ -255,6 +255,23 @@ done:
     core_switch_as(prev);
 }
 
+static bool count_one(vaddr_t va, pte_t e, void *ctx)
+{
+    (void)va;
+    (void)e;
+    ++*(uint32_t *)ctx;
+    return true;
+}
+
+uint32_t mm_lockable_frames(void)
+{
+    uint32_t n = 0, can = pfn_obtainable();
+    if (!on) return pfn_available();
+    walk_candidates(count_one, &n);
+    n += pfn_count.free;
+    return n < can ? n : can;
+}
+
 /* The frames of [lo, hi): marked (pfn.scratch, which only mm_check uses otherwise) when a
  * candidate page holds them, counted until `want`. */
 struct window { pfn_t lo, hi; uint32_t want, got; };

@@ -140,14 +140,17 @@ ULONG _CopyPageTable(ULONG LinPgNum, ULONG nPages, ULONG *PageBuf, ULONG flags)
 /* ---- information ------------------------------------------------------------------------------ */
 
 /*
- * _GetFreePageCount: flags must be 0.  EAX = frames on the free list (A.7); vxd_edx = pages that
- * can still be allocated locked: the free frames that committed demand-zero pages do not hold
- * (each such page keeps one for its first touch - the commit charge, mm/core/vm.c), so EDX <= EAX.
- * Nothing is paged out, so every frame not held that way can be locked.  0 and 0 on bad flags.
+ * _GetFreePageCount: flags must be 0.  EAX = frames on the free list (A.7: "usually near 0 under
+ * demand paging"); vxd_edx = pages that can still be allocated locked (mm_lockable_frames): the
+ * free frames the commit charge does not hold, plus, with the pager on, the frames of pageable
+ * pages it could write out to make room - so under paging EDX is usually the larger, as the
+ * reference allows ("need not be ordered either way"); without swap EDX <= EAX.  A page table
+ * the allocation needs comes out of the same frames: a hint, not a promise to the page.  0 and 0
+ * on bad flags.
  */
 ULONG _GetFreePageCount(ULONG flags)
 {
-    vxd_edx = flags ? 0 : mm_available_frames();
+    vxd_edx = flags ? 0 : mm_lockable_frames();
     return flags ? 0 : mm_free_frames();
 }
 
@@ -168,15 +171,14 @@ static uint32_t largest_gap(vaddr_t lo, vaddr_t hi)
 
 /*
  * _PageGetAllocInfo: flags must be 0.  EAX = the largest run of free system-arena linear space
- * (where PG_SYS blocks go), in pages; vxd_edx = frames that can be allocated locked (free and
- * not held for committed demand-zero pages, as _GetFreePageCount's EDX).  Hints only.  0 and 0
- * on bad flags.
+ * (where PG_SYS blocks go), in pages; vxd_edx = frames that can be allocated locked (as
+ * _GetFreePageCount's EDX: mm_lockable_frames).  Hints only.  0 and 0 on bad flags.
  */
 ULONG _PageGetAllocInfo(ULONG flags)
 {
     vxd_edx = 0;
     if (flags) return 0;
-    vxd_edx = mm_available_frames();
+    vxd_edx = mm_lockable_frames();
     return MAX(largest_gap(SYSALLOC_START, SYSALLOC_END), largest_gap(SYSALLOC2_START, SYSALLOC2_END));
 }
 

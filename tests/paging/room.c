@@ -5,7 +5,8 @@
  * out first (pfn_room_for, pfn_alloc_run_room: mm/core/pfn.h), and for a run it empties exactly
  * the frames of one run.  Locked pages never move for it; the pageable pages come back intact.
  * And a call refused anyway - more than RAM and swap could give, a run the kernel image is in
- * the way of - sends no page to swap: every counter and every entry is as before.
+ * the way of - sends no page to swap: every counter and every entry is as before.  And what
+ * _GetFreePageCount's EDX promises for locked memory counts the pages that could leave.
  *
  * The pressure: a pageable block of everything free plus 256 pages, written through (so RAM is
  * pageable pages down to the pager's watermark), then the test ballast holds every frame an
@@ -236,6 +237,28 @@ static const char *refused_cases(const struct pressure *p)
     return PASS;
 }
 
+/* _GetFreePageCount under paging: EAX is the free list (the pager keeps it near its watermark),
+ * EDX what can still be had locked counting the pages that could leave - far more; and that much
+ * (less what its page tables take) really can be had, fixed; _PageGetAllocInfo says the same. */
+static const char *lockable_cases(const struct pressure *p)
+{
+    ULONG eax = _GetFreePageCount(0), edx = vxd_edx;
+    CHECK_MSG(edx > eax + p->n / 2, "EAX %u EDX %u with %u pageable pages", eax, edx, p->n);
+    CHECK_EQ(edx, mm_lockable_frames());
+    (void)_PageGetAllocInfo(0);
+    CHECK_EQ(vxd_edx, edx);
+    ULONG n = edx - (edx / 1024 + 4);
+    ULONG h = _PageAllocate(n, PG_SYS, 0, 0, 0, 0, NULL, PAGEFIXED);
+    CHECK_MSG(h, "_PageAllocate(%u, PAGEFIXED) refused after _GetFreePageCount's EDX said %u", n, edx);
+    const char *e = usable(h, n);
+    _GetFreePageCount(0);
+    ULONG after = vxd_edx;
+    CHECK_EQ(_PageFree((PVOID)h, 0), 1);
+    TRY(e);
+    CHECK_MSG(after < edx - n + 64, "EDX %u with %u of %u pages taken", after, n, edx);
+    return PASS;
+}
+
 /* The pressure on, `cases` under it, everything given back: the pager as it was, every counter
  * as at the start. */
 static const char *under_pressure(const char *(*cases)(const struct pressure *), uint32_t tag)
@@ -267,4 +290,9 @@ TEST(paging_room_for_resident, "paging/resident-allocations-page-out-first")
 TEST(paging_refused_pages_nothing_out, "paging/refused-allocation-pages-nothing-out")
 {
     return under_pressure(refused_cases, 0x5200000u);
+}
+
+TEST(paging_lockable_count, "paging/free-page-count-edx-counts-what-can-leave")
+{
+    return under_pressure(lockable_cases, 0x5300000u);
 }

@@ -131,7 +131,7 @@ TEST(vxd_vmmcall_tour, "vxd/vmmcall/every-service")
     t.phys = 0x000F0010;                                 /* the BIOS ROM: firmware, not ours */
     struct mm_counts before;
     mm_counts_take(&before);
-    uint32_t avail = mm_available_frames();
+    uint32_t avail = mm_lockable_frames();
     vxd_asm_tour(&t);
     TRY(tour_checks(&t, before.free_frames, avail));
     /* The alias really shows physical 0xF0010. */
