@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """bench.py - `make bench`: boot the benchmark twice, check the runs agree, print one table.
 
-Two boot configurations, each run RUNS times (default 2) under QEMU TCG with
+Three boot configurations, each run RUNS times (default 2) under QEMU TCG with
 `-icount shift=0,align=off,sleep=off` (the TSC then counts guest instructions retired and a
 run repeats exactly):
     -m 3584M  bench=all        every row (RAM below the PCI hole: 3 GiB usable, non-PAE), a
                                64 MiB swap disk for the paging rows
     -m 32M    bench=pfn/init   the PFN-database initialisation at a small memory size
+    -m 16M    bench=paging/sweep-*   the sequential sweeps over twice RAM (they skip at 3584M:
+                               twice that is more than any swap disk here), a 64 MiB swap disk
 A boot with a swap disk gets a fresh sparse image (tools/mkswap.py's header, a fixed id so that
 every run sees the same bytes), removed afterwards, and `nopager` on its command line: the
 pager is off for every row but the paging rows, which turn it on for themselves
@@ -19,13 +21,14 @@ between the runs of a configuration and fails if one differs by more than the to
 (default 0 %: under icount the runs are instruction-for-instruction identical, so any
 difference means something nondeterministic crept into the kernel or the setup).
 
-The merged table (rows of the large boot, the PFN-init row of both), the floors, the growth
-checks and the repeatability result are printed once and written to --out.  Growth: rows
-whose ids differ only after '@' (mm/commit@1, @16, @256; @used10%, @used90%; pfn/init at
-both memory sizes) must not get dearer per page as the parameter grows; a group whose last
-per-page cost exceeds its first by more than 10 % is printed as GROWS.  That is a finding
-to read, not a failure: the exit status is non-zero only for a failed boot, a leak or a
-repeatability failure.  `make bench` is not part of `make test`.
+The merged table (rows of the large boot; the PFN-init row of both memory sizes; a row the
+large boot skipped, taken from the boot that measured it, its memory size in the text), the
+floors, the growth checks and the repeatability result are printed once and written to --out.
+Growth: rows whose ids differ only after '@' (mm/commit@1, @16, @256; @used10%, @used90%;
+pfn/init at both memory sizes) must not get dearer per page as the parameter grows; a group
+whose last per-page cost exceeds its first by more than 10 % is printed as GROWS.  That is a
+finding to read, not a failure: the exit status is non-zero only for a failed boot, a leak or
+a repeatability failure.  `make bench` is not part of `make test`.
 """
 import argparse, concurrent.futures, os, re, subprocess, sys
 import qemu, mkswap
@@ -33,8 +36,9 @@ import qemu, mkswap
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (memory, command line, swap disk size or None); the longest boots first, for --jobs
 BIG = ("3584M", "bench=all nopager", "64M")
+SWEEP = ("16M", "bench=paging/sweep-* nopager", "64M")
 SMALL = ("32M", "bench=pfn/init", None)
-CONFIGS = [BIG, SMALL]
+CONFIGS = [BIG, SWEEP, SMALL]
 SWAP_ID = 0x50A6D4BE4C4B0001          # any fixed value: the header, hence the disk, is the same every run
 GROWTH_SLACK = 1.10
 
@@ -209,9 +213,11 @@ def main():
         reps.append((c, worst, bad, len(parsed[c][0]["rows"])))
         failed |= bool(bad)
 
-    big, small = parsed[BIG][0], parsed[SMALL][0]
-    rows = []
+    big, small, sweep = parsed[BIG][0], parsed[SMALL][0], parsed[SWEEP][0]
+    measured = lambda r: r["call"] not in ("skip", "FAILED")
+    rows, taken = [], []
     for r in big["rows"].values():
+        other = sweep["rows"].get(r["id"])
         if r["id"] == "pfn/init":                  # one row per memory size, side by side
             for mem, p in ((SMALL[0], small), (BIG[0], big)):
                 if "pfn/init" in p["rows"]:
@@ -219,14 +225,22 @@ def main():
                     q["id"] = "pfn/init@" + mem
                     q["what"] = "PFN-database init at boot (pfn_init), -m %s" % mem
                     rows.append(q)
+        elif not measured(r) and other and measured(other):     # the sweeps: measured at 16M only
+            q = dict(other)
+            q["what"] = "%s, -m %s" % (other["what"], SWEEP[0])
+            rows.append(q)
+            taken.append(r["id"])
         else:
             rows.append(r)
 
     lines.append("Benchmark: %s" % big["banner"])
-    lines.append("QEMU TCG -cpu %s -smp 1 -icount shift=0,align=off,sleep=off; -m %s (every row, a swap "
-                 "disk of %s) and -m %s (pfn/init); unit: TSC ticks = guest instructions retired" %
-                 (args.cpu, BIG[0], BIG[2], SMALL[0]))
-    lines += [l for l in big["info"] if "rows," not in l]
+    lines.append("QEMU TCG -cpu %s -smp 1 -icount shift=0,align=off,sleep=off; -m %s (every row), -m %s "
+                 "(%s), -m %s (pfn/init); swap disks of %s (-m %s) and %s (-m %s); unit: TSC ticks = guest "
+                 "instructions retired" % (args.cpu, BIG[0], SWEEP[0], ", ".join(sorted(taken)) or "nothing measured",
+                                           SMALL[0], BIG[2], BIG[0], SWEEP[2], SWEEP[0]))
+    lines += [l for l in big["info"] if "rows," not in l and
+              not any(l.startswith("bench: %s skipped:" % t) for t in taken)]
+    lines += [l for l in sweep["info"] if any(l.startswith("bench: %s:" % t) for t in taken)]
     lines.append("")
     lines += table(rows)
     lines.append("")

@@ -2,9 +2,12 @@
  * tests/bench/paging.c - the pager's rows (mm/core/pager.c over drivers/swapdev.c, drivers/ata.c):
  *   paging/page-out, paging/page-in   one page written to, or read from, the swap disk
  *   paging/fault-through-swap         a read of a page in swap: #PF, page-in, return
+ *   paging/sweep-write, sweep-read    a sequential pass over twice RAM, per page
  * They need a swap device and skip without one; each turns the pager on for itself (and off
  * again if it was off: make bench boots with `nopager`, so that every other row runs with memory
- * as without a swap disk).  tools/bench.py attaches a fresh swap image to its large boot.
+ * as without a swap disk).  tools/bench.py attaches a fresh swap image to its large boot (every
+ * row but the sweeps, which skip there: twice its RAM is more than the disk) and to a -m 16M
+ * boot that runs the sweeps.
  *
  * The device's busy time is excluded.  Under QEMU -icount the TSC counts guest instructions, but
  * QEMU's IDE completes a transfer on a host thread, so how many times the driver polls the
@@ -27,6 +30,16 @@
  * data port, a PTE store and an invlpg - without the ATA command, status polls and slot
  * bookkeeping, and with the device not in a transfer (QEMU ignores the data port then, so the
  * floor moves no data).
+ *
+ * The sweeps: 2 x RAM (mm_total_frames) of pageable memory committed fresh for every batch, each
+ * page written in address order (two words: its first and last), then each read in order and
+ * both words checked.  sweep-write times the write pass - a demand-zero fault per page and, once
+ * RAM is full, the page-outs that make room; sweep-read times the read pass - a fault and a
+ * page-in per page and the evictions that make room (page-outs of what the write pass left dirty,
+ * clean drops of what the read pass read).  The other pass and the commit and release are paused.
+ * The row checks every word it read and that the pass paged (page-outs, page-ins at least the
+ * pages beyond RAM); the counts are printed on an info line.  They skip where twice RAM does not
+ * fit in the commit limit (the large boot).
  */
 #include "kernel/kernel.h"
 #include "tests/bench/bench.h"
@@ -202,3 +215,74 @@ BENCH_FLOOR(floor_page_in, "rep insw of 2048 words, a PTE store, an invlpg") { f
 BENCH_ROW("paging/page-out", "page-out of a dirty page: PIO write (device busy excluded)", 1, 8, b_page_out, &floor_page_out);
 BENCH_ROW("paging/page-in", "page-in of a page: PIO read (device busy time excluded)", 1, 8, b_page_in, &floor_page_in);
 BENCH_ROW("paging/fault-through-swap", "fault on a page in swap: #PF, page-in (device busy excluded)", 1, 8, b_fault_round_trip, &floor_page_in);
+
+/* ---- a sequential sweep over twice RAM ------------------------------------------------------- */
+
+#define SWEEP_TAG(i) ((i) * 0x9E3779B9u + 0x5EEDu)
+
+static void write_pass(vaddr_t va, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        volatile uint32_t *p = (volatile uint32_t *)(va + i * PAGE_SIZE);
+        p[0] = SWEEP_TAG(i);
+        p[PAGE_SIZE / 4 - 1] = ~SWEEP_TAG(i);
+    }
+}
+
+static uint32_t read_pass(vaddr_t va, uint32_t n)    /* pages whose words are wrong */
+{
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        volatile uint32_t *p = (volatile uint32_t *)(va + i * PAGE_SIZE);
+        bad += p[0] != SWEEP_TAG(i) || p[PAGE_SIZE / 4 - 1] != ~SWEEP_TAG(i);
+    }
+    return bad;
+}
+
+static void b_sweep(struct bench *b, bool timed_read)
+{
+    if (!pager_begin(b)) return;
+    uint32_t n = 2 * mm_total_frames(), charge = mm_commit_charge(), limit = mm_commit_limit();
+    if (limit < charge || limit - charge < n + 256) {
+        b->skip = "twice RAM is more than the commit limit (swap disk too small)";
+        pager_end(b);
+        return;
+    }
+    b->pages = n;
+    uint32_t bad = 0, outs = 0, ins = 0, drops = 0, least = ~0u;
+    struct mm_pager_stats s0, s1;
+    BENCH_BATCHES(b) {
+        bench_pause(b);
+        struct region *r = bench_block(n, MM_COMMIT_PAGEABLE);
+        if (timed_read) write_pass(r->base, n);
+        mm_pager_get_stats(&s0);
+        device_mark();
+        bench_resume(b);
+        if (timed_read) bad += read_pass(r->base, n);
+        else write_pass(r->base, n);
+        bench_pause(b);
+        device_unmark(b);
+        mm_pager_get_stats(&s1);
+        outs = s1.page_outs - s0.page_outs;
+        ins = s1.page_ins - s0.page_ins;
+        drops = s1.clean_drops - s0.clean_drops;
+        least = MIN(least, timed_read ? ins : outs);
+        if (!timed_read) bad += read_pass(r->base, n);
+        mm_release(r);
+        bench_resume(b);
+    }
+    /* Every page beyond RAM must have gone to swap in a write pass and come back in a read pass. */
+    uint32_t beyond = n - mm_total_frames();
+    BENCH_CHECK(b, bad == 0);
+    BENCH_CHECK(b, least >= beyond);
+    kprintf("bench: paging/sweep-%s: %u pages (2 x RAM), the timed %s pass of the last batch: %u page-outs, "
+            "%u page-ins, %u clean drops%s\n", timed_read ? "read" : "write", n, timed_read ? "read" : "write",
+            outs, ins, drops, bad ? "; WORDS WRONG" : "");
+    pager_end(b);
+}
+
+static void b_sweep_write(struct bench *b) { b_sweep(b, false); }
+static void b_sweep_read(struct bench *b) { b_sweep(b, true); }
+
+BENCH_ROW("paging/sweep-write", "sweep: write 2 x RAM in order (device busy excluded)", 0, 1, b_sweep_write, NULL);
+BENCH_ROW("paging/sweep-read", "sweep: read 2 x RAM in order (device busy excluded)", 0, 1, b_sweep_read, NULL);
