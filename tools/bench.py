@@ -5,10 +5,12 @@ Three boot configurations, each run RUNS times (default 2) under QEMU TCG with
 `-icount shift=0,align=off,sleep=off` (the TSC then counts guest instructions retired and a
 run repeats exactly):
     -m 3584M  bench=all        every row (RAM below the PCI hole: 3 GiB usable, non-PAE), a
-                               64 MiB swap disk for the paging rows
+                               128 MiB swap disk for the paging rows
     -m 32M    bench=pfn/init   the PFN-database initialisation at a small memory size
-    -m 16M    bench=paging/sweep-*   the sequential sweeps over twice RAM (they skip at 3584M:
-                               twice that is more than any swap disk here), a 64 MiB swap disk
+    -m 16M    bench=paging/sweep-*,...   the sequential sweeps over twice RAM (they skip at
+                               3584M: twice that is more than any swap disk here), a 64 MiB swap
+                               disk; and the two smallest clock rows again, as a cross-check
+                               that the clock's cost per eviction does not depend on the RAM
 A boot with a swap disk gets a fresh sparse image (tools/mkswap.py's header, a fixed id so that
 every run sees the same bytes), removed afterwards, and `nopager` on its command line: the
 pager is off for every row but the paging rows, which turn it on for themselves
@@ -23,20 +25,22 @@ difference means something nondeterministic crept into the kernel or the setup).
 
 The merged table (rows of the large boot; the PFN-init row of both memory sizes; a row the
 large boot skipped, taken from the boot that measured it, its memory size in the text), the
-floors, the growth checks and the repeatability result are printed once and written to --out.
-Growth: rows whose ids differ only after '@' (mm/commit@1, @16, @256; @used10%, @used90%;
-pfn/init at both memory sizes) must not get dearer per page as the parameter grows; a group
-whose last per-page cost exceeds its first by more than 10 % is printed as GROWS.  That is a
-finding to read, not a failure: the exit status is non-zero only for a failed boot, a leak or
-a repeatability failure.  `make bench` is not part of `make test`.
+floors, the growth checks, the cross-check and the repeatability result are printed once and
+written to --out.  Growth: rows whose ids differ only after '@' (mm/commit@1, @16, @256;
+@used10%, @used90%; pfn/init at both memory sizes; paging/clock-evict@1MiB .. @64MiB) must not
+get dearer per page as the parameter grows; a group whose last per-page cost exceeds its first
+by more than 10 % is printed as GROWS.  That is a finding to read, not a failure: the exit
+status is non-zero only for a failed boot, a leak or a repeatability failure.  The cross-check:
+rows measured in both the large and the -m 16M boot (the two smallest clock rows), side by
+side.  `make bench` is not part of `make test`.
 """
 import argparse, concurrent.futures, os, re, subprocess, sys
 import qemu, mkswap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (memory, command line, swap disk size or None); the longest boots first, for --jobs
-BIG = ("3584M", "bench=all nopager", "64M")
-SWEEP = ("16M", "bench=paging/sweep-* nopager", "64M")
+BIG = ("3584M", "bench=all nopager", "128M")
+SWEEP = ("16M", "bench=paging/sweep-*,paging/clock-evict@1MiB,paging/clock-evict@4MiB nopager", "64M")
 SMALL = ("32M", "bench=pfn/init", None)
 CONFIGS = [BIG, SWEEP, SMALL]
 SWAP_ID = 0x50A6D4BE4C4B0001          # any fixed value: the header, hence the disk, is the same every run
@@ -215,7 +219,7 @@ def main():
 
     big, small, sweep = parsed[BIG][0], parsed[SMALL][0], parsed[SWEEP][0]
     measured = lambda r: r["call"] not in ("skip", "FAILED")
-    rows, taken = [], []
+    rows, taken, cross = [], [], []
     for r in big["rows"].values():
         other = sweep["rows"].get(r["id"])
         if r["id"] == "pfn/init":                  # one row per memory size, side by side
@@ -232,6 +236,8 @@ def main():
             taken.append(r["id"])
         else:
             rows.append(r)
+            if other and measured(r) and measured(other):
+                cross.append((r, other))
 
     lines.append("Benchmark: %s" % big["banner"])
     lines.append("QEMU TCG -cpu %s -smp 1 -icount shift=0,align=off,sleep=off; -m %s (every row), -m %s "
@@ -249,6 +255,14 @@ def main():
     lines.append("growth (cost per page, or per call, as the parameter after '@' grows; "
                  "flat = last within %d %% of first, or lower):" % round((GROWTH_SLACK - 1) * 100))
     lines += growth(rows)
+    if cross:
+        lines.append("")
+        lines.append("the same rows at -m %s (per page; the RAM behind them should not change the cost):" % SWEEP[0])
+        for a, b in cross:
+            key = "page" if num(a["page"]) is not None else "call"
+            x, y = num(a[key]), num(b[key])
+            d = "same" if x == y else "differ by %.1f %%" % (abs(x - y) / max(x, y) * 100)
+            lines.append("  %-24s -m %s %s  -m %s %s  %s" % (a["id"], BIG[0], a[key], SWEEP[0], b[key], d))
     lines.append("")
     for (mem, cmdline, swap), worst, bad, n in reps:
         lines.append("repeatability: -m %s %s: %d runs, %d rows, largest difference %.3f %% "

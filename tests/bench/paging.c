@@ -3,11 +3,12 @@
  *   paging/page-out, paging/page-in   one page written to, or read from, the swap disk
  *   paging/fault-through-swap         a read of a page in swap: #PF, page-in, return
  *   paging/sweep-write, sweep-read    a sequential pass over twice RAM, per page
+ *   paging/clock-evict@SIZE           the clock's cost per eviction, no I/O, per resident set size
  * They need a swap device and skip without one; each turns the pager on for itself (and off
  * again if it was off: make bench boots with `nopager`, so that every other row runs with memory
  * as without a swap disk).  tools/bench.py attaches a fresh swap image to its large boot (every
  * row but the sweeps, which skip there: twice its RAM is more than the disk) and to a -m 16M
- * boot that runs the sweeps.
+ * boot that runs the sweeps and, as a cross-check, the two smallest clock rows.
  *
  * The device's busy time is excluded.  Under QEMU -icount the TSC counts guest instructions, but
  * QEMU's IDE completes a transfer on a host thread, so how many times the driver polls the
@@ -40,11 +41,29 @@
  * The row checks every word it read and that the pass paged (page-outs, page-ins at least the
  * pages beyond RAM); the counts are printed on an info line.  They skip where twice RAM does not
  * fit in the commit limit (the large boot).
+ *
+ * The clock: a resident set of SIZE of pageable pages, each with a valid slot copy (written back
+ * once: pager_write_back) so that taking it is a clean drop - the entry set to "swapped", the
+ * frame freed, no write - and every page's A bit set (used since the hand last passed: the
+ * clock's hardest case).  One call evicts the whole set through the pager's own room-making
+ * (pfn_make_room with n = the free frames, so each call frees the pager's high-watermark step),
+ * repeated until every page is out: the hand goes round once clearing A bits and once taking
+ * pages, and passes everything else mapped in the arenas twice.  Per page is per eviction; the
+ * reads that bring the set back (pager_page_in, which sets A) are paused.  The check asserts
+ * that every eviction was a clean drop and that not one sector was written or read while timed.
+ * The ids differ only after '@', so tools/bench.py's growth check flags the cost per eviction if
+ * it rises with the set.  One large boot with sets of 1 to 64 MiB stands in for machines of
+ * growing RAM: the clock looks only at mapped pages of the arenas (the resident pageable set and
+ * what else is mapped there), never at free frames or at the PFN database as a whole, so the RAM
+ * behind the set adds nothing to its walk; a cost per eviction that grew with the set would be
+ * the clock's, which is what the rows are for.  (tools/bench.py runs @1MiB and @4MiB again in
+ * its -m 16M boot and prints both figures side by side: they are the same.)
  */
 #include "kernel/kernel.h"
 #include "tests/bench/bench.h"
 #include "mm/mm.h"
 #include "mm/core/core.h"
+#include "mm/core/pfn.h"
 #include "mm/core/pte.h"
 #include "mm/core/pte_sw.h"
 #include "drivers/swapdev.h"
@@ -286,3 +305,88 @@ static void b_sweep_read(struct bench *b) { b_sweep(b, true); }
 
 BENCH_ROW("paging/sweep-write", "sweep: write 2 x RAM in order (device busy excluded)", 0, 1, b_sweep_write, NULL);
 BENCH_ROW("paging/sweep-read", "sweep: read 2 x RAM in order (device busy excluded)", 0, 1, b_sweep_read, NULL);
+
+/* ---- the clock's cost per eviction ------------------------------------------------------------- */
+
+/* Brings every evicted page of the set back (a read, which sets A and keeps the slot copy) and
+ * reads a word of each page: A set on all, the contents checked.  Returns pages wrong. */
+static uint32_t clock_restore(vaddr_t va, uint32_t n)
+{
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        vaddr_t v = va + i * PAGE_SIZE;
+        if (pte_is_swapped(pte_read(v))) pager_page_in(v, false);
+        bad += *(volatile uint32_t *)v != SWEEP_TAG(i);
+    }
+    return bad;
+}
+
+/* Evicts until n more frames are free than at the start: the pager's room-making, step by step. */
+static void clock_evict(uint32_t n)
+{
+    uint32_t free0 = pfn_count.free, before;
+    do {
+        before = pfn_count.free;
+        pfn_make_room(pfn_count.free);
+    } while (pfn_count.free - free0 < n && pfn_count.free != before);   /* nothing left to take */
+}
+
+static void b_clock(struct bench *b)
+{
+    if (!pager_begin(b)) return;
+    uint32_t n = b->pages;
+    struct mm_pager_stats p0, p1;
+    struct swapdev_stats s0, s1;
+    mm_pager_get_stats(&p0);
+    if (p0.slots - p0.slots_used < n + 256) {
+        b->skip = "the swap disk has too few free slots for the set";
+        pager_end(b);
+        return;
+    }
+    if (pfn_count.free < n + n / 4 + 1024) {           /* the set and room to spare, or the pager */
+        b->skip = "the set does not fit in free RAM";  /* would take it while it is being written */
+        pager_end(b);
+        return;
+    }
+    struct region *r = bench_block(n, MM_COMMIT_PAGEABLE);
+    vaddr_t va = r->base;
+    bool written = true;
+    for (uint32_t i = 0; i < n; i++) {
+        *(volatile uint32_t *)(va + i * PAGE_SIZE) = SWEEP_TAG(i);
+        written &= pager_write_back(va + i * PAGE_SIZE);
+    }
+    BENCH_CHECK(b, written);
+    /* The check: one whole eviction, every page a clean drop, not a sector moved. */
+    uint32_t free0 = pfn_count.free;
+    mm_pager_get_stats(&p0);
+    swapdev_get_stats(&s0);
+    if (!b->fail) clock_evict(n);
+    mm_pager_get_stats(&p1);
+    swapdev_get_stats(&s1);
+    BENCH_CHECK(b, pfn_count.free - free0 == n && p1.clean_drops - p0.clean_drops == n &&
+                   p1.page_outs == p0.page_outs && s1.writes == s0.writes && s1.reads == s0.reads);
+    BENCH_CHECK(b, clock_restore(va, n) == 0);
+    if (!b->fail)
+        kprintf("bench: paging/clock-evict@%uMiB: %u evictions a call, %u clean drops, the clock looked at %u "
+                "entries, no sector moved\n", n >> 8, n, p1.clean_drops - p0.clean_drops, p1.scanned - p0.scanned);
+    uint32_t bad = 0, drops = ~0u;
+    mm_pager_get_stats(&p0);
+    BENCH_BATCHES(b) {
+        clock_evict(n);
+        bench_pause(b);
+        mm_pager_get_stats(&p1);
+        drops = MIN(drops, p1.clean_drops - p0.clean_drops);
+        bad += clock_restore(va, n);
+        p0 = p1;                                     /* page-ins drop nothing */
+        bench_resume(b);
+    }
+    BENCH_CHECK(b, bad == 0 && drops == n);
+    mm_release(r);
+    pager_end(b);
+}
+
+/* pages = the resident set, each evicted once per call: 1, 4, 16 and 64 MiB. */
+BENCH_ROW("paging/clock-evict@1MiB", "clock: evict 1 MiB resident, clean, A set (no I/O)", 256, 1, b_clock, NULL);
+BENCH_ROW("paging/clock-evict@4MiB", "clock: evict 4 MiB resident, clean, A set (no I/O)", 1024, 1, b_clock, NULL);
+BENCH_ROW("paging/clock-evict@16MiB", "clock: evict 16 MiB resident, clean, A set (no I/O)", 4096, 1, b_clock, NULL);
+BENCH_ROW("paging/clock-evict@64MiB", "clock: evict 64 MiB resident, clean, A set (no I/O)", 16384, 1, b_clock, NULL);
