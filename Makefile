@@ -271,9 +271,10 @@ sweep: $(BUILD)/kernel.elf
 	@tools/deps.sh run
 	@PAGODA_BUILD=$(BUILD) QEMU=$(QEMU) python3 tools/area-sweep.py $(SWEEPARGS)
 
-# The benchmark table: tools/bench.py boots bench=all at -m 3584M and bench=pfn/init at
-# -m 32M, each twice under -icount, fails unless the runs agree, prints the table once and writes
-# it to $(BUILD)/bench-results.txt (logs in $(BUILD)/bench-logs/).  Not part of `make test`.
+# The benchmark table: tools/bench.py boots bench=all at -m 3584M, the paging sweeps at -m 16M
+# (both with a fresh swap disk, made in $(BUILD)/bench-logs/ and removed after) and bench=pfn/init
+# at -m 32M, each twice under -icount, fails unless the runs agree, prints the table once and
+# writes it to $(BUILD)/bench-results.txt (logs in $(BUILD)/bench-logs/).  Not part of `make test`.
 BENCHARGS ?=                  # e.g. BENCHARGS="--runs 3 --cpu max"
 bench: $(BUILD)/kernel.elf
 	@tools/deps.sh run

@@ -103,6 +103,14 @@ int ata_set_block(int drive, uint32_t sectors);
  * ms milliseconds.  Selects nothing and writes nothing: the primitive every wait is built on. */
 int ata_wait(int drive, uint8_t mask, uint8_t want, uint32_t ms);
 
+/* TSC ticks spent waiting for the device's status since boot - every status wait of every
+ * command, not a reset's fixed delays - and, in *count when not NULL, how many waits there were.
+ * The ticks stay 0 on a CPU without a TSC (nothing is timed there).  How many polls a wait takes
+ * depends on when the device is done - under an emulator, on the host's I/O thread, even with
+ * QEMU's -icount - so the benchmark takes the time beyond a ready device's wait out of its disk
+ * rows (tests/bench/paging.c) to time the driver's own work, which then repeats exactly. */
+uint64_t ata_wait_ticks(uint32_t *count);
+
 /* Resets channel 0 or 1 (SRST) and restores the block size of its disks; ata_read and
  * ata_write do this themselves when they find the channel busy or holding data. */
 int ata_reset(int channel);
