@@ -138,21 +138,18 @@ static bool alloc_frames(pfn_t *frames, uint32_t n, uint32_t flags, const struct
     return true;
 }
 
-/* The page tables [va, va + npages) still lacks. */
-static uint32_t missing_tables(vaddr_t va, uint32_t npages)
-{
-    uint32_t m = 0;
-    for_each_pte_span(s, va, npages) m += !s.pt && !pde_large(s.pde);
-    return m;
-}
-
 /* The pages of [va, va + npages) not committed yet (a page without a table counts as not
- * committed); -1u when one is and `skip` is false. */
-static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip)
+ * committed), and in *tables the page tables the range still lacks; -1u when a page is
+ * committed and `skip` is false. */
+static inline uint32_t count_uncommitted(vaddr_t va, uint32_t npages, bool skip, uint32_t *tables)
 {
     uint32_t todo = 0;
+    *tables = 0;
     for_each_pte_span(s, va, npages) {
-        if (!s.pt) todo += s.n;
+        if (!s.pt) {
+            todo += s.n;
+            *tables += !pde_large(s.pde);
+        }
         for (uint32_t i = 0; s.pt && i < s.n; i++) {
             if (!pte_is_committed(s.pt[i])) todo++;
             else if (!skip) return ~0u;
@@ -190,18 +187,19 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * aliased into a process (VMGlobalToProcess) or mapped there by frame (_PageCommitPhys,
      * VMAlloc(VMDHA_PHYS)); and zeroing at that moment would wipe what the owner wrote since.
      * So no frame ever shows a previous owner's data: every commit is zero-filled, there is no flag for it. */
-    uint32_t todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP);
+    uint32_t tables, todo = count_uncommitted(va, npages, flags & MM_COMMIT_SKIP, &tables);
     if (todo == ~0u) return MM_EEXIST;
     if (!todo) return MM_OK;
     /* With the pager on, frames that stand in the way are written out first (pfn_room_for):
      * resident pages are not pageable, nor are the tables - but only when that is enough, so a
      * commit refused anyway sends no page to swap.  A charged commit that cannot fit after its
      * tables is refused here, before a table is made. */
-    uint32_t tables = missing_tables(va, npages);
-    if (!(flags & MM_COMMIT_PRESENT) && !commit_fits(todo + tables)) return MM_ENOMEM;
-    if ((flags & MM_COMMIT_PRESENT) && pfn_obtainable() < todo + tables) return MM_ENOMEM;
-    if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req && !pfn_room_for(todo + tables))
+    if (!(flags & MM_COMMIT_PRESENT)) {
+        if (!commit_fits(todo + tables)) return MM_ENOMEM;
+    } else if (pfn_obtainable() < todo + tables ||
+               (!(flags & MM_COMMIT_CONTIG) && !req && pfn_count.free < todo + tables && !pfn_room_for(todo + tables))) {
         return MM_ENOMEM;
+    }
     uint32_t bits = prot | ((flags & MM_COMMIT_PIN) ? PTE_SW_PIN : 0) | ((flags & MM_COMMIT_DIRTY) ? PTE_D : 0);
     if ((flags & MM_COMMIT_PRESENT) && !(flags & MM_COMMIT_CONTIG) && !req)
         return commit_any(va, npages, todo, bits, first_pfn);
