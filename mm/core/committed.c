@@ -58,19 +58,16 @@ uint32_t core_absent(vaddr_t va, uint32_t npages)
 
 /* All or nothing: MM_ENOMEM, with nothing changed, unless there is a frame for every page that
  * needs one (the range's tables exist: its pages are committed).  With the pager on, room is
- * made first (pages of other ranges written out); a swapped-out page of the range is read
- * back, and a read the disk fails is MM_ENOMEM too - the pages already made present stay so
- * (present or not, each is the same committed page). */
-mm_status core_make_present(vaddr_t va, uint32_t npages)
+ * made first (pages of other ranges written out, never this one's); a swapped-out page of the
+ * range is read back, and a read the disk fails is MM_ENOMEM too - the pages already made
+ * present stay so (present or not, each is the same committed page). */
+static mm_status make_range_present(vaddr_t va, uint32_t npages, uint32_t need)
 {
-    uint32_t need = core_absent(va, npages);
-    if (!need) return MM_OK;
     if (pfn_count.free < need) {                  /* only when enough can leave: else nothing does */
         struct pfn_want w = { need, 1, 0, 0, PFN_NONE, false, true };
         if (!pfn_frees_hook || !pfn_frees_hook(&w)) return MM_ENOMEM;
     }
     pfn_make_room(need);
-    need = core_absent(va, npages);
     if (need > pfn_count.free) return MM_ENOMEM;
     for (uint32_t i = 0; need && i < npages; i++)
         if (make_present(va + i * PAGE_SIZE) == PFN_NONE) {
@@ -78,4 +75,14 @@ mm_status core_make_present(vaddr_t va, uint32_t npages)
             panic("core_make_present: a counted frame vanished");
         }
     return MM_OK;
+}
+
+/* The range itself is kept from the pager meanwhile (pfn_keep): room is made elsewhere. */
+mm_status core_make_present(vaddr_t va, uint32_t npages)
+{
+    uint32_t need = core_absent(va, npages);
+    if (!need) return MM_OK;
+    mm_status st;
+    CORE_KEEP(va, npages, st = make_range_present(va, npages, need));
+    return st;
 }

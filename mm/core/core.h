@@ -73,6 +73,15 @@ void core_decommit(vaddr_t va, uint32_t npages);    /* linear locks die, then th
 /* mm/core/committed.c.  Every page committed (MM_ENOENT / MM_EINVAL for a 4 MiB page); *all =
  * AND of the PTEs. */
 mm_status core_check_committed(vaddr_t va, uint32_t npages, pte_t *all);
+/* Runs `body` with [va, va + npages) of the current address space kept from the pager (pfn.h's
+ * pfn_keep), then restores what was kept before. */
+#define CORE_KEEP(va, npages, body)                                                       \
+    do {                                                                                  \
+        struct pfn_keep keep_saved_ = pfn_keep;                                           \
+        pfn_keep = (struct pfn_keep){ (va), (va) + (npages) * PAGE_SIZE, core_current_as }; \
+        body;                                                                             \
+        pfn_keep = keep_saved_;                                                           \
+    } while (0)
 /* Fault the demand-zero pages of a committed range in: all, or MM_ENOMEM and none. */
 mm_status core_make_present(vaddr_t va, uint32_t npages);
 uint32_t core_absent(vaddr_t va, uint32_t npages);          /* pages not present */

@@ -91,6 +91,13 @@ static bool candidate(pte_t e)
            pfn_movable(pte_pfn(e));
 }
 
+/* A page of the range an operation is working on (pfn_keep, pfn.h): not a victim meanwhile.
+ * a: the address space whose private arena is being looked at (NULL: shared or system). */
+static inline bool kept(vaddr_t va, const struct as *a)
+{
+    return va >= pfn_keep.lo && va < pfn_keep.hi && (va >= PRIVATE_END || a == pfn_keep.space);
+}
+
 /* Writes the candidate page va (current address space) out, or drops it when its slot copy is
  * valid.  false: no slot, or the disk failed (the page stays present and dirty). */
 static bool page_out(vaddr_t va)
@@ -199,7 +206,7 @@ static void scan_space(uint32_t k, uint32_t nas, uint32_t goal)
                 continue;
             }
             pte_t e = *p;
-            if (!candidate(e)) continue;
+            if (!candidate(e) || kept(va, a)) continue;
             st.scanned++;
             struct pfn *fr = &pfn_db[pte_pfn(e)];
             if ((e & PTE_D) && fr->slot) {           /* written since read back: the copy is stale */
@@ -248,7 +255,7 @@ static void walk_candidates(walk_fn *fn, void *ctx)
                     va = (va | (LARGE_PAGE_SIZE - 1)) + 1 - PAGE_SIZE;
                     continue;
                 }
-                if (candidate(*p) && !fn(va, *p, ctx)) goto done;
+                if (candidate(*p) && !kept(va, a) && !fn(va, *p, ctx)) goto done;
             }
     }
 done:

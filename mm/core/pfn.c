@@ -26,6 +26,7 @@ void (*pfn_fill_hook)(pfn_t p, uint32_t pattern);
 void (*pfn_room_hook)(uint32_t n);
 bool (*pfn_pagein_hook)(vaddr_t va);
 bool (*pfn_frees_hook)(const struct pfn_want *w);
+struct pfn_keep pfn_keep;
 
 static pfn_t free_head[2] = { PFN_NONE, PFN_NONE };   /* [0] low (< 16 MiB), [1] high */
 

@@ -152,6 +152,15 @@ static inline void pfn_make_room(uint32_t n)
     if (pfn_room_hook) pfn_room_hook(n);
 }
 
+/* The pages the pager leaves alone while this is set: those of the range an operation is making
+ * present or moving (core_make_present, relocation), which must not be the ones written out to
+ * make room for it - a page of it sent to swap would come back in another frame, behind the
+ * operation's back.  `space`: the address space of a private-arena range (the current one when
+ * set; shared and system ranges are the same in every space).  Set with PFN_KEEP, which gives
+ * back the previous value when its block ends. */
+struct pfn_keep { vaddr_t lo, hi; const void *space; };
+extern struct pfn_keep pfn_keep;
+
 /* Frames a caller is about to take: n of them inside [min, max) (max may be PFN_NONE), one run
  * (`run`: aligned to `align`, not crossing a multiple of `boundary`) or any n; `charged` for the
  * frames of charged pages being resolved (PFN_ALLOC_CHARGED: the charge already holds room for

@@ -90,6 +90,7 @@ mm_status mm_unmap_keep(vaddr_t va, pfn_t *pfn)
 mm_status mm_insert_frame(vaddr_t va, pfn_t pfn, uint32_t prot, enum mm_insert how)
 {
     if (!core_range_mappable(va, 1) || (prot & ~(MM_PROT_MASK | MM_CACHE_MASK))) return MM_EINVAL;
+    pte_room_for_tables(va, 1);                    /* before the frame is judged (pte.h) */
     mm_status st = frame_insertable(pfn, how);
     if (st != MM_OK) return st;
     if (pte_is_committed(pte_read(va))) return MM_EEXIST;

@@ -186,7 +186,6 @@ pte_t *pte_ensure(vaddr_t va)
     pte_t pde = *MiGetPdeAddress(va);
     if (pde & PTE_P) return (pde & PDE_PS) ? NULL : MiGetPteAddress(va);
     if (pdi == SELFMAP_PDI || va >= INVALID_START) return NULL;
-    pfn_room_for(1);                              /* the pager, when on: a table is not pageable */
     pfn_t pt = pfn_alloc(PFN_ALLOC_ZERO);         /* filled before it becomes reachable */
     if (pt == PFN_NONE) return NULL;
     pfn_db[pt].state = PFN_PAGETABLE;
@@ -194,6 +193,14 @@ pte_t *pte_ensure(vaddr_t va)
     pfn_count.pagetables++;
     pde_write(pdi, (pt << PAGE_SHIFT) | pde_flags(pdi));
     return MiGetPteAddress(va);
+}
+
+uint32_t pte_room_for_tables(vaddr_t va, uint32_t npages)
+{
+    uint32_t m = 0;
+    for_each_pte_span(s, va, npages) m += !s.pt && !pde_large(s.pde) && PDI(s.va) != SELFMAP_PDI;
+    if (m && pfn_available() < m) pfn_room_for(m);
+    return m;
 }
 
 static void pt_release(vaddr_t va)
@@ -209,7 +216,9 @@ static void pt_release(vaddr_t va)
 
 bool pte_pin_table(vaddr_t va)
 {
-    if (PDI(va) < PDI(SHARED_START) || !pte_ensure(va)) return false;
+    if (PDI(va) < PDI(SHARED_START)) return false;
+    pte_room_for_tables(va, 1);
+    if (!pte_ensure(va)) return false;
     permanent[PDI(va) / 32] |= 1u << (PDI(va) % 32);
     return true;
 }

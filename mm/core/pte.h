@@ -48,8 +48,15 @@ extern bool mm_global_pages;       /* CR4.PGE on: shared/system PTEs get PTE_G *
 /* The walker: the PTE for va in the current address space, or NULL when its page table does
  * not exist or the PDE maps a 4 MiB page (*large is then set, if given). */
 pte_t *pte_lookup(vaddr_t va, bool *large);
-/* Same, creating the page table when needed; NULL when no frame is left for it. */
+/* Same, creating the page table when needed; NULL when no frame is left for it.  It never pages
+ * out: an operation that will make tables calls pte_room_for_tables first, before it checks
+ * anything about pages or frames - a page written out to make room changes what such a check
+ * saw (a present page is in swap, its frame free). */
 pte_t *pte_ensure(vaddr_t va);
+/* The page tables [va, va + npages) lacks; with the pager on, pages are written out first when
+ * free frames are what stands between them and the allocator (pfn_room_for).  Returns how
+ * many are missing. */
+uint32_t pte_room_for_tables(vaddr_t va, uint32_t npages);
 pte_t pte_read(vaddr_t va);       /* the entry, or 0 when there is no table */
 
 /* Page tables that must never be freed (windows of permanent mappings); kernel arenas. */

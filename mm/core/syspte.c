@@ -153,6 +153,7 @@ mm_status syspte_set_header(vaddr_t va, uint32_t value)
 {
     if ((va & PAGE_MASK) || !value || (value & PTE_P) || !syspte_range_allocated(va, 1)) return MM_EINVAL;
     if (pte_read(va)) return MM_EEXIST;
+    pte_room_for_tables(va, 1);                         /* no page or frame checked here */
     if (!pte_ensure(va)) return MM_ENOMEM;
     uint32_t s = hdr_slot(va);
     hdr[s / 32] |= 1u << (s % 32);

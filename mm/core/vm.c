@@ -196,6 +196,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
      * tables is refused here, before a table is made. */
     if (!(flags & MM_COMMIT_PRESENT)) {
         if (!commit_fits(todo + tables)) return MM_ENOMEM;
+        if (tables && pfn_available() < tables) pfn_room_for(tables);
     } else if (pfn_obtainable() < todo + tables ||
                (!(flags & MM_COMMIT_CONTIG) && !req && pfn_count.free < todo + tables && !pfn_room_for(todo + tables))) {
         return MM_ENOMEM;
@@ -238,6 +239,7 @@ static inline pfn_t frame_i(const struct frames *fr, uint32_t i) { return fr->li
  * frame refused anywhere in the request leaves nothing mapped. */
 static mm_status map_frames(vaddr_t va, uint32_t npages, const struct frames *fr, uint32_t prot)
 {
+    pte_room_for_tables(va, npages);                 /* before any frame is judged (pte.h) */
     mm_status st = check_uncommitted(va, npages);
     if (st != MM_OK) return st;
     for (uint32_t i = 0; i < npages; i++)
@@ -287,15 +289,16 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
     if (!core_range_mappable(dst, npages) || !core_range_mappable(src, npages) ||
         (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
         return MM_EINVAL;
-    pte_t all;
-    mm_status st = core_check_committed(src, npages, &all);
+    pte_room_for_tables(dst, npages);                /* before the source is looked at (pte.h) */
+    mm_status st = core_check_committed(src, npages, NULL);
     if (st == MM_OK) st = check_uncommitted(dst, npages);
     if (st == MM_OK) st = rights_for_copy(dst, src, npages, prot);
     if (st != MM_OK) return st;
     if (!ensure_tables(dst, npages)) return MM_ENOMEM;
-    if (!(all & PTE_P)) {
-        st = core_make_present(src, npages);   /* all or nothing */
-        if (st != MM_OK) { pt_trim(dst, npages); return st; }
+    st = core_make_present(src, npages);             /* all or nothing; nothing pages out after it */
+    if (st != MM_OK) {
+        pt_trim(dst, npages);
+        return st;
     }
     /* Both ranges' tables exist now, so the source's entries are consecutive in the self-map. */
     pte_install_copy(dst, npages, MiGetPteAddress(src), PTE_FRAME | PTE_SW_RAW, pte_make(dst, 0, prot));
@@ -423,7 +426,8 @@ mm_status mm_make_contiguous(vaddr_t va, uint32_t npages, const struct mm_frame_
     if (!absent && run_ok(va, npages, &q)) return MM_OK;
     st = relocatable(va, npages, NULL);
     if (st != MM_OK) return st;
-    pfn_t s = pfn_alloc_run_room(npages, q.align, q.min, q.max, q.boundary, 0);
+    pfn_t s;
+    CORE_KEEP(va, npages, s = pfn_alloc_run_room(npages, q.align, q.min, q.max, q.boundary, 0));
     if (s == PFN_NONE) return MM_ENOMEM;
     if (core_make_present(va, npages) != MM_OK) {    /* demand-zero pages: fresh frames first */
         for (uint32_t i = 0; i < npages; i++) pfn_free(s + i);
@@ -449,7 +453,7 @@ mm_status mm_make_eligible(vaddr_t va, uint32_t npages, const struct mm_frame_re
         to[i] = PFN_NONE;
     }
     if (st == MM_OK && moves) st = relocatable(va, npages, need);
-    if (st == MM_OK && moves) pfn_room_in(moves, req->min, req->max);
+    if (st == MM_OK && moves) CORE_KEEP(va, npages, pfn_room_in(moves, req->min, req->max));   /* need[] stays true */
     for (uint32_t i = 0; st == MM_OK && moves && i < npages; i++) {
         if (!need[i]) continue;
         to[i] = pfn_alloc_run(1, 1, req->min, req->max, 0, 0);

@@ -237,6 +237,32 @@ static const char *refused_cases(const struct pressure *p)
     return PASS;
 }
 
+/* An alias whose destination needs a new page table, with not one frame free: room is made for
+ * the table before the source is looked at, so the source's pages the alias shows are the ones
+ * present when it is made - never an entry that went to swap meanwhile (pte.h: pte_room_for_tables). */
+#define AL 16u
+static const char *alias_cases(const struct pressure *p)
+{
+    vaddr_t src = p->va + LOCKED * PAGE_SIZE;
+    read_pages(src, AL);                                 /* present, A set */
+    ULONG r = _PageReserve(PR_SHARED, 2048, 0);          /* 8 MiB: one whole 4 MiB block inside */
+    CHECK(r != 0xFFFFFFFFu);
+    vaddr_t dst = (r + LARGE_PAGE_SIZE - 1) & ~(LARGE_PAGE_SIZE - 1);
+    const char *e = mm_table_present(dst) ? "the 4 MiB block of the reservation has a table already" : squeeze();
+    mm_status st = e ? MM_OK : mm_alias(dst, src, AL, MM_PROT_WRITE);
+    ballast_release();
+    if (!e && st != MM_OK) e = test_fail(__FILE__, __LINE__, "mm_alias with a new table under pressure: %d", st);
+    for (uint32_t i = 0; !e && i < AL; i++) {
+        pte_t a = pte_read(dst + i * PAGE_SIZE), s = pte_read(src + i * PAGE_SIZE);
+        if (!(a & PTE_P) || !(s & PTE_P) || pte_pfn(a) != pte_pfn(s))
+            e = test_fail(__FILE__, __LINE__, "page %u: alias %08x, source %08x", i, a, s);
+    }
+    if (!e && check_pages(dst, AL, 0x5400000u + LOCKED) >= 0) e = "the alias does not show the source's data";
+    if (!st) mm_decommit(dst, AL);
+    _PageFree((PVOID)r, 0);
+    return e;
+}
+
 /* _GetFreePageCount under paging: EAX is the free list (the pager keeps it near its watermark),
  * EDX what can still be had locked counting the pages that could leave - far more; and that much
  * (less what its page tables take) really can be had, fixed; _PageGetAllocInfo says the same. */
@@ -295,4 +321,9 @@ TEST(paging_refused_pages_nothing_out, "paging/refused-allocation-pages-nothing-
 TEST(paging_lockable_count, "paging/free-page-count-edx-counts-what-can-leave")
 {
     return under_pressure(lockable_cases, 0x5300000u);
+}
+
+TEST(paging_alias_table_room, "paging/alias-makes-room-before-it-looks")
+{
+    return under_pressure(alias_cases, 0x5400000u);
 }
