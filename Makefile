@@ -38,9 +38,11 @@ TOOLCHAIN := clang
 LD       := ld.lld
 NM       := llvm-nm
 OBJDUMP  := llvm-objdump
+OBJCOPY  := llvm-objcopy
 ifeq ($(shell command -v $(NM) 2>/dev/null),)
 NM := $(CROSS)nm
 OBJDUMP := $(CROSS)objdump
+OBJCOPY := $(CROSS)objcopy
 endif
 ARCHFLAGS := --target=i686-elf -march=i386
 LDFLAGS_EXTRA :=
@@ -49,6 +51,7 @@ TOOLCHAIN := gcc
 LD       := $(CROSS)ld
 NM       := $(CROSS)nm
 OBJDUMP  := $(CROSS)objdump
+OBJCOPY  := $(CROSS)objcopy
 ARCHFLAGS := -m32 -march=i386 -fno-toplevel-reorder
 LDFLAGS_EXTRA := --no-warn-rwx-segments
 endif

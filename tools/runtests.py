@@ -12,7 +12,8 @@ tried, stress operations run, ring-3 faults survived).
 The exit status is non-zero on any failure.
 
 Boot kinds besides kernel/iso run a host tool that writes such a log itself and exits 0:
-  bochs  tools/bochs-run.sh: the test ISO in Bochs (LOG = COM1; a triple fault exits 2)
+  bochs  tools/bochs-run.sh: the test ISO in Bochs (LOG = COM1; a triple fault exits 2); with
+         tests: or cmdline: words, an ISO of its own (below)
   gdb    tools/gdbtest.py: a scripted gdb session and the QEMU page-table oracle (LOG = its
          result lines, which are also printed here)
   vga    tools/vgarun.py: no serial port at all, LOG = the VGA text screen at the final halt
@@ -28,6 +29,13 @@ run), tests:PATTERN (this configuration's test= pattern, instead of --pattern), 
 (a fresh disk image attached at IDE position INDEX, and the checks of tools/testdisk.py: no
 byte outside the swap area changed - none at all on an unmarked disk - and the kernel's log
 names the swap device, or says "no swap device: paging off"); anything else is passed to QEMU.
+
+Bochs has no -append: it boots GRUB from an ISO, by default $BUILD/pagoda-test.iso (test=all;
+--pattern does not reach it).  A bochs configuration with tests: or cmdline: words boots
+$BUILD/matrix-NAME.iso instead, whose one GRUB entry has the command line test=PATTERN (or
+test=all) and the cmdline: words.  `runtests.py --bochs-isos` writes each such menu to
+$BUILD/matrix-NAME.cfg (only when it changed) and prints the ISO paths, which make test then
+builds (tools/debug.mk); a run whose ISO is missing or older than its menu or the kernel fails.
 
 The shuffle seed is --seed, or else the first 8 hex digits of `git rev-parse HEAD` (so one
 commit always gets the same order and every commit another); a failing shuffled configuration
@@ -76,11 +84,17 @@ def parse_matrix(path):
             sys.exit("%s: %s: disk: needs boot kind kernel, or bochs with INDEX 0" % (path, f[0]))
         if "shuffle" in f[4:] and f[1] != "kernel":
             sys.exit("%s: %s: shuffle needs boot kind 'kernel' (a kernel command line)" % (path, f[0]))
-        cfgs.append({"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
-                     "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
-                     "noserial": "noserial" in f[4:], "shuffle": "shuffle" in f[4:],
-                     "same_tests_as": (same or [None])[0], "tests": (tests or [None])[0],
-                     "disk": (disk or [None])[0], "expect": (expect or [None])[0]})
+        if f[1] == "bochs" and any(c in w for w in tests + cmdline for c in "'\\"):
+            sys.exit("%s: %s: a quote or backslash in a word of a GRUB menu line" % (path, f[0]))
+        cfg = {"name": f[0], "boot": f[1], "cpu": f[2], "mem": f[3], "extra": extra,
+               "cmdline": " ".join(cmdline), "iso": (iso or ["pagoda-test.iso"])[0],
+               "noserial": "noserial" in f[4:], "shuffle": "shuffle" in f[4:],
+               "same_tests_as": (same or [None])[0], "tests": (tests or [None])[0],
+               "disk": (disk or [None])[0], "expect": (expect or [None])[0]}
+        if f[1] == "bochs" and (tests or cmdline):
+            cfg["grub_cfg"] = grub_cfg(cfg)
+            cfg["bochs_iso"] = [os.path.join(BUILD, "matrix-%s.iso" % f[0])]
+        cfgs.append(cfg)
     for c in cfgs:
         if c["same_tests_as"] and c["same_tests_as"] not in [d["name"] for d in cfgs]:
             sys.exit("%s: %s: same-tests-as names no configuration" % (path, c["name"]))
@@ -107,6 +121,50 @@ def kernel_cmdline(cfg, pattern, seed):
     if cfg.get("shuffle"):
         words.append("test-order=shuffle:%d" % seed)
     return " ".join(words + ([cfg["cmdline"]] if cfg.get("cmdline") else []))
+
+
+def grub_cfg(cfg):
+    """The GRUB menu of a Bochs configuration's own ISO: its command line in one entry.  GRUB's
+    terminal is on COM1 as in the test ISO's menu (iso/grub.cfg), so the log shows GRUB's errors;
+    each word is single-quoted, so GRUB expands no wildcard in a test= pattern."""
+    words = kernel_cmdline(cfg, cfg["tests"] or "all", 0).split()
+    return ("# Written by tools/runtests.py from the matrix line of %s: its ISO's only entry.\n"
+            "serial --unit=0 --speed=115200\nterminal_input console serial\nterminal_output console serial\n"
+            "set timeout=0\nset default=0\n\nmenuentry \"Pagoda self-test: %s\" {\n"
+            "    multiboot /boot/kernel.elf %s\n    boot\n}\n") % (
+                cfg["name"], cfg["name"], " ".join("'%s'" % w for w in words))
+
+
+def write_bochs_menus(cfgs):
+    """--bochs-isos: each Bochs configuration's own menu to $BUILD/matrix-NAME.cfg, rewritten only
+    when it changed (so make rebuilds only those ISOs); returns the ISO paths for make."""
+    isos = []
+    for c in cfgs:
+        if not c.get("grub_cfg"):
+            continue
+        path = c["bochs_iso"][0][:-len(".iso")] + ".cfg"
+        old = open(path).read() if os.path.exists(path) else None
+        if old != c["grub_cfg"]:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(c["grub_cfg"])
+        isos.append(c["bochs_iso"][0])
+    return isos
+
+
+def bochs_iso_stale(cfg):
+    """Why a Bochs configuration's own ISO cannot be booted as it is, or None."""
+    iso = cfg["bochs_iso"][0]
+    menu = iso[:-len(".iso")] + ".cfg"
+    again = "; make test builds it (runtests.py --bochs-isos, then make %s)" % os.path.relpath(iso, ROOT)
+    if not os.path.exists(iso) or not os.path.exists(menu):
+        return "no %s%s" % (iso, again)
+    if open(menu).read() != cfg["grub_cfg"]:
+        return "%s is not this configuration's menu%s" % (menu, again)
+    kernel = os.path.join(BUILD, "kernel.elf")
+    if os.path.getmtime(iso) < max(os.path.getmtime(menu), os.path.getmtime(kernel)):
+        return "%s is older than its menu or the kernel%s" % (iso, again)
+    return None
 
 
 def qemu_cmd(cfg, pattern, log, cpulog, seed):
@@ -164,6 +222,10 @@ def run_config(cfg, pattern, timeout, seed=1):
         if os.path.exists(f):
             os.remove(f)
     t0 = time.time()
+    stale = cfg.get("grub_cfg") and bochs_iso_stale(cfg)
+    if stale:
+        return {"name": cfg["name"], "boot": cfg["boot"], "passed": 0, "failed": 1, "skipped": 0, "secs": 0.0,
+                "log": log, "text": "", "ok": False, "why": stale}
     pattern = cfg.get("tests") or pattern
     if cfg.get("expect") == "no-output":
         timeout = EXPECT_SILENT_SECS
@@ -338,11 +400,18 @@ def main():
     ap.add_argument("--no-self-check", action="store_true")
     ap.add_argument("--seed", type=int, help="test-order=shuffle seed of the shuffled configurations "
                     "(default: from the commit)")
+    ap.add_argument("--bochs-isos", action="store_true", help="write the GRUB menus of the Bochs configurations "
+                    "with tests: or cmdline: words, print their ISO paths (for make) and exit")
     a = ap.parse_args()
     if a.seed is not None and not 0 <= a.seed <= 0xFFFFFFFF:
         ap.error("--seed must be from 0 to 4294967295")
 
     cfgs = parse_matrix(a.matrix)
+    if a.bochs_isos:
+        # Spelled as make spells them: $(BUILD)/matrix-NAME.iso, BUILD as make passed it.
+        build = os.environ.get("PAGODA_BUILD", "build")
+        print(" ".join(os.path.join(build, os.path.basename(p)) for p in write_bochs_menus(cfgs)))
+        return
     if a.only:
         names = set(a.only.split(","))
         cfgs = [c for c in cfgs if c["name"] in names]

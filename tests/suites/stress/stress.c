@@ -35,7 +35,9 @@
  * and back, onto other frames - while the model follows them (tests/suites/stress/model.c).
  * The pressure is pageable memory, not held frames, so that what the generator allocates
  * unpageable (page tables, fixed and locked memory) still finds the frames the pager keeps
- * free: the pager makes room only where a pageable page or a present commit needs it.
+ * free: the pager makes room only where a pageable page or a present commit needs it.  A test
+ * given stress-pressure fails when the pager is off (no swap device) and when its run paged
+ * nothing out or nothing in; the pager line of its summary gives the run's own counts.
  *
  * On a failure (or a panic) the seed, the step, what the step did and the replay command are
  * printed; the model is then torn down as far as it goes so the rest of the suite can run.
@@ -125,7 +127,7 @@ static const char *teardown(void)
     return sx.live_pages ? sx_fail("teardown: %u object pages left in the model", sx.live_pages) : NULL;
 }
 
-static void print_stats(const char *label)
+static void print_stats(const char *label, const struct mm_pager_stats *p0)
 {
     struct sx_stats *s = &sx.st;
     kprintf("stress: %s: seed %u: %u operations (%u expected refusals, %u invalid calls), %u ring-3 runs "
@@ -141,8 +143,9 @@ static void print_stats(const char *label)
         struct mm_pager_stats p;
         mm_pager_get_stats(&p);
         kprintf("stress: %s: the pager: %u pages seen moved to another frame, %u seen in swap, %u read back by the "
-                "sweep; since boot %u page-outs, %u clean drops, %u page-ins\n", label, s->paged_moves, s->paged_out,
-                s->swap_reads, p.page_outs, p.clean_drops, p.page_ins);
+                "sweep; this run %u page-outs, %u clean drops, %u page-ins; since boot %u page-outs, %u clean drops, "
+                "%u page-ins\n", label, s->paged_moves, s->paged_out, s->swap_reads, p.page_outs - p0->page_outs,
+                p.clean_drops - p0->clean_drops, p.page_ins - p0->page_ins, p.page_outs, p.clean_drops, p.page_ins);
     }
     kprintf("stress: %s: later NT objects: pool %u, non-cached %u, page MDLs %u, Zw virtual memory %u\n", label,
             s->per_kind[SX_NT_POOL], s->per_kind[SX_NT_NCACHE], s->per_kind[SX_NT_PAGES], s->per_kind[SX_NT_VM]);
@@ -159,7 +162,12 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     /* The pager, when there is a swap device: turned on here (and off at the end) unless it is
      * on already; the ballast, if asked for, with it. */
     bool pager_mine = swapdev_present() && !mm_pager_on() && mm_pager_enable() == MM_OK;
-    uint32_t pressure = mm_pager_on() ? arg("stress-pressure", 0) : 0;
+    uint32_t pressure = arg("stress-pressure", 0);
+    /* Pressure asked for on a machine that cannot page would test nothing it claims to. */
+    if (pressure && !mm_pager_on())
+        return test_fail(__FILE__, __LINE__, "stress-pressure=%u but the pager is off (no swap device?)", pressure);
+    struct mm_pager_stats p0;
+    mm_pager_get_stats(&p0);
     LIN data;
     if (DevHelp_VMAlloc(VMDHA_FIXED, sizeof *sx.data, VMDHA_NOPHYSADDR, &data, NULL) != NO_ERROR) {
         if (pager_mine) mm_pager_disable();
@@ -211,7 +219,9 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     const char *t = teardown();
     if (t && !r) sx_dump();
     panic_hook = NULL;
-    print_stats(label);
+    print_stats(label, &p0);
+    struct mm_pager_stats p1;
+    mm_pager_get_stats(&p1);
     if (ballast) _PageFree((PVOID)ballast, 0);
     if (held) ballast_release();
     const char *moved = test_what_moved(&start);
@@ -222,6 +232,11 @@ const char *sx_run(uint32_t seed, uint32_t steps, const char *label, uint32_t cr
     if (moved) return test_fail(__FILE__, __LINE__, "leak: %s", moved);
     if (!freed) return test_fail(__FILE__, __LINE__, "VMFree of the generator's data");
     if (off != MM_OK) return test_fail(__FILE__, __LINE__, "mm_pager_disable after the run: %d", off);
+    /* The ballast is larger than the frames left, so writing it pages out, and touching it in
+     * turn brings pages back: a run under pressure without both never was under pressure. */
+    if (pressure && (p1.page_outs == p0.page_outs || p1.page_ins == p0.page_ins))
+        return test_fail(__FILE__, __LINE__, "stress-pressure=%u: %u page-outs and %u page-ins in the run", pressure,
+                         p1.page_outs - p0.page_outs, p1.page_ins - p0.page_ins);
     return PASS;
 }
 
