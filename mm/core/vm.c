@@ -83,11 +83,22 @@ static inline bool map_counted(pfn_t f)
     return r && r->state == PFN_USED;
 }
 
-static mm_status check_uncommitted(vaddr_t va, uint32_t npages)
+/* MM_EEXIST if a page of the range is committed.  With the pager on, room for the page tables
+ * the range lacks is made here too (pfn_room_for), so the caller calls it before it looks at any
+ * page or frame (pte.h: pte_ensure never pages out) - or looks again if *paged says pages left. */
+static mm_status check_uncommitted(vaddr_t va, uint32_t npages, bool *paged)
 {
-    for_each_pte_span(s, va, npages)
+    uint32_t tables = 0;
+    if (paged) *paged = false;
+    for_each_pte_span(s, va, npages) {
+        tables += !s.pt && !pde_large(s.pde);
         for (uint32_t i = 0; s.pt && i < s.n; i++)
             if (pte_is_committed(s.pt[i])) return MM_EEXIST;
+    }
+    if (tables && pfn_available() < tables) {
+        pfn_room_for(tables);
+        if (paged) *paged = true;
+    }
     return MM_OK;
 }
 
@@ -239,8 +250,7 @@ static inline pfn_t frame_i(const struct frames *fr, uint32_t i) { return fr->li
  * frame refused anywhere in the request leaves nothing mapped. */
 static mm_status map_frames(vaddr_t va, uint32_t npages, const struct frames *fr, uint32_t prot)
 {
-    pte_room_for_tables(va, npages);                 /* before any frame is judged (pte.h) */
-    mm_status st = check_uncommitted(va, npages);
+    mm_status st = check_uncommitted(va, npages, NULL);   /* first: it may make room (pte.h) */
     if (st != MM_OK) return st;
     for (uint32_t i = 0; i < npages; i++)
         if (!map_allowed(va + i * PAGE_SIZE, frame_i(fr, i), prot)) return MM_EACCES;
@@ -289,16 +299,20 @@ mm_status mm_alias(vaddr_t dst, vaddr_t src, uint32_t npages, uint32_t prot)
     if (!core_range_mappable(dst, npages) || !core_range_mappable(src, npages) ||
         (prot & ~(MM_PROT_MASK | MM_CACHE_MASK)))
         return MM_EINVAL;
-    pte_room_for_tables(dst, npages);                /* before the source is looked at (pte.h) */
-    mm_status st = core_check_committed(src, npages, NULL);
-    if (st == MM_OK) st = check_uncommitted(dst, npages);
+    pte_t all;
+    bool paged;
+    mm_status st = core_check_committed(src, npages, &all);
+    if (st == MM_OK) st = check_uncommitted(dst, npages, &paged);
+    if (st == MM_OK && paged) core_check_committed(src, npages, &all);   /* some may be in swap now */
     if (st == MM_OK) st = rights_for_copy(dst, src, npages, prot);
     if (st != MM_OK) return st;
-    if (!ensure_tables(dst, npages)) return MM_ENOMEM;
-    st = core_make_present(src, npages);             /* all or nothing; nothing pages out after it */
-    if (st != MM_OK) {
-        pt_trim(dst, npages);
-        return st;
+    if (!ensure_tables(dst, npages)) return MM_ENOMEM;   /* pages nothing out: `all` still holds */
+    if (!(all & PTE_P)) {
+        st = core_make_present(src, npages);   /* all or nothing; nothing pages out after it */
+        if (st != MM_OK) {
+            pt_trim(dst, npages);
+            return st;
+        }
     }
     /* Both ranges' tables exist now, so the source's entries are consecutive in the self-map. */
     pte_install_copy(dst, npages, MiGetPteAddress(src), PTE_FRAME | PTE_SW_RAW, pte_make(dst, 0, prot));
