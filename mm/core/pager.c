@@ -281,7 +281,7 @@ uint32_t mm_lockable_frames(void)
 
 /* The frames of [lo, hi): marked (pfn.scratch, which only mm_check uses otherwise) when a
  * candidate page holds them, counted until `want`. */
-struct window { pfn_t lo, hi; uint32_t want, got; };
+struct window { pfn_t lo, hi; uint32_t want, got; bool any; };   /* any: marked or not */
 
 static bool mark_one(vaddr_t va, pte_t e, void *ctx)
 {
@@ -300,14 +300,14 @@ static bool evict_one(vaddr_t va, pte_t e, void *ctx)
 {
     struct window *w = ctx;
     pfn_t f = pte_pfn(e);
-    if (f >= w->lo && f < w->hi && pfn_db[f].scratch == 1 && page_out(va)) w->got++;
+    if (f >= w->lo && f < w->hi && (w->any || pfn_db[f].scratch == 1) && page_out(va)) w->got++;
     return w->got < w->want;
 }
 
 static uint32_t mark_window(pfn_t lo, pfn_t hi, uint32_t want)
 {
     for (pfn_t p = lo; p < hi; p++) pfn_db[p].scratch = 0;
-    struct window w = { lo, hi, want, 0 };
+    struct window w = { lo, hi, want, 0, false };
     walk_candidates(mark_one, &w);
     return w.got;
 }
@@ -339,12 +339,12 @@ static bool frees_for(const struct pfn_want *want)
     if (lo >= hi || hi - lo < n) return false;
     if (!want->run && !lo && hi == pfn_max) {           /* anywhere: the clock chooses */
         if (pfn_count.free >= n) return true;
-        struct window w = { 0, pfn_max, n - pfn_count.free, 0 };
+        struct window w = { 0, pfn_max, n - pfn_count.free, 0, false };
         walk_candidates(mark_one, &w);                  /* enough that can leave? */
         if (w.got < w.want) return false;
         make_room(n);
         if (pfn_count.free < n) {                        /* the hand's second chances ran out */
-            w = (struct window){ 0, pfn_max, n - pfn_count.free, 0 };
+            w = (struct window){ 0, pfn_max, n - pfn_count.free, 0, true };
             walk_candidates(evict_one, &w);
         }
         return pfn_count.free >= n;
@@ -353,7 +353,7 @@ static bool frees_for(const struct pfn_want *want)
         uint32_t have = pfn_free_in(lo, hi);
         if (have >= n) return true;
         if (mark_window(lo, hi, n - have) < n - have) return false;
-        struct window w = { lo, hi, n - have, 0 };
+        struct window w = { lo, hi, n - have, 0, false };
         walk_candidates(evict_one, &w);
         return w.got >= w.want;
     }
@@ -362,7 +362,7 @@ static bool frees_for(const struct pfn_want *want)
     if (s == PFN_NONE) return false;
     uint32_t busy = 0;
     for (uint32_t i = 0; i < n; i++) busy += pfn_db[s + i].state != PFN_FREE;
-    struct window w = { s, s + n, busy, 0 };
+    struct window w = { s, s + n, busy, 0, false };
     if (busy) walk_candidates(evict_one, &w);
     return w.got >= busy;
 }
