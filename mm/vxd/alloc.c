@@ -160,6 +160,15 @@ ULONG _PageGetSizeAddr(ULONG hMem, ULONG flags)
 
 /* The new block of a reallocation: pages that will receive old contents are made present now,
  * so the copy cannot fault for want of memory; the rest is demand-zero unless locked. */
+/* A page whose contents a reallocation copies: present, or written out to swap (its data is
+ * there; the copy's read brings it back).  A page never touched reads as zero: so does its copy. */
+static bool has_contents(vaddr_t va)
+{
+    struct mm_page_info pi;
+    mm_page_info(va, &pi);
+    return pi.present || mm_page_in_swap(va);
+}
+
 static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint32_t copy_n)
 {
     enum mm_arena arena = ARENA_NONE;
@@ -173,12 +182,9 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
     } else if (nf & PAGELOCKEDIFDP) {                 /* present now, pageable: vxd_make_present */
         ok = mm_commit(r->base, n, prot, MM_COMMIT_PAGEABLE, NULL, NULL) == MM_OK && vxd_make_present(r->base, n, false);
     } else {
-        for (uint32_t i = 0; ok && i < copy_n; i++) {
-            struct mm_page_info pi;
-            mm_page_info(old->base + i * PAGE_SIZE, &pi);
-            if (pi.present)
+        for (uint32_t i = 0; ok && i < copy_n; i++)
+            if (has_contents(old->base + i * PAGE_SIZE))
                 ok = mm_commit(r->base + i * PAGE_SIZE, 1, prot, MM_COMMIT_PRESENT, NULL, NULL) == MM_OK;
-        }
         ok = ok && mm_commit(r->base, n, prot, MM_COMMIT_SKIP | MM_COMMIT_PAGEABLE, NULL, NULL) == MM_OK;
     }
     if (!ok) { mm_release(r); return NULL; }
@@ -193,7 +199,8 @@ static struct region *realloc_target(struct region *old, ULONG n, ULONG nf, uint
  * present, pageable: as _PageAllocate).
  * The block always moves (to a new block of the same type; fixed and locked blocks stay so):
  * it is never PR_FIXED, which is the only thing that would pin it.  On success the old handle
- * is gone; returns the new address in EAX and vxd_edx.  The new block's demand-zero pages are
+ * is gone; returns the new address in EAX and vxd_edx.  A page of the old block that the pager
+ * wrote out is copied like a present one (has_contents): its data is in swap, not gone.  The new block's demand-zero pages are
  * charged while the old block still holds its own (as for _PageAllocate).  0 and 0 on failure -
  * bad input, no memory, or a page locked beyond the block's own lock - and then the old block is
  * untouched.
@@ -212,9 +219,7 @@ ULONG _PageReAllocate(ULONG hMem, ULONG nPages, ULONG flags)
     struct region *r = realloc_target(old, nPages, nf, copy_n);
     if (!r) return 0;
     for (uint32_t i = 0; i < copy_n; i++) {
-        struct mm_page_info pi;
-        mm_page_info(old->base + i * PAGE_SIZE, &pi);
-        if (!pi.present) continue;      /* a page never touched reads as zero: so does its copy */
+        if (!has_contents(old->base + i * PAGE_SIZE)) continue;
         x86_user_access_begin();        /* PC_USER blocks are user pages (SMAP) */
         memcpy((void *)(r->base + i * PAGE_SIZE), (const void *)(old->base + i * PAGE_SIZE), PAGE_SIZE);
         x86_user_access_end();

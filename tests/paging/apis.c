@@ -4,11 +4,13 @@
  * ERROR_NOBLOCK (32792) - the page would need disk I/O, a wait OS/2 would do - and reads
  * nothing back; without NOBLOCK the same lock reads it back and locks it; _PageQuery reports
  * it committed, with the protection of its present neighbours, and reads nothing back either.
+ * _PageReAllocate copies a page in swap as it copies a present one.
  */
 #include "tests/paging/paging_test.h"
 #include "mm/mm.h"
 #include "mm/core/pte.h"
 #include "mm/core/pte_sw.h"
+#include "mm/core/core.h"             /* pager_page_out */
 #include "mm/vxd/vxd.h"
 #include "mm/devhlp/devhlp.h"
 #include "tests/suites/hostile/hostile.h"   /* ballast_take */
@@ -72,6 +74,47 @@ TEST(paging_vmlock_noblock, "paging/vmlock-noblock-and-pagequery-of-a-swapped-pa
     ballast_release();
     if (!was_on && mm_pager_disable() != MM_OK && !e) e = "mm_pager_disable refused after everything was freed";
     if (e) return e;
+    CHECK_MM_OK();
+    CHECK_NOTHING_MOVED(&start);
+    return PASS;
+}
+
+/* _PageReAllocate keeps the contents of pages that are in swap, as of present ones - into a
+ * pageable block (the swapped page's copy is committed present) and into a PAGELOCKED one.
+ * Page 0 stays present, pages 1-5 are written out, pages 6-7 are never touched (they read as
+ * zero, and so do their copies). */
+#define RA 8u
+static const char *realloc_swapped(ULONG newflags, uint32_t tag)
+{
+    ULONG h = _PageAllocate(RA, PG_SYS, 0, 0, 0, 0, NULL, 0);
+    CHECK(h);
+    fill_pages(h, 6, tag);
+    for (uint32_t i = 1; i < 6; i++)
+        CHECK_MSG(pager_page_out(h + i * PAGE_SIZE) && mm_page_in_swap(h + i * PAGE_SIZE), "page %u not written out", i);
+    ULONG n = _PageReAllocate(h, RA + 2, newflags);
+    if (!n) _PageFree((PVOID)h, 0);
+    CHECK_MSG(n, "_PageReAllocate(%x) of a block with pages in swap refused", newflags);
+    int bad = check_pages(n, 6, tag);
+    bool zero = true;
+    for (uint32_t i = 6; i < RA + 2; i++) zero &= *(volatile uint32_t *)(n + i * PAGE_SIZE + 100) == 0;
+    CHECK_EQ(_PageFree((PVOID)n, 0), 1);
+    CHECK_MSG(bad < 0, "page %d of the reallocated block lost its contents", bad);
+    CHECK(zero);
+    return PASS;
+}
+
+TEST(paging_realloc_keeps_swapped, "paging/pagereallocate-copies-pages-in-swap")
+{
+    PAGER_ON();
+    struct mm_counts start;
+    mm_counts_take(&start);
+    const char *e = realloc_swapped(0, 0x7100000u);
+    if (!e) e = realloc_swapped(PAGELOCKED, 0x7200000u);
+    if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
+    if (e) {
+        (void)pager_restore();
+        return e;
+    }
     CHECK_MM_OK();
     CHECK_NOTHING_MOVED(&start);
     return PASS;
