@@ -110,12 +110,5 @@ TEST(paging_realloc_keeps_swapped, "paging/pagereallocate-copies-pages-in-swap")
     mm_counts_take(&start);
     const char *e = realloc_swapped(0, 0x7100000u);
     if (!e) e = realloc_swapped(PAGELOCKED, 0x7200000u);
-    if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
-    if (e) {
-        (void)pager_restore();
-        return e;
-    }
-    CHECK_MM_OK();
-    CHECK_NOTHING_MOVED(&start);
-    return PASS;
+    PAGER_FINISH(e, &start);
 }

@@ -101,4 +101,18 @@ static bool pager_was_on;
         CHECK_EQ(mm_pager_enable(), MM_OK);                 \
     } while (0)
 static inline mm_status pager_restore(void) { return pager_was_on ? MM_OK : mm_pager_disable(); }
+/* The end of a test that turned the pager on: its failure so far (err), else the pager as the
+ * test found it, mm_check clean and every counter as at *start. */
+#define PAGER_FINISH(err, start)                                                              \
+    do {                                                                                      \
+        const char *e_ = (err);                                                               \
+        if (!e_ && pager_restore() != MM_OK) e_ = "mm_pager_disable refused after everything was freed"; \
+        if (e_) {                                                                             \
+            (void)pager_restore();                                                            \
+            return e_;                                                                        \
+        }                                                                                     \
+        CHECK_MM_OK();                                                                        \
+        CHECK_NOTHING_MOVED(start);                                                           \
+        return PASS;                                                                          \
+    } while (0)
 #endif

@@ -299,14 +299,7 @@ static const char *under_pressure(const char *(*cases)(const struct pressure *),
     ballast_release();
     if (!e) e = pressure_intact(&p, tag);
     pressure_off(&p);
-    if (!e && pager_restore() != MM_OK) e = "mm_pager_disable refused after everything was freed";
-    if (e) {
-        (void)pager_restore();
-        return e;
-    }
-    CHECK_MM_OK();
-    CHECK_NOTHING_MOVED(&start);
-    return PASS;
+    PAGER_FINISH(e, &start);
 }
 
 TEST(paging_room_for_resident, "paging/resident-allocations-page-out-first")
