@@ -74,8 +74,9 @@ def make(kind, index, path, nopager=False):
     """Writes a fresh image for kind at path; returns the disk's description (a dict).  nopager:
     the kernel's command line says so, and the "swap: ..." line ends "paging off (nopager)"."""
     paging = "paging off (nopager)" if nopager else "paging on"
-    if os.path.exists(path):
-        os.remove(path)
+    for stale in (path, path + ".lock"):      # Bochs leaves IMAGE.lock when it is killed
+        if os.path.exists(stale):
+            os.remove(stale)
     name = POSITIONS[index]
     if kind == "swap" or kind in INJECT:
         mkswap(path, "--size", "64M" if kind == "swap" else "8M")
