@@ -27,8 +27,9 @@
  *     would push the charge over the limit or leave pageable memory fewer frames than the
  *     reserve (pfn_available).  With the pager on, such an allocation first has pages written
  *     out when free frames are what stands in the way - and only then (pfn_room_for and its
- *     kin, mm/core/pager.c: a refused call pages nothing out).  Locking a pageable page takes its frame out of the pageable
- *     count only as far as the pager is concerned (it will not move it); the charge stays.
+ *     kin, mm/core/pager.c: a refused call pages nothing out).  Locking a pageable page takes
+ *     its frame out of the pageable count only as far as the pager is concerned (it will not
+ *     move it); the charge stays.
  *     Only the resolution of a charged page (PFN_ALLOC_CHARGED: fault.c, core_make_present in
  *     committed.c, the pager's page-in) may take any free frame, and that keeps limit - charge
  *     as it was (a frame leaves free for present pageable, or a resident demand-zero page
@@ -221,6 +222,7 @@ mm_status mm_commit(vaddr_t va, uint32_t npages, uint32_t prot, uint32_t flags,
         if (!frames) return MM_ENOMEM;
         if (!alloc_frames(frames, todo, flags, req)) goto fail_list;
     }
+    if (frames && tables && pfn_available() < tables) pfn_room_for(tables);   /* the frames are not pages yet */
     if (!ensure_tables(va, npages)) goto fail_frames;
     if (!frames && !commit_fits(todo)) goto fail_tables;   /* the tables are paid: the pages must fit too */
     for (uint32_t i = 0, k = 0; i < npages; i++) {
