@@ -8,16 +8,9 @@
 #include "tests/harness/user.h"
 #include "kernel/trap.h"
 #include "mm/core/pte.h"
+#include "tests/harness/frames.h"
 #include "tests/ntmm/ntmm_test.h"
 
-static bool frame_zero(pfn_t f)
-{
-    const uint32_t *p = hyper_map(f);
-    bool z = true;
-    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++) z &= !p[i];
-    hyper_unmap((void *)p);
-    return z;
-}
 
 static PMDL any_pages(SIZE_T bytes) { return MmAllocatePagesForMdl(phys(0), phys(~0ull), phys(0), bytes); }
 

@@ -7,16 +7,9 @@
 #include "kernel/trap.h"
 #include "mm/mm.h"
 #include "mm/core/pte.h"
+#include "tests/harness/frames.h"
 #include "mm/core/pfn.h"
 
-static bool frame_zero(pfn_t f)
-{
-    const uint32_t *p = hyper_map(f);
-    bool z = true;
-    for (uint32_t i = 0; i < PAGE_SIZE / 4; i++) z &= !p[i];
-    hyper_unmap((void *)p);
-    return z;
-}
 
 /* Owned frames: used, locked once by the record, mapped nowhere, zeroed; given back whole. */
 TEST(owned_frames_unmapped, "mm/owned-frames-locked-unmapped-zeroed")
